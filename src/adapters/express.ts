@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Routeperf } from '../core/routeperf.js';
+import { instrument } from './instrument.js';
+import { PendingRouteperf, type RouteperfInput } from './shared.js';
+
+/** The parts of an Express request the middleware reads (Express 4 and 5 alike). */
+interface ExpressRequest extends IncomingMessage {
+  baseUrl?: string;
+  originalUrl?: string;
+  route?: { path: unknown };
+}
+
+export interface RouteperfMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** Settles once routeperf is configured; rejects with the configuration error, if any. */
+  readonly ready: Promise<Routeperf>;
+  /** Waits for writes in flight and releases database connections (when the middleware created routeperf). */
+  close(): Promise<void>;
+}
+
+/** The route template Express matched: mount path plus route path, or undefined when none matched. */
+function templateOf(req: ExpressRequest): string | undefined {
+  if (!req.route) return undefined;
+  return `${req.baseUrl ?? ''}${String(req.route.path)}` || '/';
+}
+
+/**
+ * Express 5 and 4 middleware: `app.use(routeperf(options))`, before the routes. Requests that reach no
+ * route are recorded under `(unmatched)`; a handler that throws is recorded with the 500 it produced.
+ */
+export function routeperf(input?: RouteperfInput): RouteperfMiddleware {
+  const pending = new PendingRouteperf(input);
+  const middleware = (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void) => {
+    pending.whenReady(
+      (instance) =>
+        instrument(
+          instance,
+          req,
+          res,
+          { route: () => templateOf(req), url: () => req.originalUrl ?? req.url ?? '', request: req },
+          next,
+        ),
+      () => next(),
+    );
+  };
+  return Object.assign(middleware, { ready: pending.ready, close: () => pending.close() });
+}
+
+export default routeperf;

@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { RouteperfOptions } from '../config/types.js';
+import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+import { instrument } from './instrument.js';
+
+export interface FastifyRouteperfOptions extends RouteperfOptions {
+  /** A routeperf the app created itself; the plugin then neither creates nor closes one. */
+  routeperf?: Routeperf;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeperf: Routeperf;
+  }
+}
+
+/**
+ * Fastify 5 plugin: `app.register(routeperf, options)`. Records every request under
+ * `request.routeOptions.url`; a request no route matched goes to `(unmatched)`. Closing the app flushes
+ * and closes routeperf.
+ */
+const routeperfPlugin: FastifyPluginAsync<FastifyRouteperfOptions> = async (
+  app: FastifyInstance,
+  options,
+) => {
+  const { routeperf: given, ...settings } = options;
+  const routeperf = given ?? (await createRouteperf(settings));
+  app.decorate('routeperf', routeperf);
+  if (!given) app.addHook('onClose', () => routeperf.close());
+  if (!routeperf.recorder.active) return;
+
+  app.addHook('onRequest', (request, reply, done) => {
+    instrument(
+      routeperf,
+      request.raw,
+      reply.raw,
+      {
+        route: () => (request.is404 ? undefined : request.routeOptions.url),
+        url: () => request.url,
+        request,
+      },
+      done,
+    );
+  });
+};
+
+// Hooks must apply to the whole app, not only to an encapsulated child context.
+Object.assign(routeperfPlugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'routeperf',
+  [Symbol.for('plugin-meta')]: { name: 'routeperf', fastify: '5.x' },
+});
+
+export default routeperfPlugin;
+export { routeperfPlugin as routeperf };

@@ -1,0 +1,59 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RouteperfOptions } from '../config/types.js';
+import type { Routeperf } from '../core/routeperf.js';
+import { instrument } from './instrument.js';
+import { PendingRouteperf } from './shared.js';
+
+const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
+
+/** `/users/42/posts/0f9c…` → `/users/:id/posts/:id`: numbers, UUIDs and long hex strings become `:id`. */
+export function normalizePath(url: string): string {
+  const path = url.split('?', 1)[0]!.split('#', 1)[0]!;
+  return path
+    .split('/')
+    .map((segment) => (ID_SEGMENT.test(segment) ? ':id' : segment))
+    .join('/');
+}
+
+export interface HttpRouteperfOptions extends RouteperfOptions {
+  /** The route template of a request, or undefined when it matches no route. Default: `normalizePath(req.url)`. */
+  routeOf?: (req: IncomingMessage) => string | undefined;
+  /** A routeperf the app created itself; the wrapper then neither creates nor closes one. */
+  routeperf?: Routeperf;
+}
+
+export interface InstrumentedListener extends RequestListener {
+  readonly ready: Promise<Routeperf>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wraps a node:http request listener: `http.createServer(withRouteperf(handler, options))`.
+ */
+export function withRouteperf(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+  options: HttpRouteperfOptions = {},
+): InstrumentedListener {
+  const {
+    routeOf = (req: IncomingMessage) => normalizePath(req.url ?? '/'),
+    routeperf: given,
+    ...settings
+  } = options;
+  const pending = new PendingRouteperf(given ?? settings);
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    pending.whenReady(
+      (instance) =>
+        instrument(
+          instance,
+          req,
+          res,
+          { route: () => routeOf(req), url: () => req.url ?? '', request: req },
+          () => handler(req, res),
+        ),
+      () => handler(req, res),
+    );
+  };
+  return Object.assign(listener, { ready: pending.ready, close: () => pending.close() });
+}
+
+export default withRouteperf;

@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FinishedRequest } from '../core/recorder.js';
+import type { Routeperf } from '../core/routeperf.js';
+import { runInScope } from '../core/scope.js';
+
+/** What an adapter tells `instrument` about its framework, read when the response ends. */
+export interface RequestDescription {
+  /** Route template, or undefined when no route matched. */
+  route(): string | undefined;
+  /** Path with query string, as the client sent it. */
+  url(): string;
+  /** The framework's request object, handed to `getUser`. */
+  request: unknown;
+}
+
+/**
+ * Records one request of a node:http server, whatever framework sits on it. It opens the request scope,
+ * runs `proceed` inside it, and holds the response's final `end()` until the metrics are stored — the
+ * synchronous-mode promise that a client who has its response finds its request in the database.
+ */
+export function instrument<T>(
+  routeperf: Routeperf,
+  req: IncomingMessage,
+  res: ServerResponse,
+  describe: RequestDescription,
+  proceed: () => T,
+): T {
+  const { recorder, config } = routeperf;
+  const active = recorder.begin(req.headers[config.requestIdHeader]);
+  if (!active) return proceed();
+
+  const end = res.end;
+  res.end = function endAfterRecording(this: ServerResponse, ...args: unknown[]) {
+    res.end = end;
+    const done: FinishedRequest = {
+      method: req.method ?? 'GET',
+      route: describe.route(),
+      statusCode: res.statusCode,
+      url: describe.url(),
+      referer: req.headers.referer,
+      request: describe.request,
+    };
+    const recorded = recorder.finish(active, done);
+    if (!recorded) return end.apply(this, args as Parameters<typeof end>);
+    recorded
+      .then(() => end.apply(this, args as Parameters<typeof end>))
+      // What end() would have thrown to its caller cannot reach it any more; it ends the response instead.
+      .catch((error: Error) => res.destroy(error));
+    return this;
+  } as typeof res.end;
+
+  return runInScope(active, proceed);
+}

@@ -1,0 +1,47 @@
+import { validate } from '../config/load.js';
+import type { RouteperfOptions } from '../config/types.js';
+import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+
+/** An adapter takes options (routeperf is created from them) or a routeperf the app created itself. */
+export type RouteperfInput = RouteperfOptions | Routeperf;
+
+function isRouteperf(input: RouteperfInput): input is Routeperf {
+  return 'recorder' in input && 'store' in input;
+}
+
+/**
+ * For adapters whose factory must return synchronously (Express middleware, node:http handlers): starts
+ * creating routeperf now and hands it out once ready. Invalid options throw from the factory itself; an
+ * invalid config file rejects `ready` and, unhandled, stops the app at start-up with its message, as a bad
+ * config should. Apps that want to handle it pass a routeperf from `await createRouteperf()` instead.
+ */
+export class PendingRouteperf {
+  current: Routeperf | undefined;
+  readonly ready: Promise<Routeperf>;
+  /** True when the adapter created routeperf and so must close it. */
+  readonly owned: boolean;
+
+  constructor(input: RouteperfInput = {}) {
+    this.owned = !isRouteperf(input);
+    if (isRouteperf(input)) {
+      this.current = input;
+      this.ready = Promise.resolve(input);
+      return;
+    }
+    validate(input, 'options');
+    this.ready = createRouteperf(input);
+    this.ready.then((routeperf) => {
+      this.current = routeperf;
+    });
+  }
+
+  /** Runs `withRouteperf` now if ready, else once ready; if routeperf failed to start, runs `without`. */
+  whenReady(withRouteperf: (routeperf: Routeperf) => void, without: () => void): void {
+    if (this.current) withRouteperf(this.current);
+    else this.ready.then(withRouteperf, without);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await (await this.ready.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RouteperfError } from '../errors.js';
+import { formatIssues } from './format-error.js';
+import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
+import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
+
+const CONFIG_FILE_NAMES = ['routeperf.config.js', 'routeperf.config.mjs', 'routeperf.config.json'];
+const KNOWN_KEYS = Object.keys(optionsSchema.shape);
+
+/** Types and editor completion for a config file or inline options; validation happens at start-up. */
+export function defineConfig(options: RouteperfOptions): RouteperfOptions {
+  return options;
+}
+
+export interface ConfigSources {
+  /** Options passed to an adapter or to `createRouteperf()`. */
+  explicit?: RouteperfOptions;
+  /** Options from CLI flags; they win over the others. */
+  cli?: RouteperfOptions;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * Builds the configuration: defaults, then the config file, then explicit options, then CLI flags,
+ * then `overrides[environment]`. Each source is validated on its own so that errors say where they are.
+ */
+export async function resolveConfig(sources: ConfigSources = {}): Promise<ResolvedConfig> {
+  const { env = process.env, cwd = process.cwd() } = sources;
+  const explicit = validate(sources.explicit ?? {}, 'options');
+  const cli = validate(sources.cli ?? {}, 'command line');
+  const file = await loadConfigFile(cli.configFile ?? explicit.configFile ?? env.ROUTEPERF_CONFIG, cwd);
+  const layers = [file?.options ?? {}, explicit, cli];
+
+  let merged = mergeSettings(defaults(env), ...layers);
+  const overrides = layers.map((layer) => layer.overrides?.[merged.environment] ?? {});
+  merged = mergeSettings(merged, ...overrides);
+  return { ...merged, ...(file ? { configFile: file.path } : {}) };
+}
+
+function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
+  return {
+    enabled: true,
+    environment: env.ROUTEPERF_ENV || env.NODE_ENV || 'development',
+    environments: DEFAULT_ENVIRONMENTS,
+    database: env.ROUTEPERF_DATABASE_URL || 'sqlite:./var/routeperf.sqlite',
+    tablePrefix: 'routeperf_',
+    autoSetup: true,
+    trackRequestTime: true,
+    ignoreRoutes: [],
+    samplingRate: 1,
+    maxRoutes: 1000,
+    syncTimeout: 2000,
+    accessRecords: { enabled: false, retentionDays: null, trackUser: false },
+    requestIdHeader: 'x-request-id',
+    logger: stderrLogger,
+  };
+}
+
+function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {
+  let merged = base;
+  for (const layer of layers) {
+    const { accessRecords, ...rest } = stripMeta(layer);
+    merged = { ...merged, ...rest, accessRecords: { ...merged.accessRecords, ...accessRecords } };
+  }
+  return merged;
+}
+
+function stripMeta(layer: RouteperfOptions): RouteperfSettings {
+  const { configFile: _file, overrides: _overrides, ...settings } = layer;
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
+
+/** Validates one source and throws `ROUTEPERF_CONFIG_INVALID` naming every bad key. */
+export function validate(options: unknown, source: string): RouteperfOptions {
+  const result = optionsSchema.safeParse(options);
+  if (result.success) return options as RouteperfOptions;
+  const lines = formatIssues(result.error.issues, options, KNOWN_KEYS);
+  throw new RouteperfError(
+    'ROUTEPERF_CONFIG_INVALID',
+    `Invalid routeperf configuration (${source}):\n  ${lines.join('\n  ')}`,
+  );
+}
+
+async function loadConfigFile(requested: string | undefined, cwd: string) {
+  const path = requested
+    ? resolve(cwd, requested)
+    : CONFIG_FILE_NAMES.map((name) => resolve(cwd, name)).find((candidate) => existsSync(candidate));
+  if (!path) return undefined;
+  if (!existsSync(path)) {
+    throw new RouteperfError(
+      'ROUTEPERF_CONFIG_FILE',
+      `Config file not found: ${path}. Check --config or configFile.`,
+    );
+  }
+  let options: unknown;
+  try {
+    options = path.endsWith('.json')
+      ? JSON.parse(readFileSync(path, 'utf8'))
+      : ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+  } catch (error) {
+    throw new RouteperfError(
+      'ROUTEPERF_CONFIG_FILE',
+      `Could not read config file ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return { path, options: validate(options ?? {}, path) };
+}
+
+const stderrLogger: Logger = {
+  info() {},
+  warn(message) {
+    process.stderr.write(`routeperf: ${message}\n`);
+  },
+  error(message) {
+    process.stderr.write(`routeperf: ${message}\n`);
+  },
+};

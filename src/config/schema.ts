@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** Where recording is on unless the user says otherwise. */
+export const DEFAULT_ENVIRONMENTS = ['production', 'development', 'test'];
+
+const logger = z.custom<Logger>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['info', 'warn', 'error'].every(
+      (level) => typeof (value as Record<string, unknown>)[level] === 'function',
+    ),
+  { error: 'expected an object with info, warn and error functions (pino-compatible)' },
+);
+
+const fn = (what: string) =>
+  z.custom<(...args: any[]) => any>((value) => typeof value === 'function', {
+    error: `expected a function ${what}`,
+  });
+
+const nonEmptyString = (what: string) =>
+  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+const accessRecords = z.strictObject(
+  {
+    enabled: z.boolean({ error: 'expected true or false' }),
+    retentionDays: z
+      .number({ error: 'expected a whole number of days of at least 1, or null' })
+      .int({ error: 'expected a whole number of days of at least 1, or null' })
+      .min(1, { error: 'expected a whole number of days of at least 1, or null' })
+      .nullable(),
+    trackUser: z.boolean({ error: 'expected true or false' }),
+  },
+  { error: 'expected an object { enabled, retentionDays, trackUser }' },
+);
+
+/** Every key a user may set, with its own message for a wrong value. Unknown keys are rejected. */
+const settingsShape = {
+  enabled: z.boolean({ error: 'expected true or false' }),
+  environment: nonEmptyString('a non-empty environment name'),
+  environments: z.array(nonEmptyString('a non-empty environment name'), {
+    error: 'expected a list of environment names',
+  }),
+  database: nonEmptyString('a database URL (sqlite:<path>, sqlite::memory:, postgres://…, mysql://…)'),
+  tablePrefix: z
+    .string({ error: 'expected letters, digits and underscores, starting with a letter' })
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, {
+      error: 'expected letters, digits and underscores, starting with a letter (40 at most)',
+    }),
+  autoSetup: z.boolean({ error: 'expected true or false' }),
+  trackRequestTime: z.boolean({ error: 'expected true or false' }),
+  ignoreRoutes: z.array(nonEmptyString('a route name or glob such as "GET /health" or "/_*"'), {
+    error: 'expected a list of route names or globs',
+  }),
+  samplingRate: z
+    .number({ error: 'expected a number from 0 to 1' })
+    .min(0, { error: 'expected a number from 0 to 1' })
+    .max(1, { error: 'expected a number from 0 to 1' }),
+  maxRoutes: z
+    .number({ error: 'expected a whole number of at least 1' })
+    .int({ error: 'expected a whole number of at least 1' })
+    .min(1, { error: 'expected a whole number of at least 1' }),
+  syncTimeout: z
+    .number({ error: 'expected a number of milliseconds of at least 1' })
+    .min(1, { error: 'expected a number of milliseconds of at least 1' }),
+  accessRecords: accessRecords.partial(),
+  requestIdHeader: z
+    .string({ error: 'expected an HTTP header name' })
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' }),
+  logger,
+  getUser: fn('(req) => user id'),
+  beforeRecord: fn('(metrics) => void | false'),
+  afterRecord: fn('(result) => void'),
+};
+
+const settings = z.strictObject(settingsShape, { error: 'expected an object of routeperf options' });
+
+/** A user's options: every key optional, plus `overrides` per environment. */
+export const optionsSchema = settings.partial().extend({
+  configFile: nonEmptyString('a path to a routeperf config file').optional(),
+  overrides: z
+    .record(z.string(), settings.partial(), { error: 'expected an object of { <environment>: options }' })
+    .optional(),
+});
+
+export interface Logger {
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+export type UserOptions = z.input<typeof optionsSchema>;

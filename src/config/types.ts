@@ -1,0 +1,75 @@
+import type { RequestMetrics } from '../core/metrics.js';
+import type { Logger } from './schema.js';
+
+export type { Logger };
+
+/** What `afterRecord` receives once a request's metrics are stored (or could not be). */
+export interface RecordResult {
+  metrics: RequestMetrics;
+  stored: boolean;
+  error?: unknown;
+}
+
+export interface AccessRecordsOptions {
+  /** Keep one row per request (path, referer, user) besides the aggregates. Default false. */
+  enabled?: boolean;
+  /** Delete access records older than this many days; null keeps them. Default null. */
+  retentionDays?: number | null;
+  /** Record the user id returned by `getUser(req)`. Default false. */
+  trackUser?: boolean;
+}
+
+/** Everything a user can set. Every key is optional; `defineConfig` gives the types. */
+export interface RouteperfSettings {
+  /** Master switch. Default true. */
+  enabled?: boolean;
+  /** The current environment. Default `ROUTEPERF_ENV` ?? `NODE_ENV` ?? `development`. */
+  environment?: string;
+  /** Environments in which requests are recorded. Default ['production', 'development', 'test']. */
+  environments?: string[];
+  /** `sqlite:<path>`, `sqlite::memory:`, `postgres://…` or `mysql://…`. Default `ROUTEPERF_DATABASE_URL` ?? `sqlite:./var/routeperf.sqlite`. */
+  database?: string;
+  /** Prefix of every table routeperf creates. Default `routeperf_`. */
+  tablePrefix?: string;
+  /** Create or upgrade the tables on first use. Default true. */
+  autoSetup?: boolean;
+  /** Record request time; when false only counts, status and memory are kept. Default true. */
+  trackRequestTime?: boolean;
+  /** Exact names or globs (`*`, `?`) matched against "METHOD /template" and "/template". */
+  ignoreRoutes?: string[];
+  /** Share of requests recorded, 0..1, decided from the request id. Default 1. */
+  samplingRate?: number;
+  /** Distinct routes per environment before new ones go to `(overflow)`. Default 1000. */
+  maxRoutes?: number;
+  /** Longest a response waits for a synchronous write, in ms; the write goes on after it. Default 2000. */
+  syncTimeout?: number;
+  accessRecords?: AccessRecordsOptions;
+  /** Header whose value becomes the request id when it is a sane token. Default `x-request-id`. */
+  requestIdHeader?: string;
+  /** Any object with info/warn/error (pino-compatible). Default: warnings and errors to stderr. */
+  logger?: Logger;
+  /** Returns the user id of a request, used when `accessRecords.trackUser` is on. */
+  getUser?: (req: any) => string | number | null | undefined;
+  /** Runs before a request is stored: change `metrics` in place, or return false to skip it. */
+  beforeRecord?: (metrics: RequestMetrics) => unknown;
+  /** Runs once a request's metrics are stored or failed to store. */
+  afterRecord?: (result: RecordResult) => void | Promise<void>;
+}
+
+export interface RouteperfOptions extends RouteperfSettings {
+  /** Path of a config file to load instead of `routeperf.config.{js,mjs,json}` in the working directory. */
+  configFile?: string;
+  /** Settings applied last, for the current environment only: `{ production: { … } }`. */
+  overrides?: Record<string, RouteperfSettings>;
+}
+
+/** The validated configuration with every default filled in. */
+export interface ResolvedConfig
+  extends Required<Omit<RouteperfSettings, 'accessRecords' | 'getUser' | 'beforeRecord' | 'afterRecord'>> {
+  accessRecords: Required<AccessRecordsOptions>;
+  getUser?: RouteperfSettings['getUser'];
+  beforeRecord?: RouteperfSettings['beforeRecord'];
+  afterRecord?: RouteperfSettings['afterRecord'];
+  /** Where the file settings came from, if any. */
+  configFile?: string;
+}

@@ -1,0 +1,29 @@
+/** Routes that stand for many requests rather than one template. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+export const OVERFLOW_ROUTE = '(overflow)';
+
+/** Longest route template stored; longer ones are cut so that the unique index stays portable. */
+export const MAX_ROUTE_LENGTH = 600;
+
+/** What routeperf knows about one finished request. Times are milliseconds, memory is bytes. */
+export interface RequestMetrics {
+  /** Request id: from the request id header when it is a sane token, else generated. Deduplication key. */
+  id: string;
+  /** When the request started, ms since the epoch. */
+  ts: number;
+  environment: string;
+  method: string;
+  /** Route template (`/users/:id`), `(unmatched)` or `(overflow)`; never the raw URL. */
+  route: string;
+  statusCode: number;
+  /** From the adapter's first hook to the response being complete (0 when trackRequestTime is off). */
+  requestTime: number;
+  queryCount: number;
+  queryTime: number;
+  /** Resident set size of the whole process when the response completed (one figure shared by all requests). */
+  memory: number;
+  /** Only when access records are on. */
+  path?: string;
+  referer?: string;
+  userId?: string;
+}

@@ -1,0 +1,101 @@
+import type { ResolvedConfig } from '../config/types.js';
+import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { requestIdFrom, sampleKey } from './request-id.js';
+import { compileIgnore } from './route-filter.js';
+import { createScope, type RequestScope } from './scope.js';
+
+/** A request being recorded: its scope plus the id decided when it started. */
+export interface ActiveRequest extends RequestScope {
+  readonly requestId: string;
+}
+
+/** What an adapter knows once the response is complete. */
+export interface FinishedRequest {
+  method: string;
+  /** Route template, or undefined when no route matched. */
+  route: string | undefined;
+  statusCode: number;
+  /** Path with query string (kept only with access records). */
+  url: string;
+  referer: string | undefined;
+  /** The framework's request object, handed to `getUser`. */
+  request: unknown;
+}
+
+/** Where accepted metrics go: synchronous storage now, a message bus later. Never rejects. */
+export type MetricsSink = (metrics: RequestMetrics) => Promise<void>;
+
+/**
+ * Decides whether and what to record: enabled, environment, sampling, ignored routes and the
+ * `beforeRecord` hook. It knows no framework; adapters call `begin` and `finish`.
+ */
+export class Recorder {
+  /** False when routeperf is disabled or the environment is not recorded; adapters then do nothing. */
+  readonly active: boolean;
+  readonly #isIgnored: (method: string, route: string) => boolean;
+  readonly #readMemory = () => process.memoryUsage.rss();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly sink: MetricsSink,
+    private readonly onHookError: (hook: string, error: unknown) => void,
+    private readonly onAccepted: () => void,
+  ) {
+    this.active = config.enabled && config.environments.includes(config.environment);
+    this.#isIgnored = compileIgnore(config.ignoreRoutes);
+  }
+
+  /** Starts a request, or returns undefined when it is not to be recorded (inactive or sampled out). */
+  begin(requestIdHeader: string | string[] | undefined): ActiveRequest | undefined {
+    if (!this.active) return undefined;
+    const requestId = requestIdFrom(requestIdHeader);
+    if (this.config.samplingRate < 1 && sampleKey(requestId) >= this.config.samplingRate) return undefined;
+    return Object.assign(createScope(), { requestId });
+  }
+
+  /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
+  finish(active: ActiveRequest, done: FinishedRequest): Promise<void> | undefined {
+    const endedAt = performance.now();
+    const route = (done.route || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
+    const method = done.method.toUpperCase();
+    if (this.#isIgnored(method, route)) return undefined;
+
+    const requestTime = this.config.trackRequestTime ? endedAt - active.startedAt : 0;
+    const metrics: RequestMetrics = {
+      id: active.requestId,
+      ts: Date.now() - (endedAt - active.startedAt),
+      environment: this.config.environment,
+      method,
+      route,
+      statusCode: done.statusCode,
+      requestTime,
+      queryCount: active.queryCount,
+      queryTime: active.queryTime,
+      memory: this.#readMemory(),
+    };
+    const { accessRecords } = this.config;
+    if (accessRecords.enabled) {
+      metrics.path = done.url.slice(0, 2048);
+      if (done.referer) metrics.referer = done.referer.slice(0, 2048);
+      if (accessRecords.trackUser) this.#attachUser(metrics, done.request);
+    }
+    if (this.config.beforeRecord) {
+      try {
+        if (this.config.beforeRecord(metrics) === false) return undefined;
+      } catch (error) {
+        this.onHookError('beforeRecord', error);
+      }
+    }
+    this.onAccepted();
+    return this.sink(metrics);
+  }
+
+  #attachUser(metrics: RequestMetrics, request: unknown) {
+    try {
+      const user = this.config.getUser?.(request);
+      if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
+    } catch (error) {
+      this.onHookError('getUser', error);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+export { defineConfig } from './config/load.js';
+export type {
+  AccessRecordsOptions,
+  Logger,
+  RecordResult,
+  ResolvedConfig,
+  RouteperfOptions,
+  RouteperfSettings,
+} from './config/types.js';
+export { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from './core/metrics.js';
+export { createRouteperf, type Routeperf, type RouteperfStats } from './core/routeperf.js';
+export { recordQuery, trackQuery } from './core/scope.js';
+export { RouteperfError, type RouteperfErrorCode } from './errors.js';
+export type { IngestSummary } from './store/ingestor.js';
+export type {
+  LatencySummary,
+  RouteSortKey,
+  RouteSummary,
+  RoutesQuery,
+  TimeInput,
+  TimeseriesPoint,
+  TimeseriesQuery,
+} from './store/reads.js';
+export type { Store } from './store/store.js';

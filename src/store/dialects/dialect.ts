@@ -1,0 +1,41 @@
+import type { ColumnDefinitionBuilder, Dialect } from 'kysely';
+
+/** How a merged column combines the stored value with the incoming one. */
+export type Merge = 'add' | 'min' | 'max' | 'replace';
+
+/**
+ * What differs between the SQL databases routeperf stores into. Everything else is plain Kysely, written
+ * once in the Store and the Ingestor.
+ */
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres' | 'mysql';
+  /** Bound parameters one statement may carry; multi-row statements are chunked below it. */
+  readonly maxParameters: number;
+  /** Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it. */
+  createDialect(url: string, onPoolError: (error: unknown) => void): Promise<Dialect>;
+  /** Column definition of an auto-increment primary key. */
+  autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** Type name of an auto-increment key column. */
+  readonly autoIncrementType: 'integer' | 'bigserial' | 'bigint';
+  /**
+   * Turns a multi-row INSERT into an upsert: on a conflict on `key`, each column in `merge` combines as
+   * told. `table` is the logical table name.
+   */
+  upsert<Q extends Upsertable>(
+    insert: Q,
+    table: string,
+    key: readonly string[],
+    merge: Record<string, Merge>,
+  ): Q;
+  /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
+  insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
+  /** A deadlock or busy database: the transaction can simply be run again. */
+  isTransient(error: unknown): boolean;
+}
+
+/** The subset of Kysely's InsertQueryBuilder the dialects need; kept loose for every table type. */
+export interface Upsertable {
+  onConflict(callback: (builder: any) => any): any;
+  onDuplicateKeyUpdate(update: any): any;
+  ignore(): any;
+}

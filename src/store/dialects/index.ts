@@ -1,0 +1,32 @@
+import { RouteperfError } from '../../errors.js';
+import type { StoreDialect } from './dialect.js';
+import { mysqlDialect } from './mysql.js';
+import { postgresDialect } from './postgres.js';
+import { sqliteDialect } from './sqlite.js';
+
+export type { StoreDialect } from './dialect.js';
+
+/** Picks the dialect from the scheme of a database URL. */
+export function dialectFor(url: string): StoreDialect {
+  const scheme = /^([a-z0-9]+):/i.exec(url)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'sqlite':
+      return sqliteDialect;
+    case 'postgres':
+    case 'postgresql':
+      return postgresDialect;
+    case 'mysql':
+    case 'mariadb':
+      return mysqlDialect;
+    default:
+      throw new RouteperfError(
+        'ROUTEPERF_DATABASE_URL',
+        `database: expected a URL starting with sqlite:, postgres://, postgresql://, mysql:// or mariadb://, got ${JSON.stringify(redact(url))}`,
+      );
+  }
+}
+
+/** The URL with its password replaced, fit for logs and errors. */
+export function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

@@ -1,0 +1,42 @@
+import { MysqlDialect, sql } from 'kysely';
+import type { StoreDialect } from './dialect.js';
+import { importDriver } from './import-driver.js';
+
+/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: InnoDB gives these to concurrent upserts of a new key. */
+const TRANSIENT_ERRNOS = new Set([1213, 1205]);
+
+export const mysqlDialect: StoreDialect = {
+  name: 'mysql',
+  maxParameters: 65_000,
+  autoIncrementType: 'bigint',
+  async createDialect(url) {
+    const mysql = await importDriver<typeof import('mysql2')>('mysql2', 'A mysql: database');
+    const pool = mysql.createPool({
+      uri: url.replace(/^mariadb:/, 'mysql:'),
+      connectTimeout: 5000,
+      connectionLimit: 10,
+      decimalNumbers: true,
+    });
+    return new MysqlDialect({ pool });
+  },
+  autoIncrement: (column) => column.primaryKey().autoIncrement(),
+  upsert(insert, _table, _key, merge) {
+    return insert.onDuplicateKeyUpdate(
+      Object.fromEntries(
+        Object.entries(merge).map(([column, how]) => {
+          const existing = sql.ref(column);
+          const incoming = sql`VALUES(${existing})`;
+          const value =
+            how === 'add'
+              ? sql`${existing} + ${incoming}`
+              : how === 'replace'
+                ? incoming
+                : sql`${sql.raw(how === 'min' ? 'least' : 'greatest')}(${existing}, ${incoming})`;
+          return [column, value];
+        }),
+      ),
+    );
+  },
+  insertIgnoringDuplicates: (insert) => insert.ignore(),
+  isTransient: (error) => TRANSIENT_ERRNOS.has(Number((error as { errno?: number })?.errno)),
+};

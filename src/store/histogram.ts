@@ -1,0 +1,48 @@
+/**
+ * A mergeable log-bucketed latency histogram (the DDSketch idea): a value v falls in bin
+ * ceil(log_γ v) with γ = (1 + α) / (1 - α); any quantile read back from merged bins is within α of the
+ * true value of that rank. Bins are plain counters, so windows merge with SUM in SQL.
+ */
+export const RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+/** Smallest duration told apart (ms); anything shorter shares its bin. */
+const MIN_VALUE = 1e-3;
+
+export function binOf(valueMs: number): number {
+  return Math.ceil(Math.log(Math.max(valueMs, MIN_VALUE)) / LOG_GAMMA);
+}
+
+/** The value a bin stands for: the point with equal relative distance to both of its edges. */
+export function valueOfBin(bin: number): number {
+  return (2 * GAMMA ** bin) / (GAMMA + 1);
+}
+
+export interface BinCount {
+  bin: number;
+  count: number;
+}
+
+/**
+ * Reads quantiles from bins. Quantile q of n values is the nearest-rank one: the value at rank
+ * ceil(q·n) (counted from 1), the smallest value with at least q of the values at or below it — the same
+ * definition the tests check against. Results are clamped to [min, max].
+ */
+export function quantiles<Q extends readonly number[]>(
+  bins: readonly BinCount[],
+  qs: Q,
+  bounds: { min: number; max: number },
+): { [K in keyof Q]: number } {
+  const sorted = [...bins].sort((a, b) => a.bin - b.bin);
+  const total = sorted.reduce((sum, entry) => sum + entry.count, 0);
+  return qs.map((q) => {
+    if (total === 0) return 0;
+    const rank = Math.max(0, Math.ceil(q * total) - 1);
+    let seen = 0;
+    for (const entry of sorted) {
+      seen += entry.count;
+      if (seen > rank) return Math.min(bounds.max, Math.max(bounds.min, valueOfBin(entry.bin)));
+    }
+    return bounds.max;
+  }) as { [K in keyof Q]: number };
+}

@@ -1,0 +1,239 @@
+import type { Kysely, Transaction } from 'kysely';
+import { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from '../core/metrics.js';
+import { type BatchPlan, type CounterRow, planBatch, routeKey } from './batch-plan.js';
+import type { StoreDialect } from './dialects/index.js';
+import type { Database } from './tables.js';
+
+export interface IngestorOptions {
+  /** Distinct routes per environment before new ones go to `(overflow)`. */
+  maxRoutes: number;
+  /** Write one access record per request. */
+  accessRecords: boolean;
+}
+
+export interface IngestSummary {
+  /** Requests in the batch. */
+  requests: number;
+  /** Distinct routes the batch touched. */
+  routes: number;
+  /** Rows upserted or inserted, all tables together. */
+  rows: number;
+}
+
+const TRANSIENT_RETRIES = 5;
+
+/**
+ * Turns a batch of request metrics into route upserts, aggregate upserts and access records, all in one
+ * transaction of multi-row statements. Every recording mode ends here; synchronous mode is a batch of one.
+ */
+export class Ingestor {
+  readonly #routeIds = new Map<string, number>();
+  /** Per environment, the `METHOD route` pairs that count toward `maxRoutes`. */
+  readonly #knownRoutes = new Map<string, Promise<Set<string>>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+    private readonly options: IngestorOptions,
+  ) {}
+
+  async ingest(batch: readonly RequestMetrics[]): Promise<IngestSummary> {
+    if (batch.length === 0) return { requests: 0, routes: 0, rows: 0 };
+    const plan = planBatch(await this.#applyRouteLimit(batch));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows, newRouteIds } = await this.db.transaction().execute((trx) => this.#write(trx, plan));
+        // Ids learnt inside a transaction are only true once it has committed.
+        for (const [key, id] of newRouteIds) this.#routeIds.set(key, id);
+        return { requests: batch.length, routes: plan.routes.length, rows };
+      } catch (error) {
+        if (attempt >= TRANSIENT_RETRIES || !this.dialect.isTransient(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  async #write(trx: Transaction<Database>, plan: BatchPlan) {
+    const newRouteIds = await this.#upsertRoutes(trx, plan);
+    const id = (key: string) => this.#routeIds.get(key) ?? newRouteIds.get(key)!;
+    const { dialect } = this;
+
+    await this.#chunked(plan.aggregates, 12, (chunk) =>
+      dialect
+        .upsert(
+          trx.insertInto('aggregates').values(
+            chunk.map((row) => ({
+              route_id: id(row.key),
+              bucket: row.bucket,
+              count: row.count,
+              time_sum: row.timeSum,
+              time_min: row.timeMin,
+              time_max: row.timeMax,
+              query_count_sum: row.queryCountSum,
+              query_count_max: row.queryCountMax,
+              query_time_sum: row.queryTimeSum,
+              query_time_max: row.queryTimeMax,
+              memory_sum: row.memorySum,
+              memory_max: row.memoryMax,
+            })),
+          ),
+          'aggregates',
+          ['route_id', 'bucket'],
+          {
+            count: 'add',
+            time_sum: 'add',
+            time_min: 'min',
+            time_max: 'max',
+            query_count_sum: 'add',
+            query_count_max: 'max',
+            query_time_sum: 'add',
+            query_time_max: 'max',
+            memory_sum: 'add',
+            memory_max: 'max',
+          },
+        )
+        .execute(),
+    );
+    await this.#upsertCounters(trx, 'status_counts', 'status_code', plan.statuses, id);
+    await this.#upsertCounters(trx, 'histogram', 'bin', plan.bins, id);
+
+    if (this.options.accessRecords) {
+      await this.#chunked(plan.records, 11, (chunk) =>
+        dialect
+          .insertIgnoringDuplicates(
+            trx.insertInto('access_records').values(
+              chunk.map((m) => ({
+                request_id: m.id,
+                route_id: id(routeKey(m.environment, m.method, m.route)),
+                created_at: m.ts,
+                status_code: m.statusCode,
+                request_time: m.requestTime,
+                query_count: m.queryCount,
+                query_time: m.queryTime,
+                memory: m.memory,
+                path: m.path ?? null,
+                referer: m.referer ?? null,
+                user_id: m.userId ?? null,
+              })),
+            ),
+            ['request_id'],
+          )
+          .execute(),
+      );
+    }
+    const records = this.options.accessRecords ? plan.records.length : 0;
+    const rows =
+      plan.routes.length + plan.aggregates.length + plan.statuses.length + plan.bins.length + records;
+    return { rows, newRouteIds };
+  }
+
+  /** Upserts the batch's routes and returns the ids of those not cached yet. */
+  async #upsertRoutes(trx: Transaction<Database>, plan: BatchPlan): Promise<Map<string, number>> {
+    await this.#chunked(plan.routes, 5, (chunk) =>
+      this.dialect
+        .upsert(
+          trx.insertInto('routes').values(
+            chunk.map((row) => ({
+              environment: row.environment,
+              method: row.method,
+              route: row.route,
+              first_seen_at: row.firstSeenAt,
+              last_accessed_at: row.lastAccessedAt,
+            })),
+          ),
+          'routes',
+          ['environment', 'method', 'route'],
+          { first_seen_at: 'min', last_accessed_at: 'max' },
+        )
+        .execute(),
+    );
+
+    const newRouteIds = new Map<string, number>();
+    const byEnvironment = new Map<string, string[]>();
+    for (const row of plan.routes) {
+      if (this.#routeIds.has(row.key)) continue;
+      byEnvironment.set(row.environment, [...(byEnvironment.get(row.environment) ?? []), row.route]);
+    }
+    for (const [environment, routes] of byEnvironment) {
+      const found = await trx
+        .selectFrom('routes')
+        .select(['id', 'method', 'route'])
+        .where('environment', '=', environment)
+        .where('route', 'in', [...new Set(routes)])
+        .execute();
+      for (const row of found) newRouteIds.set(routeKey(environment, row.method, row.route), Number(row.id));
+    }
+    return newRouteIds;
+  }
+
+  #upsertCounters(
+    trx: Transaction<Database>,
+    table: 'status_counts' | 'histogram',
+    slotColumn: 'status_code' | 'bin',
+    rows: CounterRow[],
+    id: (key: string) => number,
+  ) {
+    return this.#chunked(rows, 4, (chunk) =>
+      this.dialect
+        .upsert(
+          trx.insertInto(table).values(
+            chunk.map((row) => ({
+              route_id: id(row.key),
+              bucket: row.bucket,
+              [slotColumn]: row.slot,
+              count: row.count,
+            })) as any,
+          ),
+          table,
+          ['route_id', 'bucket', slotColumn],
+          { count: 'add' },
+        )
+        .execute(),
+    );
+  }
+
+  /** Runs `write` over slices of `rows` small enough for the dialect's parameter limit. */
+  async #chunked<T>(rows: readonly T[], columns: number, write: (chunk: T[]) => Promise<unknown>) {
+    const size = Math.max(1, Math.floor(this.dialect.maxParameters / columns));
+    for (let start = 0; start < rows.length; start += size) await write(rows.slice(start, start + size));
+  }
+
+  /**
+   * Past `maxRoutes` distinct routes in an environment, requests to a route not yet known are counted
+   * under `(overflow)` of their method, so a scan of random URLs cannot grow the tables without bound.
+   */
+  async #applyRouteLimit(batch: readonly RequestMetrics[]): Promise<readonly RequestMetrics[]> {
+    let result: RequestMetrics[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!;
+      if (m.route === UNMATCHED_ROUTE || m.route === OVERFLOW_ROUTE) continue;
+      const known = await this.#known(m.environment);
+      const key = `${m.method} ${m.route}`;
+      if (known.has(key)) continue;
+      if (known.size < this.options.maxRoutes) {
+        known.add(key);
+        continue;
+      }
+      result ??= [...batch];
+      result[i] = { ...m, route: OVERFLOW_ROUTE };
+    }
+    return result ?? batch;
+  }
+
+  #known(environment: string): Promise<Set<string>> {
+    let known = this.#knownRoutes.get(environment);
+    if (!known) {
+      known = this.db
+        .selectFrom('routes')
+        .select(['method', 'route'])
+        .where('environment', '=', environment)
+        .where('route', 'not in', [UNMATCHED_ROUTE, OVERFLOW_ROUTE])
+        .execute()
+        .then((rows) => new Set(rows.map((row) => `${row.method} ${row.route}`)));
+      // A failed load (database down) must be retried on the next batch, not cached.
+      known.catch(() => this.#knownRoutes.delete(environment));
+      this.#knownRoutes.set(environment, known);
+    }
+    return known;
+  }
+}

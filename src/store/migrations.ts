@@ -1,0 +1,100 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { StoreDialect } from './dialects/index.js';
+
+/**
+ * The schema, one migration per change. Migrations only ever get appended: a released one is never edited,
+ * so `routeperf migrate` can upgrade any older schema in place.
+ */
+function migrations(dialect: StoreDialect, prefix: string): Record<string, Migration> {
+  const name = (suffix: string) => `${prefix}${suffix}`;
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('routes')
+          .addColumn('id', dialect.autoIncrementType, dialect.autoIncrement)
+          .addColumn('environment', 'varchar(64)', (c) => c.notNull())
+          .addColumn('method', 'varchar(16)', (c) => c.notNull())
+          .addColumn('route', 'varchar(600)', (c) => c.notNull())
+          .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_accessed_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint(name('routes_identity'), ['environment', 'method', 'route'])
+          .execute();
+
+        await db.schema
+          .createTable('aggregates')
+          .addColumn('route_id', 'bigint', (c) => c.notNull())
+          .addColumn('bucket', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addColumn('time_sum', 'double precision', (c) => c.notNull())
+          .addColumn('time_min', 'double precision', (c) => c.notNull())
+          .addColumn('time_max', 'double precision', (c) => c.notNull())
+          .addColumn('query_count_sum', 'bigint', (c) => c.notNull())
+          .addColumn('query_count_max', 'integer', (c) => c.notNull())
+          .addColumn('query_time_sum', 'double precision', (c) => c.notNull())
+          .addColumn('query_time_max', 'double precision', (c) => c.notNull())
+          .addColumn('memory_sum', 'double precision', (c) => c.notNull())
+          .addColumn('memory_max', 'double precision', (c) => c.notNull())
+          .addPrimaryKeyConstraint(name('aggregates_pk'), ['route_id', 'bucket'])
+          .execute();
+        await db.schema.createIndex(name('aggregates_bucket')).on('aggregates').column('bucket').execute();
+
+        await db.schema
+          .createTable('status_counts')
+          .addColumn('route_id', 'bigint', (c) => c.notNull())
+          .addColumn('bucket', 'bigint', (c) => c.notNull())
+          .addColumn('status_code', 'integer', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(name('status_counts_pk'), ['route_id', 'bucket', 'status_code'])
+          .execute();
+
+        await db.schema
+          .createTable('histogram')
+          .addColumn('route_id', 'bigint', (c) => c.notNull())
+          .addColumn('bucket', 'bigint', (c) => c.notNull())
+          .addColumn('bin', 'integer', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(name('histogram_pk'), ['route_id', 'bucket', 'bin'])
+          .execute();
+
+        await db.schema
+          .createTable('access_records')
+          .addColumn('id', dialect.autoIncrementType, dialect.autoIncrement)
+          .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
+          .addColumn('route_id', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('status_code', 'integer', (c) => c.notNull())
+          .addColumn('request_time', 'double precision', (c) => c.notNull())
+          .addColumn('query_count', 'integer', (c) => c.notNull())
+          .addColumn('query_time', 'double precision', (c) => c.notNull())
+          .addColumn('memory', 'double precision', (c) => c.notNull())
+          .addColumn('path', 'varchar(2048)')
+          .addColumn('referer', 'varchar(2048)')
+          .addColumn('user_id', 'varchar(255)')
+          .addUniqueConstraint(name('access_records_request'), ['request_id'])
+          .execute();
+        await db.schema
+          .createIndex(name('access_records_route_time'))
+          .on('access_records')
+          .columns(['route_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createIndex(name('access_records_time'))
+          .on('access_records')
+          .column('created_at')
+          .execute();
+      },
+    },
+  };
+}
+
+/** Kysely's Migrator over routeperf's migrations, with its bookkeeping tables under the same prefix. */
+export function createMigrator(db: Kysely<any>, dialect: StoreDialect, prefix: string): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect, prefix) };
+  return new Migrator({
+    db,
+    provider,
+    migrationTableName: `${prefix}migrations`,
+    migrationLockTableName: `${prefix}migrations_lock`,
+  });
+}

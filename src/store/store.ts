@@ -1,0 +1,135 @@
+import { Kysely, type MigrationResultSet } from 'kysely';
+import type { RequestMetrics } from '../core/metrics.js';
+import { RouteperfError } from '../errors.js';
+import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
+import { Ingestor, type IngestSummary } from './ingestor.js';
+import { createMigrator } from './migrations.js';
+import {
+  type RouteSummary,
+  type RoutesQuery,
+  StoreReader,
+  type TimeseriesPoint,
+  type TimeseriesQuery,
+} from './reads.js';
+import { TablePrefixPlugin } from './table-prefix-plugin.js';
+import { type Database, TABLES } from './tables.js';
+
+export interface StoreOptions {
+  database: string;
+  tablePrefix: string;
+  /** Environment read by default. */
+  environment: string;
+  autoSetup: boolean;
+  maxRoutes: number;
+  accessRecords: { enabled: boolean; retentionDays: number | null };
+  /** Called with errors that happen outside any call (an idle pooled connection dying). */
+  onBackgroundError: (error: unknown) => void;
+}
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The SQL store: opens the database on first use, creates or upgrades the schema when `autoSetup` is on,
+ * writes batches through the Ingestor and answers the read API.
+ */
+export class Store {
+  readonly dialect: StoreDialect;
+  #connection?: Promise<Kysely<Database>>;
+  #ready?: Promise<{ ingestor: Ingestor; reader: StoreReader }>;
+  #lastPruneAt = 0;
+
+  constructor(private readonly options: StoreOptions) {
+    this.dialect = dialectFor(options.database);
+  }
+
+  /** The database with a redacted password, for messages. */
+  get description(): string {
+    return `${this.dialect.name} ${redact(this.options.database)}`;
+  }
+
+  /** Writes one batch in one transaction. Throws when the database cannot take it. */
+  async ingest(batch: readonly RequestMetrics[]): Promise<IngestSummary> {
+    const { ingestor } = await this.#open();
+    const summary = await ingestor.ingest(batch);
+    this.#pruneAccessRecords().catch(this.options.onBackgroundError);
+    return summary;
+  }
+
+  async routes(query?: RoutesQuery): Promise<RouteSummary[]> {
+    return (await this.#open()).reader.routes(query);
+  }
+
+  async timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
+    return (await this.#open()).reader.timeseries(query);
+  }
+
+  /** Creates or upgrades the schema to this version's, whatever `autoSetup` says. */
+  async migrate(): Promise<MigrationResultSet> {
+    const db = await this.#connect();
+    const result = await createMigrator(db, this.dialect, this.options.tablePrefix).migrateToLatest();
+    if (result.error) {
+      throw new RouteperfError(
+        'ROUTEPERF_STORE_UNREACHABLE',
+        `Could not migrate ${this.description}: ${(result.error as Error).message ?? result.error}`,
+        { cause: result.error },
+      );
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#ready = undefined;
+    if (connection) await (await connection.catch(() => undefined))?.destroy();
+  }
+
+  #connect(): Promise<Kysely<Database>> {
+    if (this.#connection) return this.#connection;
+    const connection = this.dialect.createDialect(this.options.database, this.options.onBackgroundError).then(
+      (dialect) =>
+        new Kysely<Database>({
+          dialect,
+          plugins: [new TablePrefixPlugin(this.options.tablePrefix, TABLES)],
+        }),
+    );
+    this.#connection = connection;
+    connection.catch(() => {
+      if (this.#connection === connection) this.#connection = undefined;
+    });
+    return connection;
+  }
+
+  #open() {
+    if (this.#ready) return this.#ready;
+    const ready = (async () => {
+      if (this.options.autoSetup) await this.migrate();
+      const db = await this.#connect();
+      return {
+        ingestor: new Ingestor(db, this.dialect, {
+          maxRoutes: this.options.maxRoutes,
+          accessRecords: this.options.accessRecords.enabled,
+        }),
+        reader: new StoreReader(db, this.options.environment),
+      };
+    })();
+    this.#ready = ready;
+    // A failure (database down) is retried by the next call rather than remembered.
+    ready.catch(() => {
+      if (this.#ready === ready) this.#ready = undefined;
+    });
+    return ready;
+  }
+
+  async #pruneAccessRecords() {
+    const { retentionDays, enabled } = this.options.accessRecords;
+    if (!enabled || retentionDays === null || Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
+    this.#lastPruneAt = Date.now();
+    const db = await this.#connect();
+    await db
+      .deleteFrom('access_records')
+      .where('created_at', '<', Date.now() - retentionDays * DAY_MS)
+      .execute();
+  }
+}
