@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
+
+/** In CI an unreachable service fails the suite; elsewhere its tests are skipped with the reason shown. */
+export const CI = process.env.CI === 'true';
+
+export const POSTGRES_URL = process.env.ROUTEPERF_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MYSQL_URL = process.env.ROUTEPERF_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
+
+export type DatabaseName = 'sqlite' | 'postgres' | 'mysql';
+
+export interface TestDatabase {
+  name: DatabaseName;
+  /** A database URL for one test: SQLite gets a fresh file. */
+  url(): string;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'routeperf-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+export const DATABASES: TestDatabase[] = [
+  { name: 'sqlite', url: () => `sqlite:${join(scratch, `${randomBytes(6).toString('hex')}.sqlite`)}` },
+  { name: 'postgres', url: () => POSTGRES_URL },
+  { name: 'mysql', url: () => MYSQL_URL },
+];
+
+/** A table prefix no other test uses, so tests share the services without touching each other's data. */
+export function uniquePrefix(): string {
+  return `rpt_${randomBytes(5).toString('hex')}_`;
+}
+
+function portOf(url: string) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+/** Why a TCP service cannot be reached, or undefined when it can. */
+export function unreachable(host: string, port: number, timeoutMs = 1500): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (reason?: string) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.setTimeout(timeoutMs, () => done(`${host}:${port} did not answer within ${timeoutMs} ms`));
+    socket.once('connect', () => done());
+    socket.once('error', (error) => done(`${host}:${port} unreachable (${error.message})`));
+  });
+}
+
+const reasons: Record<DatabaseName, string | undefined> = {
+  sqlite: undefined,
+  postgres: await unreachable(portOf(POSTGRES_URL).host, portOf(POSTGRES_URL).port),
+  mysql: await unreachable(portOf(MYSQL_URL).host, portOf(MYSQL_URL).port),
+};
+
+/** Declares `fn`'s tests once per database; unreachable servers skip (or fail in CI) visibly. */
+export function describeEachDatabase(
+  fn: (database: TestDatabase) => void,
+  names: DatabaseName[] = ['sqlite', 'postgres', 'mysql'],
+) {
+  for (const database of DATABASES.filter((db) => names.includes(db.name))) {
+    const reason = reasons[database.name];
+    if (!reason) describe(database.name, () => fn(database));
+    else if (CI)
+      describe(database.name, () =>
+        it(`${database.name} is reachable`, () => {
+          throw new Error(`${database.name} is required in CI: ${reason}`);
+        }),
+      );
+    else describe.skip(`${database.name} (skipped: ${reason})`, () => fn(database));
+  }
+}
+
+/** Drops every table whose name starts with `prefix` (what one test created). */
+export async function dropTables(url: string, prefix: string): Promise<void> {
+  if (url.startsWith('sqlite:')) return; // the file goes with the scratch folder
+  if (url.startsWith('postgres')) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ tablename: string }>(
+        "select tablename from pg_tables where schemaname = current_schema() and tablename like $1 || '%'",
+        [prefix],
+      );
+      for (const { tablename } of rows) await client.query(`drop table if exists "${tablename}"`);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const mysql = await import('mysql2/promise');
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = await connection.query(
+      'select table_name as name from information_schema.tables where table_schema = database() and table_name like ?',
+      [`${prefix.replace(/_/g, '\\_')}%`],
+    );
+    for (const { name } of rows as { name: string }[])
+      await connection.query(`drop table if exists \`${name}\``);
+  } finally {
+    await connection.end();
+  }
+}
