@@ -18,10 +18,25 @@ export interface RouteperfMiddleware {
   close(): Promise<void>;
 }
 
-/** The route template Express matched: mount path plus route path, or undefined when none matched. */
-function templateOf(req: ExpressRequest): string | undefined {
-  if (!req.route) return undefined;
-  return `${req.baseUrl ?? ''}${String(req.route.path)}` || '/';
+/**
+ * Follows the route Express dispatches the request to and returns what its template is: mount path plus
+ * route path, or undefined while none matched. The template is taken when Express sets `req.route`, because
+ * by the time the response ends a mounted router the request left (a route that threw, say) has already
+ * put `req.baseUrl` back to the parent's mount path.
+ */
+function followTemplate(req: ExpressRequest): () => string | undefined {
+  let route = req.route;
+  let template: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: ExpressRequest['route']) {
+      route = value;
+      template = value ? `${req.baseUrl ?? ''}${String(value.path)}` || '/' : undefined;
+    },
+  });
+  return () => template;
 }
 
 /**
@@ -32,14 +47,17 @@ export function routeperf(input?: RouteperfInput): RouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   const middleware = (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void) => {
     pending.whenReady(
-      (instance) =>
+      (instance) => {
+        if (!instance.recorder.active) return next();
+        const route = followTemplate(req);
         instrument(
           instance,
           req,
           res,
-          { route: () => templateOf(req), url: () => req.originalUrl ?? req.url ?? '', request: req },
+          { route, url: () => req.originalUrl ?? req.url ?? '', request: req },
           next,
-        ),
+        );
+      },
       () => next(),
     );
   };

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FinishedRequest } from '../core/recorder.js';
 import type { Routeperf } from '../core/routeperf.js';
 import { runInScope } from '../core/scope.js';
 
@@ -25,27 +24,32 @@ export function instrument<T>(
   describe: RequestDescription,
   proceed: () => T,
 ): T {
-  const { recorder, config } = routeperf;
-  const active = recorder.begin(req.headers[config.requestIdHeader]);
+  const { recorder } = routeperf;
+  const active = recorder.begin(req.headers[recorder.requestIdHeader]);
   if (!active) return proceed();
 
   const end = res.end;
+  let held: Promise<unknown> | undefined;
   res.end = function endAfterRecording(this: ServerResponse, ...args: unknown[]) {
-    res.end = end;
-    const done: FinishedRequest = {
-      method: req.method ?? 'GET',
-      route: describe.route(),
-      statusCode: res.statusCode,
-      url: describe.url(),
-      referer: req.headers.referer,
-      request: describe.request,
-    };
-    const recorded = recorder.finish(active, done);
-    if (!recorded) return end.apply(this, args as Parameters<typeof end>);
-    recorded
-      .then(() => end.apply(this, args as Parameters<typeof end>))
-      // What end() would have thrown to its caller cannot reach it any more; it ends the response instead.
-      .catch((error: Error) => res.destroy(error));
+    const endNow = () => end.apply(this, args as Parameters<typeof end>);
+    if (!held) {
+      const recorded = recorder.finish(active, {
+        method: req.method ?? 'GET',
+        route: () => describe.route(),
+        statusCode: res.statusCode,
+        url: describe.url(),
+        referer: req.headers.referer,
+        request: describe.request,
+      });
+      if (!recorded) {
+        res.end = end;
+        return endNow();
+      }
+      held = recorded;
+    }
+    // A later end() (an app making sure it ended) runs after the held one, as it would without routeperf.
+    // What end() would have thrown to its caller cannot reach it any more; it ends the response instead.
+    held = held.then(endNow).catch((error: Error) => res.destroy(error));
     return this;
   } as typeof res.end;
 

@@ -9,7 +9,7 @@ export const MAX_ROUTE_LENGTH = 600;
 export interface RequestMetrics {
   /** Request id: from the request id header when it is a sane token, else generated. Deduplication key. */
   id: string;
-  /** When the request started, ms since the epoch. */
+  /** When the request started, whole ms since the epoch. */
   ts: number;
   environment: string;
   method: string;

@@ -12,8 +12,11 @@ export interface ActiveRequest extends RequestScope {
 /** What an adapter knows once the response is complete. */
 export interface FinishedRequest {
   method: string;
-  /** Route template, or undefined when no route matched. */
-  route: string | undefined;
+  /**
+   * Route template, or undefined when no route matched. A function, as it may run an app's own code
+   * (`routeOf`): what it throws is logged and the request recorded as unmatched.
+   */
+  route(): string | undefined;
   statusCode: number;
   /** Path with query string (kept only with access records). */
   url: string;
@@ -32,6 +35,8 @@ export type MetricsSink = (metrics: RequestMetrics) => Promise<void>;
 export class Recorder {
   /** False when routeperf is disabled or the environment is not recorded; adapters then do nothing. */
   readonly active: boolean;
+  /** The request id header, lower-cased as node:http keys headers. */
+  readonly requestIdHeader: string;
   readonly #isIgnored: (method: string, route: string) => boolean;
   readonly #readMemory = () => process.memoryUsage.rss();
 
@@ -42,6 +47,7 @@ export class Recorder {
     private readonly onAccepted: () => void,
   ) {
     this.active = config.enabled && config.environments.includes(config.environment);
+    this.requestIdHeader = config.requestIdHeader.toLowerCase();
     this.#isIgnored = compileIgnore(config.ignoreRoutes);
   }
 
@@ -56,19 +62,20 @@ export class Recorder {
   /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
   finish(active: ActiveRequest, done: FinishedRequest): Promise<void> | undefined {
     const endedAt = performance.now();
-    const route = (done.route || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
+    const route = (this.#guard('routeOf', done.route) || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
     const method = done.method.toUpperCase();
     if (this.#isIgnored(method, route)) return undefined;
 
-    const requestTime = this.config.trackRequestTime ? endedAt - active.startedAt : 0;
+    const elapsed = endedAt - active.startedAt;
     const metrics: RequestMetrics = {
       id: active.requestId,
-      ts: Date.now() - (endedAt - active.startedAt),
+      // Whole milliseconds: the stores keep `ts` in integer columns, and PostgreSQL rejects a fraction.
+      ts: Math.round(Date.now() - elapsed),
       environment: this.config.environment,
       method,
       route,
       statusCode: done.statusCode,
-      requestTime,
+      requestTime: this.config.trackRequestTime ? elapsed : 0,
       queryCount: active.queryCount,
       queryTime: active.queryTime,
       memory: this.#readMemory(),
@@ -77,25 +84,23 @@ export class Recorder {
     if (accessRecords.enabled) {
       metrics.path = done.url.slice(0, 2048);
       if (done.referer) metrics.referer = done.referer.slice(0, 2048);
-      if (accessRecords.trackUser) this.#attachUser(metrics, done.request);
-    }
-    if (this.config.beforeRecord) {
-      try {
-        if (this.config.beforeRecord(metrics) === false) return undefined;
-      } catch (error) {
-        this.onHookError('beforeRecord', error);
+      if (accessRecords.trackUser) {
+        const user = this.#guard('getUser', () => this.config.getUser?.(done.request));
+        if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
       }
     }
+    if (this.#guard('beforeRecord', () => this.config.beforeRecord?.(metrics)) === false) return undefined;
     this.onAccepted();
     return this.sink(metrics);
   }
 
-  #attachUser(metrics: RequestMetrics, request: unknown) {
+  /** Runs an app's function; what it throws is logged, and the result is then undefined. */
+  #guard<T>(hook: string, fn: () => T): T | undefined {
     try {
-      const user = this.config.getUser?.(request);
-      if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
+      return fn();
     } catch (error) {
-      this.onHookError('getUser', error);
+      this.onHookError(hook, error);
+      return undefined;
     }
   }
 }

@@ -41,6 +41,7 @@ export async function createRouteperf(
   const logError = rateLimitedErrorLog(config.logger);
   const counters: RouteperfStats = { recorded: 0, stored: 0, dropped: 0 };
   const inFlight = new Set<Promise<void>>();
+  let closed = false;
 
   const store = new Store({
     database: config.database,
@@ -63,9 +64,13 @@ export async function createRouteperf(
     }
   };
 
-  /** Synchronous mode: the write is awaited, but never longer than `syncTimeout`, and never rejects. */
+  /**
+   * Synchronous mode: the write is awaited, but never longer than `syncTimeout`, and never rejects. Once
+   * closed, requests still being served are dropped rather than reopen the connections close() released.
+   */
   const storeNow = (metrics: RequestMetrics): Promise<void> => {
-    const write = store.ingest([metrics]).then(
+    const attempt = closed ? Promise.reject(new Error('routeperf was closed')) : store.ingest([metrics]);
+    const write = attempt.then(
       () => {
         counters.stored += 1;
         afterRecord({ metrics, stored: true });
@@ -106,6 +111,7 @@ export async function createRouteperf(
     store,
     stats: () => ({ ...counters }),
     async close() {
+      closed = true;
       await Promise.allSettled([...inFlight]);
       await store.close();
     },

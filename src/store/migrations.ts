@@ -13,9 +13,9 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
         await db.schema
           .createTable('routes')
           .addColumn('id', dialect.autoIncrementType, dialect.autoIncrement)
-          .addColumn('environment', 'varchar(64)', (c) => c.notNull())
-          .addColumn('method', 'varchar(16)', (c) => c.notNull())
-          .addColumn('route', 'varchar(600)', (c) => c.notNull())
+          .addColumn('environment', dialect.exactText(64), (c) => c.notNull())
+          .addColumn('method', dialect.exactText(16), (c) => c.notNull())
+          .addColumn('route', dialect.exactText(600), (c) => c.notNull())
           .addColumn('first_seen_at', 'bigint', (c) => c.notNull())
           .addColumn('last_accessed_at', 'bigint', (c) => c.notNull())
           .addUniqueConstraint(name('routes_identity'), ['environment', 'method', 'route'])
@@ -60,7 +60,7 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
         await db.schema
           .createTable('access_records')
           .addColumn('id', dialect.autoIncrementType, dialect.autoIncrement)
-          .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
+          .addColumn('request_id', dialect.exactText(128), (c) => c.notNull())
           .addColumn('route_id', 'bigint', (c) => c.notNull())
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .addColumn('status_code', 'integer', (c) => c.notNull())

@@ -331,12 +331,14 @@ const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string>
   lastAccessed: (r) => r.lastAccessedAt.getTime(),
 };
 
+const compare = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Ties go by route, then method: a total order, so pages of one listing neither repeat nor skip a route. */
 function sortRoutes(routes: RouteSummary[], sort: RouteSortKey, order?: 'asc' | 'desc') {
   const value = SORT_VALUE[sort];
   const direction = (order ?? (sort === 'route' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
-  return routes.sort((a, b) => {
-    const x = value(a);
-    const y = value(b);
-    return (x < y ? -1 : x > y ? 1 : 0) * direction || (a.route < b.route ? -1 : 1);
-  });
+  return routes.sort(
+    (a, b) =>
+      compare(value(a), value(b)) * direction || compare(a.route, b.route) || compare(a.method, b.method),
+  );
 }

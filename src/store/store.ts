@@ -38,6 +38,8 @@ export class Store {
   #connection?: Promise<Kysely<Database>>;
   #ready?: Promise<{ ingestor: Ingestor; reader: StoreReader }>;
   #lastPruneAt = 0;
+  /** The background pruning in flight; it never rejects, and `close()` waits for it. */
+  #pruning?: Promise<void>;
 
   constructor(private readonly options: StoreOptions) {
     this.dialect = dialectFor(options.database);
@@ -52,7 +54,7 @@ export class Store {
   async ingest(batch: readonly RequestMetrics[]): Promise<IngestSummary> {
     const { ingestor } = await this.#open();
     const summary = await ingestor.ingest(batch);
-    this.#pruneAccessRecords().catch(this.options.onBackgroundError);
+    this.#pruneAccessRecords();
     return summary;
   }
 
@@ -68,17 +70,12 @@ export class Store {
   async migrate(): Promise<MigrationResultSet> {
     const db = await this.#connect();
     const result = await createMigrator(db, this.dialect, this.options.tablePrefix).migrateToLatest();
-    if (result.error) {
-      throw new RouteperfError(
-        'ROUTEPERF_STORE_UNREACHABLE',
-        `Could not migrate ${this.description}: ${(result.error as Error).message ?? result.error}`,
-        { cause: result.error },
-      );
-    }
+    if (result.error) throw this.#failure('migrate', result.error);
     return result;
   }
 
   async close(): Promise<void> {
+    await this.#pruning;
     const connection = this.#connection;
     this.#connection = undefined;
     this.#ready = undefined;
@@ -104,8 +101,9 @@ export class Store {
   #open() {
     if (this.#ready) return this.#ready;
     const ready = (async () => {
-      if (this.options.autoSetup) await this.migrate();
       const db = await this.#connect();
+      if (this.options.autoSetup) await this.migrate();
+      else await this.#requireSchema(db);
       return {
         ingestor: new Ingestor(db, this.dialect, {
           maxRoutes: this.options.maxRoutes,
@@ -122,14 +120,41 @@ export class Store {
     return ready;
   }
 
-  async #pruneAccessRecords() {
+  /** Without autoSetup, tables that are missing or older than this version are a step the user must take. */
+  async #requireSchema(db: Kysely<Database>) {
+    const migrations = await createMigrator(db, this.dialect, this.options.tablePrefix)
+      .getMigrations()
+      .catch((error) => {
+        throw this.#failure('read the schema version of', error);
+      });
+    if (migrations.every((migration) => migration.executedAt)) return;
+    throw new RouteperfError(
+      'ROUTEPERF_STORE_UNREACHABLE',
+      `The routeperf tables (prefix "${this.options.tablePrefix}") in ${this.description} are missing or out of date, and autoSetup is off: run \`routeperf migrate\`, or set autoSetup: true.`,
+    );
+  }
+
+  /** The database could not be used for `action`; the cause is kept for logs. */
+  #failure(action: string, error: unknown) {
+    const message = `Could not ${action} ${this.description}: ${(error as Error)?.message ?? error}`;
+    return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
+  }
+
+  /** Deletes expired access records in the background, at most once an hour. */
+  #pruneAccessRecords() {
     const { retentionDays, enabled } = this.options.accessRecords;
     if (!enabled || retentionDays === null || Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
     this.#lastPruneAt = Date.now();
-    const db = await this.#connect();
-    await db
-      .deleteFrom('access_records')
-      .where('created_at', '<', Date.now() - retentionDays * DAY_MS)
-      .execute();
+    this.#pruning = this.#connect()
+      .then((db) =>
+        db
+          .deleteFrom('access_records')
+          .where('created_at', '<', Date.now() - retentionDays * DAY_MS)
+          .execute(),
+      )
+      .then(() => undefined, this.options.onBackgroundError)
+      .finally(() => {
+        this.#pruning = undefined;
+      });
   }
 }

@@ -1,52 +1,117 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RequestMetrics } from '../../src/core/metrics.js';
-import { Store } from '../../src/store/store.js';
-import { describeEachDatabase, dropTables, uniquePrefix } from '../support/databases.js';
+import type { RouteSummary } from '../../src/store/reads.js';
+import type { Store } from '../../src/store/store.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { useTestStores } from './helpers.js';
+import { MINUTE, metrics, T0 } from './samples.js';
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const task of cleanup) await task();
-  cleanup = [];
-});
+const STATUSES = [200, 201, 404, 500, 503];
 
-function metrics(overrides: Partial<RequestMetrics> = {}): RequestMetrics {
-  return {
-    id: Math.random().toString(36).slice(2),
-    ts: Date.now(),
-    environment: 'test',
-    method: 'GET',
-    route: '/users/:id',
-    statusCode: 200,
-    requestTime: 10,
-    queryCount: 2,
-    queryTime: 3,
-    memory: 1000,
-    ...overrides,
-  };
+/**
+ * `count` requests cycling through `routes` templates, two methods and `minutes` minutes, so that every
+ * (route, method, minute) has its own aggregate row. Times are in quarter ms, so sums are exact.
+ */
+function traffic(count: number, routes: number, minutes: number, seed = 0): RequestMetrics[] {
+  return Array.from({ length: count }, (_, n) => {
+    const i = n + seed;
+    return metrics({
+      route: `/r/${i % routes}`,
+      method: Math.floor(i / routes) % 2 ? 'POST' : 'GET',
+      ts: T0 + (Math.floor(i / (2 * routes)) % minutes) * MINUTE + (i % 59) * 1000,
+      statusCode: STATUSES[Math.floor(i / 7) % STATUSES.length]!,
+      requestTime: ((i * 7919) % 4001) / 4 + 0.25,
+      queryCount: i % 9,
+      queryTime: (i % 13) / 4,
+      memory: 1_000_000 + (i % 1000),
+    });
+  });
+}
+
+type Totals = Pick<RouteSummary, 'count' | 'statusCodes'> & {
+  time: [sum: number, min: number, max: number];
+  queries: [sum: number, max: number, timeSum: number, timeMax: number];
+  memory: [sum: number, max: number];
+};
+
+function expectedTotals(requests: RequestMetrics[]): Record<string, Totals> {
+  const totals: Record<string, Totals> = {};
+  for (const m of requests) {
+    const key = `${m.method} ${m.route}`;
+    const t = totals[key] ?? {
+      count: 0,
+      statusCodes: {},
+      time: [0, Number.POSITIVE_INFINITY, 0],
+      queries: [0, 0, 0, 0],
+      memory: [0, 0],
+    };
+    totals[key] = t;
+    t.count += 1;
+    t.statusCodes[m.statusCode] = (t.statusCodes[m.statusCode] ?? 0) + 1;
+    t.time = [
+      t.time[0] + m.requestTime,
+      Math.min(t.time[1], m.requestTime),
+      Math.max(t.time[2], m.requestTime),
+    ];
+    t.queries = [
+      t.queries[0] + m.queryCount,
+      Math.max(t.queries[1], m.queryCount),
+      t.queries[2] + m.queryTime,
+      Math.max(t.queries[3], m.queryTime),
+    ];
+    t.memory = [t.memory[0] + m.memory, Math.max(t.memory[1], m.memory)];
+  }
+  return totals;
+}
+
+async function storedTotals(store: Store): Promise<Record<string, Totals>> {
+  const routes = await store.routes();
+  return Object.fromEntries(
+    routes.map((r) => [
+      `${r.method} ${r.route}`,
+      {
+        count: r.count,
+        statusCodes: r.statusCodes,
+        time: [r.requestTime.avg * r.count, r.requestTime.min, r.requestTime.max],
+        queries: [r.queries.avg * r.count, r.queries.max, r.queries.timeAvg * r.count, r.queries.timeMax],
+        memory: [r.memory.avg * r.count, r.memory.max],
+      },
+    ]),
+  );
+}
+
+/** Sums recomputed from averages carry one rounding; anything more is a wrong total. */
+function expectTotals(stored: Record<string, Totals>, expected: Record<string, Totals>) {
+  expect(Object.keys(stored).sort()).toEqual(Object.keys(expected).sort());
+  for (const [route, totals] of Object.entries(expected)) {
+    const got = stored[route]!;
+    expect({ route, count: got.count, statusCodes: got.statusCodes }).toEqual({
+      route,
+      count: totals.count,
+      statusCodes: totals.statusCodes,
+    });
+    for (const field of ['time', 'queries', 'memory'] as const) {
+      totals[field].forEach((value, i) => {
+        expect(got[field][i], `${route} ${field}[${i}]`).toBeCloseTo(value, 6);
+      });
+    }
+  }
 }
 
 describeEachDatabase((database) => {
-  function openStore(options: { maxRoutes?: number; accessRecords?: boolean } = {}) {
-    const url = database.url();
-    const prefix = uniquePrefix();
-    const store = new Store({
-      database: url,
-      tablePrefix: prefix,
-      environment: 'test',
-      autoSetup: true,
-      maxRoutes: options.maxRoutes ?? 1000,
-      accessRecords: { enabled: options.accessRecords ?? false, retentionDays: null },
-      onBackgroundError: () => {},
-    });
-    cleanup.push(async () => {
-      await store.close();
-      await dropTables(url, prefix);
-    });
-    return store;
+  const stores = useTestStores(database);
+
+  async function histogramCount(store: Store): Promise<number> {
+    const db = await stores.tables(store);
+    const row = await db
+      .selectFrom('histogram')
+      .select((eb) => eb.fn.sum<number>('count').as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
   }
 
   it('200 concurrent first requests to a new route give one route row with count 200', async () => {
-    const store = openStore();
+    const store = stores.open();
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.ingest([metrics({ requestTime: i + 1 })])));
     const routes = await store.routes();
     expect(routes).toHaveLength(1);
@@ -57,7 +122,7 @@ describeEachDatabase((database) => {
   });
 
   it('aggregates a batch per route and status, with queries and memory', async () => {
-    const store = openStore();
+    const store = stores.open();
     await store.ingest([
       metrics({ statusCode: 200, queryCount: 1, queryTime: 2, memory: 100 }),
       metrics({ statusCode: 500, queryCount: 5, queryTime: 8, memory: 300 }),
@@ -73,5 +138,41 @@ describeEachDatabase((database) => {
       memory: { avg: 200, max: 300 },
     });
     expect(health).toMatchObject({ route: '/health', count: 1 });
+  });
+
+  it('stores one batch of 20,000 requests over 100 routes and 120 minutes with exact totals', async () => {
+    const store = stores.open({ accessRecords: { enabled: true } });
+    const batch = traffic(20_000, 50, 120);
+    const summary = await store.ingest(batch);
+    expect(summary).toMatchObject({ requests: 20_000, routes: 100 });
+    expectTotals(await storedTotals(store), expectedTotals(batch));
+    expect(await histogramCount(store)).toBe(20_000);
+    const db = await stores.tables(store);
+    const records = await db
+      .selectFrom('access_records')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    expect(Number(records.count)).toBe(20_000);
+  });
+
+  it('writes nothing of a batch that fails at its last statement', async () => {
+    const store = stores.open({ accessRecords: { enabled: true } });
+    const first = traffic(500, 5, 3);
+    await store.ingest(first);
+    const before = await storedTotals(store);
+    // Access records are written last: without their table, the batch fails after every other write.
+    const db = await stores.tables(store);
+    await db.schema.dropTable('access_records').execute();
+    await expect(store.ingest([...traffic(5_000, 20, 10, 1), metrics({ route: '/new' })])).rejects.toThrow();
+    expect(await storedTotals(store)).toEqual(before);
+    expect(await histogramCount(store)).toBe(500);
+  });
+
+  it('10 concurrent batches of 500 to overlapping routes give exact totals', async () => {
+    const store = stores.open();
+    const batches = Array.from({ length: 10 }, (_, seed) => traffic(500, 20, 3, seed * 101));
+    await Promise.all(batches.map((batch) => store.ingest(batch)));
+    expectTotals(await storedTotals(store), expectedTotals(batches.flat()));
+    expect(await histogramCount(store)).toBe(5_000);
   });
 });

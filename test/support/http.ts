@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listens on an ephemeral loopback port and returns the base URL. */
@@ -31,4 +32,24 @@ export async function hammer(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return statuses;
+}
+
+/**
+ * POSTs `body` as JSON, sending it only once `server` has received the request's headers, so that the body
+ * reaches the app in a later read from the socket, as a large or slow upload does.
+ */
+export async function postWithLateBody(server: Server, url: string, body: unknown) {
+  const json = JSON.stringify(body);
+  const arrived = once(server, 'request');
+  const request = httpRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
+  });
+  request.flushHeaders();
+  await arrived;
+  request.end(json);
+  const [response] = (await once(request, 'response')) as [IncomingMessage];
+  let text = '';
+  for await (const chunk of response) text += chunk;
+  return { status: response.statusCode, body: JSON.parse(text) as unknown };
 }

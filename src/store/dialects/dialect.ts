@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect } from 'kysely';
+import type { ColumnDefinitionBuilder, Dialect, Expression } from 'kysely';
 
 /** How a merged column combines the stored value with the incoming one. */
 export type Merge = 'add' | 'min' | 'max' | 'replace';
@@ -17,6 +17,11 @@ export interface StoreDialect {
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Type name of an auto-increment key column. */
   readonly autoIncrementType: 'integer' | 'bigserial' | 'bigint';
+  /**
+   * Type of a text column compared character for character (route identities, request ids): `/Users` and
+   * `/users` are two routes, and two request ids differing in case are two requests.
+   */
+  exactText(length: number): Expression<unknown>;
   /**
    * Turns a multi-row INSERT into an upsert: on a conflict on `key`, each column in `merge` combines as
    * told. `table` is the logical table name.

@@ -19,6 +19,8 @@ export const mysqlDialect: StoreDialect = {
     });
     return new MysqlDialect({ pool });
   },
+  // The default collations fold case (and accents): a unique key on them would merge `/Users` into `/users`.
+  exactText: (length) => sql`varchar(${sql.lit(length)}) character set utf8mb4 collate utf8mb4_bin`,
   autoIncrement: (column) => column.primaryKey().autoIncrement(),
   upsert(insert, _table, _key, merge) {
     return insert.onDuplicateKeyUpdate(

@@ -1,4 +1,4 @@
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
@@ -19,6 +19,7 @@ export const postgresDialect: StoreDialect = {
     pool.on('error', onPoolError);
     return new PostgresDialect({ pool });
   },
+  exactText: (length) => sql`varchar(${sql.lit(length)})`,
   autoIncrement: (column) => column.primaryKey(),
   upsert: (insert, table, key, merge) =>
     onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { SqliteDialect } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
+import { ImmediateSqliteDialect } from './sqlite-immediate.js';
 
 /** `sqlite:<path>` (relative to the working directory) or `sqlite::memory:`; the folder is created. */
 export function sqlitePath(url: string): string {
@@ -12,6 +14,30 @@ export function sqlitePath(url: string): string {
   const path = resolve(rest);
   mkdirSync(dirname(path), { recursive: true });
   return path;
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running routeperf's small upserts, and the
+ * same few statements run on every request. Statements are reused by SQL text (least recently used out);
+ * Kysely's driver runs one statement at a time, so a cached statement is never in use twice.
+ */
+function withStatementCache(database: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) cache.delete(sql);
+      else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 export const sqliteDialect: StoreDialect = {
@@ -28,8 +54,9 @@ export const sqliteDialect: StoreDialect = {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
-    return new SqliteDialect({ database });
+    return new ImmediateSqliteDialect({ database: withStatementCache(database) });
   },
+  exactText: (length) => sql`varchar(${sql.lit(length)})`,
   autoIncrement: (column) => column.primaryKey().autoIncrement(),
   upsert: (insert, table, key, merge) =>
     onConflictUpsert(insert, table, key, merge, { min: 'min', max: 'max' }),

@@ -1,0 +1,70 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import {
+  COMMON_OPTIONS,
+  type Command,
+  type CommonValues,
+  type OptionSpecs,
+  type OptionValues,
+} from './command.js';
+import { didYouMean, listOf, usageError } from './usage-error.js';
+
+type ParseOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a command's arguments strictly; any mistake becomes a usage error that names the option. */
+export function parseCommandArgs<O extends OptionSpecs>(
+  command: Command<O>,
+  args: string[],
+): OptionValues<O> & CommonValues {
+  const options = toParseOptions({ ...command.options, ...COMMON_OPTIONS });
+  try {
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    return values as OptionValues<O> & CommonValues;
+  } catch (error) {
+    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) throw error;
+    throw usageError(explainParseError(args, options) ?? (error as Error).message);
+  }
+}
+
+/** True when the arguments ask for help, wherever `--help` or `-h` stands before a `--`. */
+export function wantsHelp(args: string[]): boolean {
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
+  return args.slice(0, end).some((arg) => arg === '--help' || arg === '-h');
+}
+
+function toParseOptions(specs: OptionSpecs): ParseOptions {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+    ]),
+  );
+}
+
+/**
+ * Node's own parse errors are written for programmers and vary between versions, so the arguments are
+ * read again, leniently, to find the first bad one and say in our words what was expected.
+ */
+function explainParseError(args: string[], options: ParseOptions): string | undefined {
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const known = Object.keys(options).map((name) => `--${name}`);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      return `unexpected argument ${JSON.stringify(token.value)}; expected options only (${listOf(known)})`;
+    }
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec) {
+      return `unknown option ${token.rawName}; expected one of ${listOf(known)}${didYouMean(`--${token.name}`, known)}`;
+    }
+    if (spec.type === 'boolean' && token.value !== undefined) {
+      return `${token.rawName}: expected no value, got ${JSON.stringify(token.value)}`;
+    }
+    if (spec.type === 'string' && token.value === undefined) {
+      return `${token.rawName}: expected a value, got nothing`;
+    }
+    if (spec.type === 'string' && !token.inlineValue && token.value?.startsWith('-')) {
+      return `${token.rawName}: expected a value, got the option ${JSON.stringify(token.value)} (write ${token.rawName}=${token.value} if that is the value)`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+import { ROUTE_SORT_KEYS } from '../../store/reads.js';
+import { defineCommand } from '../command.js';
+import { cliLayer, databaseOf, withRouteperf } from '../open.js';
+import { REPORT_FORMATS, renderRoutes } from '../routes-report.js';
+import { usageError } from '../usage-error.js';
+import { httpMethod, nonEmpty, oneOf, pointInTime, wholeNumber } from '../values.js';
+
+export const routesCommand = defineCommand({
+  name: 'routes',
+  summary: 'Show the performance of every route over a time window',
+  options: {
+    environment: {
+      type: 'string',
+      value: '<name>',
+      description: 'Environment to report (default: the current one)',
+    },
+    since: {
+      type: 'string',
+      value: '<time>',
+      description: 'Start: 30m, 1h, 24h, 7d (that long ago) or an ISO date',
+    },
+    until: { type: 'string', value: '<time>', description: 'End, same forms as --since (default: now)' },
+    sort: {
+      type: 'string',
+      value: '<key>',
+      description: `Sort by ${ROUTE_SORT_KEYS.join(', ')} (default: avg)`,
+    },
+    order: { type: 'string', value: '<asc|desc>', description: 'Sort order (default: desc, asc for route)' },
+    limit: { type: 'string', value: '<n>', description: 'Show at most n routes' },
+    method: { type: 'string', value: '<method>', description: 'Only routes of this HTTP method' },
+    search: { type: 'string', value: '<text>', description: 'Only routes whose template contains this text' },
+    format: { type: 'string', value: '<table|json|csv>', description: 'Output format (default: table)' },
+  },
+  examples: [
+    'routeperf routes --since 24h --sort p95 --limit 10',
+    'routeperf routes --environment production --search /users --format json',
+    'routeperf routes --since 2024-05-01 --until 2024-05-02 --format csv > routes.csv',
+  ],
+  async run(values) {
+    const now = Date.now();
+    const since = pointInTime('since', values.since, now);
+    const until = pointInTime('until', values.until, now);
+    if (since && until && until.at <= since.at) {
+      throw usageError(
+        `--until: expected a time after --since (${since.label}), got ${JSON.stringify(values.until)}`,
+      );
+    }
+    const query = {
+      since: since?.at,
+      until: until?.at,
+      sort: oneOf('sort', values.sort, ROUTE_SORT_KEYS),
+      order: oneOf('order', values.order, ['asc', 'desc'] as const),
+      limit: wholeNumber('limit', values.limit),
+      method: httpMethod('method', values.method),
+      search: values.search,
+    };
+    const format = oneOf('format', values.format, REPORT_FORMATS) ?? 'table';
+    // The environment is part of the configuration, not only of the query: overrides for it apply too.
+    const environment = nonEmpty('environment', values.environment);
+    const cli = cliLayer(values, environment === undefined ? {} : { environment });
+
+    await withRouteperf(cli, async (routeperf) => {
+      const routes = await routeperf.store.routes(query);
+      const window = describeWindow(since?.label, until?.label);
+      const heading = { environment: routeperf.config.environment, window, database: databaseOf(routeperf) };
+      process.stdout.write(`${renderRoutes(routes, format, heading)}\n`);
+    });
+  },
+});
+
+function describeWindow(since: string | undefined, until: string | undefined): string {
+  if (since && until) return `from ${since} to ${until}`;
+  if (since) return `since ${since}`;
+  if (until) return `until ${until}`;
+  return 'all time';
+}

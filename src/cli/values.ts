@@ -1,0 +1,77 @@
+import { didYouMean, listOf, usageError } from './usage-error.js';
+
+/** Checks option values after parsing; each failure names the option, what it expects and what it got. */
+function invalid(flag: string, expected: string, given: string, hint = '') {
+  return usageError(`--${flag}: expected ${expected}, got ${JSON.stringify(given)}${hint}`);
+}
+
+export function oneOf<T extends string>(flag: string, given: string | undefined, allowed: readonly T[]) {
+  if (given === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(given)) return given as T;
+  throw invalid(flag, listOf(allowed), given, didYouMean(given, allowed));
+}
+
+export function wholeNumber(flag: string, given: string | undefined, { min = 1, max = Infinity } = {}) {
+  if (given === undefined) return undefined;
+  const value = Number(given);
+  if (/^\d+$/.test(given) && value >= min && value <= max) return value;
+  const range = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+  throw invalid(flag, `a whole number ${range}`, given);
+}
+
+export function positiveSeconds(flag: string, given: string | undefined) {
+  if (given === undefined) return undefined;
+  const value = Number(given);
+  if (/^\d+(\.\d+)?$/.test(given) && value > 0) return value;
+  throw invalid(flag, 'a number of seconds above 0', given);
+}
+
+export function httpMethod(flag: string, given: string | undefined) {
+  if (given === undefined) return undefined;
+  if (/^[A-Za-z]+$/.test(given)) return given.toUpperCase();
+  throw invalid(flag, 'an HTTP method such as GET or POST', given);
+}
+
+export function nonEmpty(flag: string, given: string | undefined) {
+  if (given === undefined) return undefined;
+  if (given.trim() !== '') return given;
+  throw invalid(flag, 'a non-empty value', given);
+}
+
+/** A point in time and how to say it in a report heading. */
+export interface TimePoint {
+  at: Date;
+  label: string;
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const AGO = /^(\d+(?:\.\d+)?)([smhdw])$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** `30m`, `1h`, `24h`, `7d` (that long before `now`) or an ISO date such as `2024-05-01T12:00Z`. */
+export function pointInTime(flag: string, given: string | undefined, now: number): TimePoint | undefined {
+  if (given === undefined) return undefined;
+  const ago = AGO.exec(given);
+  if (ago) {
+    return {
+      at: new Date(now - Number(ago[1]) * UNIT_MS[ago[2] as keyof typeof UNIT_MS]),
+      label: `${given} ago`,
+    };
+  }
+  const at = Date.parse(given);
+  if (ISO_DATE.test(given) && !Number.isNaN(at) && isCalendarDate(given)) {
+    return { at: new Date(at), label: new Date(at).toISOString() };
+  }
+  throw invalid(
+    flag,
+    'a duration such as 30m, 1h, 24h or 7d, or an ISO date such as 2024-05-01T12:00Z',
+    given,
+  );
+}
+
+/** Date.parse turns 2024-02-30 into March 1st; a typo in a date should be an error instead. */
+function isCalendarDate(iso: string): boolean {
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

@@ -1,0 +1,92 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collect, runCli, spawnCli, tempFolder } from '../support/cli.js';
+import { readRoutes } from '../support/seed.js';
+
+/** The table row of `route` in a report, split into its columns. */
+function rowOf(report: string, route: string): string[] | undefined {
+  return report
+    .split('\n')
+    .map((line) => line.split(/\s{2,}/))
+    .find((cells) => cells[1] === route);
+}
+
+describe('routeperf demo', () => {
+  it('--no-serve drives traffic, prints the report of every kind of route, and exits', async () => {
+    // The asked-for port is taken: the demo must fall back to another one rather than fail.
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const takenPort = (blocker.address() as { port: number }).port;
+    const cwd = tempFolder();
+    try {
+      const result = await runCli(['demo', '--no-serve', '--duration', '1', '--port', String(takenPort)], {
+        cwd,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`(port ${takenPort} was taken)`);
+      expect(result.stdout).toMatch(/Sent [\d,]+ requests: 200 ×[\d,]+, 404 ×[\d,]+, 500 ×[\d,]+\n/);
+      expect(result.stdout).not.toContain('Ctrl-C');
+
+      expect(rowOf(result.stdout, '/fast')?.[3]).toBe('0.0%');
+      expect(rowOf(result.stdout, '/slow')?.[3]).toBe('0.0%');
+      expect(rowOf(result.stdout, '/fail')?.[3]).toBe('100.0%');
+      expect(rowOf(result.stdout, '(unmatched)')).toBeDefined();
+      expect(Number(rowOf(result.stdout, '/users/:id/orders')?.[9])).toBeGreaterThanOrEqual(4);
+    } finally {
+      blocker.close();
+    }
+
+    // Without --database the demo uses its own SQLite file in ./var of the working folder.
+    const stored = await readRoutes({
+      database: `sqlite:${join(cwd, 'var/routeperf-demo.sqlite')}`,
+      environment: 'test',
+    });
+    const byRoute = new Map(stored.map((route) => [route.route, route]));
+    const queries = byRoute.get('/users/:id/orders')!;
+    // One query for the user, one for the orders, one per order (2 to 9 orders): never fewer than 4.
+    expect(queries.queries.avg).toBeGreaterThanOrEqual(4);
+    expect(queries.queries.timeAvg).toBeGreaterThan(0);
+    expect(byRoute.get('/fast')!.queries.max).toBe(0);
+    expect(byRoute.get('/slow')!.requestTime.min).toBeGreaterThanOrEqual(40);
+    expect(byRoute.get('/fail')!.statusCodes).toEqual({ '500': byRoute.get('/fail')!.count });
+    expect(byRoute.get('(unmatched)')!.statusCodes).toEqual({ '404': byRoute.get('(unmatched)')!.count });
+  });
+
+  it('keeps serving and recording until SIGTERM, then closes cleanly', async () => {
+    const cwd = tempFolder();
+    const database = `sqlite:${join(cwd, 'served.sqlite')}`;
+    const child = await spawnCli(['demo', '--port', '0', '--duration', '0.5', '--database', database], {
+      cwd,
+    });
+    const finished = collect(child);
+
+    let output = '';
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+    });
+    while (!/Ctrl-C to stop/.test(output)) {
+      const exited = await Promise.race([
+        once(child.stdout!, 'data').then(() => false),
+        finished.then(() => true),
+      ]);
+      if (exited) throw new Error(`the demo exited before serving:\n${(await finished).stderr}`);
+    }
+    const url = /Serving the demo at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+    const response = await fetch(`${url}/`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ demo: 'routeperf' });
+
+    child.kill('SIGTERM');
+    const result = await finished;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().endsWith('Stopped.')).toBe(true);
+
+    // The request sent while serving is in the database: recording went on after the report.
+    const stored = await readRoutes({ database, environment: 'test' });
+    expect(stored.find((route) => route.route === '/')).toMatchObject({ method: 'GET', count: 1 });
+  });
+});

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/load.js';
+import { createRouteperf } from '../../src/core/routeperf.js';
+import { RouteperfError } from '../../src/errors.js';
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+function folderWith(files: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'routeperf-config-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+async function configError(promise: Promise<unknown>): Promise<RouteperfError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RouteperfError);
+  return error as RouteperfError;
+}
+
+describe('defaults and environment variables', () => {
+  it('fills every default', async () => {
+    const config = await resolveConfig({ env: {}, cwd: folderWith() });
+    expect(config).toMatchObject({
+      enabled: true,
+      environment: 'development',
+      environments: ['production', 'development', 'test'],
+      database: 'sqlite:./var/routeperf.sqlite',
+      tablePrefix: 'routeperf_',
+      autoSetup: true,
+      trackRequestTime: true,
+      ignoreRoutes: [],
+      samplingRate: 1,
+      maxRoutes: 1000,
+      accessRecords: { enabled: false, retentionDays: null, trackUser: false },
+      requestIdHeader: 'x-request-id',
+    });
+  });
+
+  it('takes the environment from ROUTEPERF_ENV before NODE_ENV, and the database from ROUTEPERF_DATABASE_URL', async () => {
+    const cwd = folderWith();
+    expect((await resolveConfig({ env: { NODE_ENV: 'production' }, cwd })).environment).toBe('production');
+    const config = await resolveConfig({
+      env: { NODE_ENV: 'production', ROUTEPERF_ENV: 'staging', ROUTEPERF_DATABASE_URL: 'postgres://db/x' },
+      cwd,
+    });
+    expect(config.environment).toBe('staging');
+    expect(config.database).toBe('postgres://db/x');
+  });
+});
+
+describe('sources, later wins', () => {
+  it('applies file, then explicit options, then CLI flags, then overrides of the current environment', async () => {
+    const cwd = folderWith({
+      'routeperf.config.json': JSON.stringify({
+        maxRoutes: 10,
+        samplingRate: 0.1,
+        tablePrefix: 'file_',
+        accessRecords: { enabled: true },
+        overrides: { production: { samplingRate: 0.25 } },
+      }),
+    });
+    const config = await resolveConfig({
+      env: {},
+      cwd,
+      explicit: {
+        samplingRate: 0.5,
+        tablePrefix: 'explicit_',
+        environment: 'production',
+        accessRecords: { trackUser: true },
+      },
+      cli: { tablePrefix: 'cli_', overrides: { development: { maxRoutes: 1 } } },
+    });
+    expect(config).toMatchObject({
+      maxRoutes: 10,
+      samplingRate: 0.25,
+      tablePrefix: 'cli_',
+      accessRecords: { enabled: true, trackUser: true, retentionDays: null },
+    });
+    expect(config.configFile).toBe(join(cwd, 'routeperf.config.json'));
+  });
+
+  it('loads routeperf.config.mjs and an explicit configFile', async () => {
+    const cwd = folderWith({
+      'routeperf.config.mjs': 'export default { maxRoutes: 7 };',
+      'custom.mjs': 'export default { maxRoutes: 9 };',
+    });
+    expect((await resolveConfig({ env: {}, cwd })).maxRoutes).toBe(7);
+    expect((await resolveConfig({ env: {}, cwd, explicit: { configFile: 'custom.mjs' } })).maxRoutes).toBe(9);
+    expect((await resolveConfig({ env: {}, cwd, cli: { configFile: 'custom.mjs' } })).maxRoutes).toBe(9);
+  });
+
+  it('says when a named config file does not exist or cannot be parsed', async () => {
+    const cwd = folderWith({ 'broken.json': '{ "maxRoutes": ' });
+    const missing = await configError(resolveConfig({ env: {}, cwd, cli: { configFile: 'nope.json' } }));
+    expect(missing.code).toBe('ROUTEPERF_CONFIG_FILE');
+    expect(missing.message).toContain('nope.json');
+    const broken = await configError(resolveConfig({ env: {}, cwd, cli: { configFile: 'broken.json' } }));
+    expect(broken.code).toBe('ROUTEPERF_CONFIG_FILE');
+    expect(broken.message).toContain('broken.json');
+  });
+});
+
+describe('invalid configuration', () => {
+  const invalid = async (options: unknown) => {
+    const error = await configError(
+      resolveConfig({ env: {}, cwd: folderWith(), explicit: options as never }),
+    );
+    expect(error.code).toBe('ROUTEPERF_CONFIG_INVALID');
+    return error.message;
+  };
+
+  it.each([
+    [{ samplingRate: 'half' }, 'samplingRate: expected a number from 0 to 1, got "half"'],
+    [{ samplingRate: 1.5 }, 'samplingRate: expected a number from 0 to 1, got 1.5'],
+    [{ maxRoutes: 2.5 }, 'maxRoutes: expected a whole number of at least 1, got 2.5'],
+    [{ enabled: 'yes' }, 'enabled: expected true or false, got "yes"'],
+    [{ environments: 'production' }, 'environments: expected a list of environment names, got "production"'],
+    [{ ignoreRoutes: ['/ok', 3] }, 'ignoreRoutes[1]: expected a route name or glob'],
+    [{ tablePrefix: 'drop table;' }, 'tablePrefix: expected letters, digits and underscores'],
+    [
+      { accessRecords: { retentionDays: 0 } },
+      'accessRecords.retentionDays: expected a whole number of days of at least 1, or null, got 0',
+    ],
+    [{ logger: { info() {} } }, 'logger: expected an object with info, warn and error functions'],
+    [
+      { overrides: { production: { maxRoutes: 'many' } } },
+      'overrides.production.maxRoutes: expected a whole number of at least 1, got "many"',
+    ],
+    [
+      { requestIdHeader: 'x request id' },
+      'requestIdHeader: expected an HTTP header name, got "x request id"',
+    ],
+  ])('%j → %s', async (options, message) => {
+    expect(await invalid(options)).toContain(message);
+  });
+
+  it('rejects unknown keys with a "did you mean" hint where one is close', async () => {
+    const message = await invalid({ samplingrate: 0.5, colour: 'blue' });
+    expect(message).toContain('samplingrate: unknown key; did you mean "samplingRate"?');
+    expect(message).toMatch(/colour: unknown key$/m);
+  });
+
+  it('names the source of the error', async () => {
+    const cwd = folderWith({ 'routeperf.config.json': JSON.stringify({ samplingRate: 'half' }) });
+    const error = await configError(resolveConfig({ env: {}, cwd }));
+    expect(error.message).toContain(join(cwd, 'routeperf.config.json'));
+    expect(error.message).toContain('samplingRate: expected a number from 0 to 1, got "half"');
+  });
+
+  it('rejects a database URL of an unknown kind at start-up, without connecting', async () => {
+    const error = await configError(createRouteperf({ database: 'oracle://scott:tiger@db/x' }));
+    expect(error.code).toBe('ROUTEPERF_DATABASE_URL');
+    expect(error.message).toContain('oracle://scott:***@db/x');
+    expect(error.message).not.toContain('tiger');
+  });
+});

@@ -1,0 +1,81 @@
+import { expect, it } from 'vitest';
+import { RouteperfError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import { TABLES } from '../../src/store/tables.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { ingestFromAnotherProcess, useTestStores } from './helpers.js';
+import { metrics } from './samples.js';
+
+/** Names the schema would have without a prefix, Kysely's default bookkeeping tables included. */
+const UNPREFIXED = [...TABLES, 'migrations', 'migrations_lock', 'kysely_migration', 'kysely_migration_lock'];
+
+describeEachDatabase((database) => {
+  const stores = useTestStores(database);
+
+  async function tableNames(store: Store): Promise<string[]> {
+    const db = await stores.tables(store);
+    const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+    return tables.map((table) => table.name);
+  }
+  const prefixed = (names: string[], prefix: string) =>
+    names.filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length));
+
+  it('migrate() creates the prefixed tables, and nothing else, once', async () => {
+    const store = stores.open({ autoSetup: false });
+    const { prefix } = stores.where(store);
+    const before = await tableNames(store);
+
+    const first = await store.migrate();
+    expect(first.results).toEqual([
+      expect.objectContaining({ migrationName: '0001_initial', status: 'Success' }),
+    ]);
+    const second = await store.migrate();
+    expect(second).toEqual({ results: [] });
+
+    const after = await tableNames(store);
+    expect(prefixed(after, prefix).sort()).toEqual([...TABLES, 'migrations', 'migrations_lock'].sort());
+    const created = after.filter((name) => !before.includes(name));
+    expect(created.filter((name) => UNPREFIXED.includes(name))).toEqual([]);
+  });
+
+  it('keeps two prefixes in one database apart', async () => {
+    const one = stores.open();
+    const other = stores.open({ database: stores.where(one).url });
+    await one.ingest([metrics()]);
+    await other.ingest([metrics(), metrics({ route: '/other' })]);
+    expect((await one.routes()).map((r) => [r.route, r.count])).toEqual([['/users/:id', 1]]);
+    expect(await other.routes({ sort: 'route' })).toMatchObject([
+      { route: '/other' },
+      { route: '/users/:id' },
+    ]);
+  });
+
+  it('without autoSetup, fails with a clear error until the tables are migrated', async () => {
+    const store = stores.open({ autoSetup: false });
+    const { prefix } = stores.where(store);
+    const failure = store.ingest([metrics()]);
+    await expect(failure).rejects.toBeInstanceOf(RouteperfError);
+    await expect(failure).rejects.toThrow(
+      /are missing or out of date, and autoSetup is off: run `routeperf migrate`/,
+    );
+    await expect(store.routes()).rejects.toThrow(/routeperf migrate/);
+    expect(prefixed(await tableNames(store), prefix)).toEqual([]);
+
+    await stores.reopen(store, { autoSetup: false }).migrate();
+    await store.ingest([metrics()]);
+    expect(await store.routes()).toMatchObject([{ count: 1 }]);
+  });
+
+  it('several processes starting on new tables at once migrate them once and all write', async () => {
+    // The race is short; SQLite, whose locking routeperf provides itself, gets several rounds of it.
+    const rounds = database.name === 'sqlite' ? 3 : 1;
+    const processes = 4;
+    for (let round = 0; round < rounds; round++) {
+      const store = stores.open();
+      await Promise.all(
+        Array.from({ length: processes }, () => ingestFromAnotherProcess(stores.where(store))),
+      );
+      expect(await store.routes()).toMatchObject([{ count: processes }]);
+    }
+  });
+});

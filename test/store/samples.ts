@@ -1,0 +1,25 @@
+import type { RequestMetrics } from '../../src/core/metrics.js';
+import { requestMetrics } from '../support/metrics.js';
+
+/** 2025-01-01 12:00 UTC: a minute boundary, so `T0 + n * MINUTE` is the start of bucket n. */
+export const T0 = Date.UTC(2025, 0, 1, 12, 0);
+export const MINUTE = 60_000;
+
+/** One request's metrics at T0 (the defaults are a 200 to `GET /users/:id` taking 10 ms), memory 1000 B. */
+export function metrics(overrides: Partial<RequestMetrics> = {}): RequestMetrics {
+  return requestMetrics({ ts: T0, memory: 1000, ...overrides });
+}
+
+/** Exact nearest-rank percentile: the value at rank ceil(q·n), counted from 1, of the sorted values. */
+export function nearestRank(sorted: readonly number[], percent: number): number {
+  // Integer arithmetic: q·n in floating point can land just above a whole number and skip a rank.
+  const rank = Math.ceil((percent * sorted.length) / 100);
+  return sorted[Math.max(1, rank) - 1]!;
+}
+
+export function expectWithin(actual: number, expected: number, relative: number): void {
+  const error = Math.abs(actual - expected) / Math.abs(expected);
+  if (!(error <= relative)) {
+    throw new Error(`expected ${actual} within ${relative * 100}% of ${expected} (off by ${error * 100}%)`);
+  }
+}

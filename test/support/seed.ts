@@ -1,0 +1,33 @@
+import type { RequestMetrics } from '../../src/core/metrics.js';
+import { createRouteperf } from '../../src/core/routeperf.js';
+import type { RouteSummary, RoutesQuery } from '../../src/store/reads.js';
+
+const silent = { info() {}, warn() {}, error() {} };
+
+export interface StoreTarget {
+  database: string;
+  tablePrefix?: string;
+}
+
+/** Stores `batch` the way the recorder would, through the public entry point. */
+export async function ingest(target: StoreTarget, batch: RequestMetrics[]): Promise<void> {
+  const routeperf = await createRouteperf({ ...target, logger: silent });
+  try {
+    await routeperf.store.ingest(batch);
+  } finally {
+    await routeperf.close();
+  }
+}
+
+/** What the read API answers, for comparing the CLI's output with it. */
+export async function readRoutes(
+  target: StoreTarget & { environment?: string },
+  query?: RoutesQuery,
+): Promise<RouteSummary[]> {
+  const routeperf = await createRouteperf({ ...target, logger: silent });
+  try {
+    return await routeperf.store.routes(query);
+  } finally {
+    await routeperf.close();
+  }
+}
