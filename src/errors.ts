@@ -7,6 +7,7 @@ export type RouteperfErrorCode =
   | 'ROUTEPERF_DATABASE_URL'
   | 'ROUTEPERF_DRIVER_MISSING'
   | 'ROUTEPERF_STORE_UNREACHABLE'
+  | 'ROUTEPERF_STORE_SCHEMA'
   | 'ROUTEPERF_CLI_USAGE';
 
 export class RouteperfError extends Error {

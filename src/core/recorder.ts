@@ -4,6 +4,8 @@ import { requestIdFrom, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
 import { createScope, type RequestScope } from './scope.js';
 
+const MEMORY_READ_INTERVAL_MS = 10;
+
 /** A request being recorded: its scope plus the id decided when it started. */
 export interface ActiveRequest extends RequestScope {
   readonly requestId: string;
@@ -38,7 +40,7 @@ export class Recorder {
   /** The request id header, lower-cased as node:http keys headers. */
   readonly requestIdHeader: string;
   readonly #isIgnored: (method: string, route: string) => boolean;
-  readonly #readMemory = () => process.memoryUsage.rss();
+  #memory = { value: 0, readAt: Number.NEGATIVE_INFINITY };
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -78,7 +80,7 @@ export class Recorder {
       requestTime: this.config.trackRequestTime ? elapsed : 0,
       queryCount: active.queryCount,
       queryTime: active.queryTime,
-      memory: this.#readMemory(),
+      memory: this.#residentMemory(endedAt),
     };
     const { accessRecords } = this.config;
     if (accessRecords.enabled) {
@@ -92,6 +94,16 @@ export class Recorder {
     if (this.#guard('beforeRecord', () => this.config.beforeRecord?.(metrics)) === false) return undefined;
     this.onAccepted();
     return this.sink(metrics);
+  }
+
+  /**
+   * The process's resident set size, read at most once per 10 ms: reading it costs a read of /proc, and
+   * it is one figure for the whole process anyway.
+   */
+  #residentMemory(now: number): number {
+    if (now - this.#memory.readAt >= MEMORY_READ_INTERVAL_MS)
+      this.#memory = { value: process.memoryUsage.rss(), readAt: now };
+    return this.#memory.value;
   }
 
   /** Runs an app's function; what it throws is logged, and the result is then undefined. */

@@ -1,6 +1,8 @@
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
+import { isUnreachable } from '../store/errors.js';
 import { Store } from '../store/store.js';
+import { GroupCommit } from './group-commit.js';
 import { rateLimitedErrorLog } from './log.js';
 import type { RequestMetrics } from './metrics.js';
 import { Recorder } from './recorder.js';
@@ -64,27 +66,28 @@ export async function createRouteperf(
     }
   };
 
+  const groupCommit = new GroupCommit((batch) => store.ingest(batch), isUnreachable);
+  const closedOutcome = { stored: false, error: new Error('routeperf was closed') } as const;
+
   /**
-   * Synchronous mode: the write is awaited, but never longer than `syncTimeout`, and never rejects. Once
-   * closed, requests still being served are dropped rather than reopen the connections close() released.
+   * Synchronous mode: the request waits for the commit that holds its metrics, but never longer than
+   * `syncTimeout`, and never sees an error. Once closed, requests still being served are dropped rather
+   * than reopen the connections close() released.
    */
   const storeNow = (metrics: RequestMetrics): Promise<void> => {
-    const attempt = closed ? Promise.reject(new Error('routeperf was closed')) : store.ingest([metrics]);
-    const write = attempt.then(
-      () => {
-        counters.stored += 1;
-        afterRecord({ metrics, stored: true });
-      },
-      (error) => {
+    const outcome = closed ? Promise.resolve(closedOutcome) : groupCommit.submit(metrics);
+    const write = outcome.then((outcome) => {
+      if (outcome.stored) counters.stored += 1;
+      else {
         counters.dropped += 1;
         logError(
           'store',
           `could not store request metrics in ${store.description}; the request was counted as dropped`,
-          error,
+          outcome.error,
         );
-        afterRecord({ metrics, stored: false, error });
-      },
-    );
+      }
+      afterRecord({ metrics, ...outcome });
+    });
     inFlight.add(write);
     write.finally(() => inFlight.delete(write));
     let timer: NodeJS.Timeout | undefined;

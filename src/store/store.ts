@@ -47,7 +47,7 @@ export class Store {
 
   /** The database with a redacted password, for messages. */
   get description(): string {
-    return `${this.dialect.name} ${redact(this.options.database)}`;
+    return redact(this.options.database);
   }
 
   /** Writes one batch in one transaction. Throws when the database cannot take it. */
@@ -129,7 +129,7 @@ export class Store {
       });
     if (migrations.every((migration) => migration.executedAt)) return;
     throw new RouteperfError(
-      'ROUTEPERF_STORE_UNREACHABLE',
+      'ROUTEPERF_STORE_SCHEMA',
       `The routeperf tables (prefix "${this.options.tablePrefix}") in ${this.description} are missing or out of date, and autoSetup is off: run \`routeperf migrate\`, or set autoSetup: true.`,
     );
   }
