@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FinishedRequest } from '../core/recorder.js';
 import type { Routeperf } from '../core/routeperf.js';
 import { runInScope } from '../core/scope.js';
 
@@ -27,20 +28,27 @@ export function instrument<T>(
   const { recorder } = routeperf;
   const active = recorder.begin(req.headers[recorder.requestIdHeader]);
   if (!active) return proceed();
+  const finished = (): FinishedRequest => ({
+    method: req.method ?? 'GET',
+    route: () => describe.route(),
+    statusCode: res.statusCode,
+    url: describe.url(),
+    referer: req.headers.referer,
+    request: describe.request,
+  });
+
+  if (!recorder.holdsResponse) {
+    // Asynchronous mode: the metrics are handed on once the response has been sent, never before.
+    res.once('finish', () => recorder.finish(active, finished()));
+    return runInScope(active, proceed);
+  }
 
   const end = res.end;
   let held: Promise<unknown> | undefined;
   res.end = function endAfterRecording(this: ServerResponse, ...args: unknown[]) {
     const endNow = () => end.apply(this, args as Parameters<typeof end>);
     if (!held) {
-      const recorded = recorder.finish(active, {
-        method: req.method ?? 'GET',
-        route: () => describe.route(),
-        statusCode: res.statusCode,
-        url: describe.url(),
-        referer: req.headers.referer,
-        request: describe.request,
-      });
+      const recorded = recorder.finish(active, finished());
       if (!recorded) {
         res.end = end;
         return endNow();

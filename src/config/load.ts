@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_RETRY } from '../bus/retry.js';
 import { RouteperfError } from '../errors.js';
 import { formatIssues } from './format-error.js';
 import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
@@ -55,6 +56,15 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     syncTimeout: 2000,
     accessRecords: { enabled: false, retentionDays: null, trackUser: false },
     requestIdHeader: 'x-request-id',
+    async: false,
+    transport: env.ROUTEPERF_TRANSPORT_DSN || 'sync://',
+    transports: {},
+    routing: {},
+    failureTransport: 'database://default',
+    retry: DEFAULT_RETRY,
+    overflow: 'store',
+    bufferSize: 10_000,
+    dedupWindow: 600_000,
     logger: stderrLogger,
   };
 }
@@ -62,8 +72,13 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
 function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {
   let merged = base;
   for (const layer of layers) {
-    const { accessRecords, ...rest } = stripMeta(layer);
-    merged = { ...merged, ...rest, accessRecords: { ...merged.accessRecords, ...accessRecords } };
+    const { accessRecords, retry, ...rest } = stripMeta(layer);
+    merged = {
+      ...merged,
+      ...rest,
+      accessRecords: { ...merged.accessRecords, ...accessRecords },
+      retry: { ...merged.retry, ...retry },
+    };
   }
   return merged;
 }

@@ -34,6 +34,32 @@ const accessRecords = z.strictObject(
   { error: 'expected an object { enabled, retentionDays, trackUser }' },
 );
 
+const dsn = nonEmptyString(
+  'a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…',
+);
+const retry = z.strictObject(
+  {
+    maxRetries: z
+      .number({ error: 'expected a whole number of at least 0' })
+      .int({ error: 'expected a whole number of at least 0' })
+      .min(0, { error: 'expected a whole number of at least 0' }),
+    delay: z
+      .number({ error: 'expected milliseconds, at least 0' })
+      .min(0, { error: 'expected milliseconds, at least 0' }),
+    multiplier: z
+      .number({ error: 'expected a number of at least 1' })
+      .min(1, { error: 'expected a number of at least 1' }),
+    maxDelay: z
+      .number({ error: 'expected milliseconds, at least 0 (0: no bound)' })
+      .min(0, { error: 'expected milliseconds, at least 0 (0: no bound)' }),
+    jitter: z
+      .number({ error: 'expected a number from 0 to 1' })
+      .min(0, { error: 'expected a number from 0 to 1' })
+      .max(1, { error: 'expected a number from 0 to 1' }),
+  },
+  { error: 'expected an object { maxRetries, delay, multiplier, maxDelay, jitter }' },
+);
+
 /** Every key a user may set, with its own message for a wrong value. Unknown keys are rejected. */
 const settingsShape = {
   enabled: z.boolean({ error: 'expected true or false' }),
@@ -64,6 +90,26 @@ const settingsShape = {
     .number({ error: 'expected a number of milliseconds of at least 1' })
     .min(1, { error: 'expected a number of milliseconds of at least 1' }),
   accessRecords: accessRecords.partial(),
+  async: z.boolean({ error: 'expected true or false' }),
+  transport: dsn,
+  transports: z.record(z.string(), dsn, { error: 'expected an object of { <name>: <transport DSN> }' }),
+  routing: z.record(z.string(), nonEmptyString('a transport name from `transports`'), {
+    error: "expected an object such as { 'routeperf.record': '<transport name>' }",
+  }),
+  failureTransport: z
+    .string({ error: 'expected database://default or a SQL database URL' })
+    .regex(/^(database:\/\/default|sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, {
+      error: 'expected database://default or a SQL database URL (sqlite:, postgres://, mysql://)',
+    }),
+  retry: retry.partial(),
+  overflow: z.enum(['store', 'drop'], { error: 'expected "store" or "drop"' }),
+  bufferSize: z
+    .number({ error: 'expected a whole number of at least 1' })
+    .int({ error: 'expected a whole number of at least 1' })
+    .min(1, { error: 'expected a whole number of at least 1' }),
+  dedupWindow: z
+    .number({ error: 'expected milliseconds, at least 60000' })
+    .min(60_000, { error: 'expected milliseconds, at least 60000' }),
   requestIdHeader: z
     .string({ error: 'expected an HTTP header name' })
     .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' }),

@@ -1,3 +1,4 @@
+import type { RetryOptions } from '../bus/retry.js';
 import type { RequestMetrics } from '../core/metrics.js';
 import type { Logger } from './schema.js';
 
@@ -44,6 +45,27 @@ export interface RouteperfSettings {
   /** Longest a response waits for a synchronous write, in ms; the write goes on after it. Default 2000. */
   syncTimeout?: number;
   accessRecords?: AccessRecordsOptions;
+  /**
+   * Asynchronous recording: the response never waits; its metrics become a message on `transport` and a
+   * worker stores them. Default false.
+   */
+  async?: boolean;
+  /** DSN of the transport in async mode. Default `ROUTEPERF_TRANSPORT_DSN` ?? `sync://`. */
+  transport?: string;
+  /** Named transports, for `routing` and `routeperf consume <name>`. */
+  transports?: Record<string, string>;
+  /** Message type to transport name: `{ 'routeperf.record': 'metrics' }`. Wins over `transport`. */
+  routing?: Record<string, string>;
+  /** Where messages that exhausted their retries go. Default `database://default` (the store's database). */
+  failureTransport?: string;
+  /** Retry strategy of the worker. Default { maxRetries: 3, delay: 1000, multiplier: 2, maxDelay: 0, jitter: 0.1 }. */
+  retry?: Partial<RetryOptions>;
+  /** When the producer's buffer is full (broker down): 'store' writes directly, 'drop' counts and drops. Default 'store'. */
+  overflow?: 'store' | 'drop';
+  /** Messages the producer holds while the broker is unreachable. Default 10000. */
+  bufferSize?: number;
+  /** How long (ms) a stored message id is remembered against redelivery. Default 600000 (10 minutes). */
+  dedupWindow?: number;
   /** Header whose value becomes the request id when it is a sane token. Default `x-request-id`. */
   requestIdHeader?: string;
   /** Any object with info/warn/error (pino-compatible). Default: warnings and errors to stderr. */
@@ -65,8 +87,11 @@ export interface RouteperfOptions extends RouteperfSettings {
 
 /** The validated configuration with every default filled in. */
 export interface ResolvedConfig
-  extends Required<Omit<RouteperfSettings, 'accessRecords' | 'getUser' | 'beforeRecord' | 'afterRecord'>> {
+  extends Required<
+    Omit<RouteperfSettings, 'accessRecords' | 'retry' | 'getUser' | 'beforeRecord' | 'afterRecord'>
+  > {
   accessRecords: Required<AccessRecordsOptions>;
+  retry: RetryOptions;
   getUser?: RouteperfSettings['getUser'];
   beforeRecord?: RouteperfSettings['beforeRecord'];
   afterRecord?: RouteperfSettings['afterRecord'];

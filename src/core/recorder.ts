@@ -27,8 +27,11 @@ export interface FinishedRequest {
   request: unknown;
 }
 
-/** Where accepted metrics go: synchronous storage now, a message bus later. Never rejects. */
-export type MetricsSink = (metrics: RequestMetrics) => Promise<void>;
+/**
+ * Where accepted metrics go. In synchronous mode it returns the write the response waits for; in
+ * asynchronous mode it hands the metrics on and returns nothing. Never throws or rejects.
+ */
+export type MetricsSink = (metrics: RequestMetrics) => Promise<void> | undefined;
 
 /**
  * Decides whether and what to record: enabled, environment, sampling, ignored routes and the
@@ -45,6 +48,8 @@ export class Recorder {
   constructor(
     private readonly config: ResolvedConfig,
     private readonly sink: MetricsSink,
+    /** Synchronous mode: adapters hold the response's end() until the sink is done. */
+    readonly holdsResponse: boolean,
     private readonly onHookError: (hook: string, error: unknown) => void,
     private readonly onAccepted: () => void,
   ) {

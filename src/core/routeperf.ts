@@ -1,5 +1,16 @@
+import { Producer } from '../bus/producer.js';
+import type { Transport } from '../bus/transport.js';
+import {
+  isSyncDsn,
+  missingClientPackage,
+  openTransport,
+  recordTransportDsn,
+} from '../bus/transports/index.js';
+import { MemoryTransport } from '../bus/transports/memory/index.js';
+import { startWorker, type Worker } from '../bus/worker.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
+import { redact } from '../store/dialects/index.js';
 import { isUnreachable } from '../store/errors.js';
 import { Store } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
@@ -10,10 +21,24 @@ import { Recorder } from './recorder.js';
 export interface RouteperfStats {
   /** Requests accepted for recording (after environment, sampling, ignore rules and hooks). */
   recorded: number;
-  /** Requests whose metrics are in the database. */
+  /** Requests whose metrics this process wrote to the database (directly, or through an in-process worker). */
   stored: number;
-  /** Requests whose metrics could not be stored (the error was logged). */
+  /** Requests whose metrics could not be stored or were dropped by the 'drop' overflow (each logged). */
   dropped: number;
+  /** Messages handed to a durable transport, for a worker to store. */
+  sent: number;
+  /** Messages waiting in this process to be sent or stored. */
+  queued: number;
+}
+
+/** How this process records, once configuration and installed packages are taken into account. */
+export interface RecordingMode {
+  /** True when responses never wait for storage. */
+  async: boolean;
+  /** The transport used in async mode (password redacted). */
+  transport?: string;
+  /** Why async mode was asked for but is not in effect. */
+  fallback?: string;
 }
 
 /** One configured routeperf: what adapters, the CLI and apps use. */
@@ -21,8 +46,9 @@ export interface Routeperf {
   readonly config: ResolvedConfig;
   readonly recorder: Recorder;
   readonly store: Store;
+  readonly mode: RecordingMode;
   stats(): RouteperfStats;
-  /** Waits for writes in flight, then releases the database connections. */
+  /** Sends or stores what is pending, waits for writes in flight, then releases every connection. */
   close(): Promise<void>;
 }
 
@@ -33,7 +59,8 @@ export interface CreateOptions {
 
 /**
  * Resolves and validates the configuration (defaults, config file, `options`, CLI flags, overrides) and
- * wires the recorder to the store. It opens no connection: the database is reached on first use.
+ * wires the recorder to the store, directly (synchronous mode) or through a transport (asynchronous
+ * mode). It opens no connection: the database and the broker are reached on first use.
  */
 export async function createRouteperf(
   options: RouteperfOptions = {},
@@ -41,7 +68,7 @@ export async function createRouteperf(
 ): Promise<Routeperf> {
   const config = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
   const logError = rateLimitedErrorLog(config.logger);
-  const counters: RouteperfStats = { recorded: 0, stored: 0, dropped: 0 };
+  const counters = { recorded: 0, stored: 0, dropped: 0, sent: 0 };
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
@@ -52,6 +79,7 @@ export async function createRouteperf(
     autoSetup: config.autoSetup,
     maxRoutes: config.maxRoutes,
     accessRecords: config.accessRecords,
+    dedupWindow: config.dedupWindow,
     onBackgroundError: (error) => logError('store-background', 'routeperf database connection error', error),
   });
 
@@ -69,12 +97,8 @@ export async function createRouteperf(
   const groupCommit = new GroupCommit((batch) => store.ingest(batch), isUnreachable);
   const closedOutcome = { stored: false, error: new Error('routeperf was closed') } as const;
 
-  /**
-   * Synchronous mode: the request waits for the commit that holds its metrics, but never longer than
-   * `syncTimeout`, and never sees an error. Once closed, requests still being served are dropped rather
-   * than reopen the connections close() released.
-   */
-  const storeNow = (metrics: RequestMetrics): Promise<void> => {
+  /** Writes one request's metrics to the store; settles once stored or failed, never rejects. */
+  const storeDirectly = (metrics: RequestMetrics): Promise<void> => {
     const outcome = closed ? Promise.resolve(closedOutcome) : groupCommit.submit(metrics);
     const write = outcome.then((outcome) => {
       if (outcome.stored) counters.stored += 1;
@@ -90,17 +114,75 @@ export async function createRouteperf(
     });
     inFlight.add(write);
     write.finally(() => inFlight.delete(write));
+    return write;
+  };
+
+  /** Synchronous mode: the response waits for the commit that holds its metrics, at most `syncTimeout`. */
+  const storeBeforeResponse = (metrics: RequestMetrics): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, config.syncTimeout);
       timer.unref();
     });
-    return Promise.race([write, budget]).finally(() => clearTimeout(timer));
+    return Promise.race([storeDirectly(metrics), budget]).finally(() => clearTimeout(timer));
   };
+
+  const mode = await recordingMode(config);
+  let producer: Producer | undefined;
+  let transport: Transport | undefined;
+  let inProcessWorker: Worker | undefined;
+  let sink: (metrics: RequestMetrics) => Promise<void> | undefined = storeBeforeResponse;
+
+  if (mode.async && mode.transport === 'sync://') {
+    sink = (metrics) => {
+      void storeDirectly(metrics);
+      return undefined;
+    };
+  } else if (mode.async) {
+    const dsn = recordTransportDsn(config);
+    transport = await openTransport(dsn, {
+      database: config.database,
+      tablePrefix: config.tablePrefix,
+      consumerName: `producer-${process.pid}`,
+      onBackgroundError: (error) =>
+        logError('transport-background', `routeperf transport ${mode.transport} error`, error),
+    });
+    producer = new Producer({
+      transport,
+      bufferSize: transport instanceof MemoryTransport ? transport.maxQueue : config.bufferSize,
+      overflow: config.overflow,
+      storeDirectly: (batch) => Promise.all(batch.map(storeDirectly)).then(() => undefined),
+      onDropped: (count) => {
+        counters.dropped += count;
+        logError('overflow', `routeperf's buffer is full; ${count} request(s) dropped (overflow: 'drop')`);
+      },
+      onSent: (count) => {
+        counters.sent += count;
+      },
+      onSendError: (error) =>
+        logError('send', `could not send metrics to ${mode.transport}; keeping them and retrying`, error),
+    });
+    if (transport instanceof MemoryTransport) {
+      inProcessWorker = startWorker({
+        transport,
+        store,
+        batchSize: transport.batchSize,
+        sleep: transport.flushInterval,
+        retry: config.retry,
+        logger: config.logger,
+      });
+    }
+    const activeProducer = producer;
+    sink = (metrics) => {
+      activeProducer.dispatch(metrics);
+      return undefined;
+    };
+  }
 
   const recorder = new Recorder(
     config,
-    storeNow,
+    sink,
+    !mode.async,
     (hook, error) =>
       logError(hook, `${hook} hook failed; the request is recorded as if it had not run`, error),
     () => {
@@ -112,11 +194,56 @@ export async function createRouteperf(
     config,
     recorder,
     store,
-    stats: () => ({ ...counters }),
+    mode,
+    stats: () => {
+      const worker = inProcessWorker?.counts();
+      return {
+        ...counters,
+        stored: counters.stored + (worker?.handled ?? 0),
+        sent: inProcessWorker ? 0 : counters.sent,
+        queued: (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed : 0),
+      };
+    },
     async close() {
+      await producer?.close();
+      if (inProcessWorker) {
+        await transport?.close();
+        await waitUntilDrained(transport as MemoryTransport);
+        inProcessWorker.stop();
+        await inProcessWorker.done.catch(() => {});
+      } else await transport?.close();
       closed = true;
       await Promise.allSettled([...inFlight]);
       await store.close();
     },
   };
+}
+
+/** Waits until an in-process worker has taken every queued message and acknowledged it. */
+async function waitUntilDrained(transport: MemoryTransport) {
+  for (;;) {
+    const { pending, inFlight } = await transport.stats();
+    if (pending === 0 && inFlight === 0) return;
+    await transport.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Async mode when asked for and possible. A transport whose client library is not installed falls back to
+ * synchronous recording with one warning that names the package to install, and no error.
+ */
+async function recordingMode(config: ResolvedConfig): Promise<RecordingMode> {
+  if (!config.async) return { async: false };
+  const dsn = recordTransportDsn(config);
+  if (isSyncDsn(dsn)) return { async: true, transport: 'sync://' };
+  const missing = await missingClientPackage(dsn, config);
+  if (missing === undefined) return { async: true, transport: redact(dsn) };
+  const fallback = `async: true needs the "${missing}" package for transport ${redact(dsn)}, and it is not installed; recording synchronously instead. Run: npm install ${missing}`;
+  try {
+    config.logger.warn(fallback);
+  } catch {
+    // A broken logger must not stop the app from starting.
+  }
+  return { async: false, fallback };
 }

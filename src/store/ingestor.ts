@@ -11,9 +11,19 @@ export interface IngestorOptions {
   accessRecords: boolean;
 }
 
+export interface IngestOptions {
+  /**
+   * Count each message id once, ever (within the ledger's window): ids already in the ledger are skipped,
+   * and the new ones are added to it in the same transaction. For messages a transport may redeliver.
+   */
+  dedupe?: boolean;
+}
+
 export interface IngestSummary {
   /** Requests in the batch. */
   requests: number;
+  /** Requests skipped because their message id was counted before. */
+  duplicates: number;
   /** Distinct routes the batch touched. */
   routes: number;
   /** Rows upserted or inserted, all tables together. */
@@ -37,15 +47,24 @@ export class Ingestor {
     private readonly options: IngestorOptions,
   ) {}
 
-  async ingest(batch: readonly RequestMetrics[]): Promise<IngestSummary> {
-    if (batch.length === 0) return { requests: 0, routes: 0, rows: 0 };
-    const plan = planBatch(await this.#applyRouteLimit(batch));
+  async ingest(batch: readonly RequestMetrics[], options: IngestOptions = {}): Promise<IngestSummary> {
+    if (batch.length === 0) return { requests: 0, duplicates: 0, routes: 0, rows: 0 };
+    const limited = await this.#applyRouteLimit(batch);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows, newRouteIds } = await this.db.transaction().execute((trx) => this.#write(trx, plan));
+        const result = await this.db.transaction().execute(async (trx) => {
+          const fresh = options.dedupe ? await this.#claimMessageIds(trx, limited) : limited;
+          const plan = planBatch(fresh);
+          return { plan, fresh, ...(await this.#write(trx, plan)) };
+        });
         // Ids learnt inside a transaction are only true once it has committed.
-        for (const [key, id] of newRouteIds) this.#routeIds.set(key, id);
-        return { requests: batch.length, routes: plan.routes.length, rows };
+        for (const [key, id] of result.newRouteIds) this.#routeIds.set(key, id);
+        return {
+          requests: batch.length,
+          duplicates: batch.length - result.fresh.length,
+          routes: result.plan.routes.length,
+          rows: result.rows,
+        };
       } catch (error) {
         if (attempt >= TRANSIENT_RETRIES || !this.dialect.isTransient(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
@@ -54,6 +73,7 @@ export class Ingestor {
   }
 
   async #write(trx: Transaction<Database>, plan: BatchPlan) {
+    if (plan.routes.length === 0) return { rows: 0, newRouteIds: new Map<string, number>() };
     const newRouteIds = await this.#upsertRoutes(trx, plan);
     const id = (key: string) => this.#routeIds.get(key) ?? newRouteIds.get(key)!;
     const { dialect } = this;
@@ -125,6 +145,38 @@ export class Ingestor {
     const rows =
       plan.routes.length + plan.aggregates.length + plan.statuses.length + plan.bins.length + records;
     return { rows, newRouteIds };
+  }
+
+  /**
+   * Keeps the metrics whose message id is not in the ledger yet (and the first of any id repeated within
+   * the batch), and adds those ids to the ledger. A worker that ingests the same id at the same moment
+   * makes one of the two inserts fail on the primary key; that transaction is retried and then skips it.
+   */
+  async #claimMessageIds(trx: Transaction<Database>, batch: readonly RequestMetrics[]) {
+    const ids = [...new Set(batch.map((m) => m.id))];
+    const seen = new Set<string>();
+    await this.#chunked(ids, 1, async (chunk) => {
+      const rows = await trx
+        .selectFrom('processed_messages')
+        .select('message_id')
+        .where('message_id', 'in', chunk)
+        .execute();
+      for (const row of rows) seen.add(row.message_id);
+    });
+    const fresh: RequestMetrics[] = [];
+    for (const m of batch) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      fresh.push(m);
+    }
+    const now = Date.now();
+    await this.#chunked(fresh, 2, (chunk) =>
+      trx
+        .insertInto('processed_messages')
+        .values(chunk.map((m) => ({ message_id: m.id, processed_at: now })))
+        .execute(),
+    );
+    return fresh;
   }
 
   /** Upserts the batch's routes and returns the ids of those not cached yet. */

@@ -2,7 +2,8 @@ import { Kysely, type MigrationResultSet } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
 import { RouteperfError } from '../errors.js';
 import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
-import { Ingestor, type IngestSummary } from './ingestor.js';
+import { FailureLog } from './failures.js';
+import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
 import { createMigrator } from './migrations.js';
 import {
   type RouteSummary,
@@ -13,6 +14,7 @@ import {
 } from './reads.js';
 import { TablePrefixPlugin } from './table-prefix-plugin.js';
 import { type Database, TABLES } from './tables.js';
+import { WorkerRegistry } from './workers.js';
 
 export interface StoreOptions {
   database: string;
@@ -22,12 +24,16 @@ export interface StoreOptions {
   autoSetup: boolean;
   maxRoutes: number;
   accessRecords: { enabled: boolean; retentionDays: number | null };
+  /** How long (ms) an ingested message id is remembered, so that a redelivery within it counts once. Default 10 minutes. */
+  dedupWindow?: number;
   /** Called with errors that happen outside any call (an idle pooled connection dying). */
   onBackgroundError: (error: unknown) => void;
 }
 
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const DEFAULT_DEDUP_WINDOW_MS = 10 * MINUTE_MS;
 
 /**
  * The SQL store: opens the database on first use, creates or upgrades the schema when `autoSetup` is on,
@@ -36,8 +42,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export class Store {
   readonly dialect: StoreDialect;
   #connection?: Promise<Kysely<Database>>;
-  #ready?: Promise<{ ingestor: Ingestor; reader: StoreReader }>;
-  #lastPruneAt = 0;
+  #ready?: Promise<{
+    ingestor: Ingestor;
+    reader: StoreReader;
+    failures: FailureLog;
+    workers: WorkerRegistry;
+  }>;
+  readonly #lastPruneAt = { accessRecords: 0, ledger: 0 };
   /** The background pruning in flight; it never rejects, and `close()` waits for it. */
   #pruning?: Promise<void>;
 
@@ -51,11 +62,21 @@ export class Store {
   }
 
   /** Writes one batch in one transaction. Throws when the database cannot take it. */
-  async ingest(batch: readonly RequestMetrics[]): Promise<IngestSummary> {
+  async ingest(batch: readonly RequestMetrics[], options?: IngestOptions): Promise<IngestSummary> {
     const { ingestor } = await this.#open();
-    const summary = await ingestor.ingest(batch);
-    this.#pruneAccessRecords();
+    const summary = await ingestor.ingest(batch, options);
+    this.#prune(options?.dedupe === true);
     return summary;
+  }
+
+  /** The failure store of asynchronous mode. */
+  async failures(): Promise<FailureLog> {
+    return (await this.#open()).failures;
+  }
+
+  /** Worker heartbeats and the stop-workers signal. */
+  async workers(): Promise<WorkerRegistry> {
+    return (await this.#open()).workers;
   }
 
   async routes(query?: RoutesQuery): Promise<RouteSummary[]> {
@@ -110,6 +131,8 @@ export class Store {
           accessRecords: this.options.accessRecords.enabled,
         }),
         reader: new StoreReader(db, this.options.environment),
+        failures: new FailureLog(db),
+        workers: new WorkerRegistry(db),
       };
     })();
     this.#ready = ready;
@@ -140,18 +163,38 @@ export class Store {
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
   }
 
-  /** Deletes expired access records in the background, at most once an hour. */
-  #pruneAccessRecords() {
+  /**
+   * Deletes expired rows in the background: access records past `retentionDays` (checked hourly) and
+   * ledger ids past the deduplication window (checked every minute, once the ledger is in use).
+   */
+  #prune(dedupe: boolean) {
+    if (this.#pruning) return;
+    const now = Date.now();
     const { retentionDays, enabled } = this.options.accessRecords;
-    if (!enabled || retentionDays === null || Date.now() - this.#lastPruneAt < PRUNE_EVERY_MS) return;
-    this.#lastPruneAt = Date.now();
-    this.#pruning = this.#connect()
-      .then((db) =>
+    const deletions: ((db: Kysely<Database>) => Promise<unknown>)[] = [];
+    if (enabled && retentionDays !== null && now - this.#lastPruneAt.accessRecords >= HOUR_MS) {
+      this.#lastPruneAt.accessRecords = now;
+      deletions.push((db) =>
         db
           .deleteFrom('access_records')
-          .where('created_at', '<', Date.now() - retentionDays * DAY_MS)
+          .where('created_at', '<', now - retentionDays * DAY_MS)
           .execute(),
-      )
+      );
+    }
+    if (dedupe && now - this.#lastPruneAt.ledger >= MINUTE_MS) {
+      this.#lastPruneAt.ledger = now;
+      deletions.push((db) =>
+        db
+          .deleteFrom('processed_messages')
+          .where('processed_at', '<', now - (this.options.dedupWindow ?? DEFAULT_DEDUP_WINDOW_MS))
+          .execute(),
+      );
+    }
+    if (deletions.length === 0) return;
+    this.#pruning = this.#connect()
+      .then(async (db) => {
+        for (const deletion of deletions) await deletion(db);
+      })
       .then(() => undefined, this.options.onBackgroundError)
       .finally(() => {
         this.#pruning = undefined;

@@ -1,7 +1,17 @@
 import type { Generated } from 'kysely';
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
-export const TABLES = ['routes', 'aggregates', 'status_counts', 'histogram', 'access_records'] as const;
+export const TABLES = [
+  'routes',
+  'aggregates',
+  'status_counts',
+  'histogram',
+  'access_records',
+  'processed_messages',
+  'failed_messages',
+  'workers',
+  'control',
+] as const;
 
 /** Width of one aggregate bucket: windows and time series are exact to the minute. */
 export const BUCKET_MS = 60_000;
@@ -60,10 +70,50 @@ export interface AccessRecordsTable {
   user_id: string | null;
 }
 
+/** Ids of messages already ingested, so that a redelivered message is not counted twice. */
+export interface ProcessedMessagesTable {
+  message_id: string;
+  processed_at: number;
+}
+
+/** Messages a worker gave up on, with the reason, for `routeperf failed …`. */
+export interface FailedMessagesTable {
+  id: Generated<number>;
+  message_id: string | null;
+  body: string;
+  error: string;
+  transport: string;
+  attempts: number;
+  failed_at: number;
+}
+
+/** One row per worker process, refreshed by its heartbeat. */
+export interface WorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  transport: string;
+  started_at: number;
+  heartbeat_at: number;
+  last_batch_at: number | null;
+  handled: number;
+  failed: number;
+  stopped_at: number | null;
+}
+
+export interface ControlTable {
+  name: string;
+  value: number;
+}
+
 export interface Database {
   routes: RoutesTable;
   aggregates: AggregatesTable;
   status_counts: StatusCountsTable;
   histogram: HistogramTable;
   access_records: AccessRecordsTable;
+  processed_messages: ProcessedMessagesTable;
+  failed_messages: FailedMessagesTable;
+  workers: WorkersTable;
+  control: ControlTable;
 }

@@ -41,7 +41,9 @@ describe('routeperf migrate and routes on every database', () => {
       const first = await runCli(['migrate'], { cwd });
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/migrated\.\n {2}applied 0001_initial\n$/);
+      expect(first.stdout).toMatch(
+        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n$/,
+      );
 
       const second = await runCli(['migrate'], { cwd });
       expect(second.code).toBe(0);

@@ -291,7 +291,7 @@ describe('the npm package', () => {
       });
       expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(5);
 
-      expect(await server.stop()).toEqual({ recorded: 5, stored: 5, dropped: 0 });
+      expect(await server.stop()).toMatchObject({ recorded: 5, stored: 5, dropped: 0 });
     });
   });
 

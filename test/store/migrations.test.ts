@@ -28,6 +28,7 @@ describeEachDatabase((database) => {
     const first = await store.migrate();
     expect(first.results).toEqual([
       expect.objectContaining({ migrationName: '0001_initial', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0002_async_recording', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });

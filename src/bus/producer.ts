@@ -1,0 +1,114 @@
+import type { RequestMetrics } from '../core/metrics.js';
+import { encodeRecord } from './envelope.js';
+import type { Transport } from './transport.js';
+
+export interface ProducerOptions {
+  transport: Transport;
+  /** Messages held while the transport cannot take them; past it, `overflow` decides. */
+  bufferSize: number;
+  overflow: 'store' | 'drop';
+  /** Writes metrics straight to the store (the 'store' overflow, and what close() could not send). */
+  storeDirectly: (batch: RequestMetrics[]) => Promise<void>;
+  /** Counts metrics dropped by the 'drop' overflow. */
+  onDropped: (count: number) => void;
+  onSent: (count: number) => void;
+  /** A send failed; called at every failed attempt (the caller rate-limits the log). */
+  onSendError: (error: unknown) => void;
+}
+
+/** Largest number of messages one send carries (one pipeline, one confirm round, one INSERT). */
+const SEND_BATCH = 500;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * The app's side of asynchronous mode. `dispatch` only appends to a buffer and returns: nothing on the
+ * request's path waits for the broker or can fail. The buffer is sent in batches on the next turn of the
+ * event loop; while the broker is unreachable it is kept (bounded) and sent again with exponential backoff.
+ */
+export class Producer {
+  #buffer: RequestMetrics[] = [];
+  #sending = false;
+  #scheduled = false;
+  #backoff = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(private readonly options: ProducerOptions) {}
+
+  /** Messages waiting to be sent. */
+  get queued(): number {
+    return this.#buffer.length;
+  }
+
+  dispatch(metrics: RequestMetrics): void {
+    if (this.#closed) {
+      void this.options.storeDirectly([metrics]);
+      return;
+    }
+    if (this.#buffer.length >= this.options.bufferSize) {
+      this.#overflow([metrics]);
+      return;
+    }
+    this.#buffer.push(metrics);
+    this.#schedule();
+  }
+
+  /** Sends what is buffered (waiting up to `deadlineMs` for the broker), then stores the rest directly. */
+  async close(deadlineMs = 5000): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    const deadline = Date.now() + deadlineMs;
+    while (this.#buffer.length > 0 && Date.now() < deadline) {
+      if (!(await this.#sendNext())) await new Promise((resolve) => setTimeout(resolve, FIRST_BACKOFF_MS));
+    }
+    const rest = this.#buffer.splice(0);
+    if (rest.length > 0) await this.options.storeDirectly(rest);
+  }
+
+  #schedule() {
+    if (this.#scheduled || this.#sending || this.#retryTimer || this.#closed) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#drain();
+    });
+  }
+
+  async #drain() {
+    while (this.#buffer.length > 0 && !this.#closed) {
+      if (await this.#sendNext()) continue;
+      this.#backoff = Math.min(MAX_BACKOFF_MS, this.#backoff ? this.#backoff * 2 : FIRST_BACKOFF_MS);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        void this.#drain();
+      }, this.#backoff);
+      this.#retryTimer.unref();
+      return;
+    }
+  }
+
+  /** Sends one batch from the front of the buffer; true when the transport took it. */
+  async #sendNext(): Promise<boolean> {
+    if (this.#sending) return false;
+    this.#sending = true;
+    const batch = this.#buffer.slice(0, SEND_BATCH);
+    try {
+      await this.options.transport.send(batch.map(encodeRecord));
+      this.#buffer.splice(0, batch.length);
+      this.#backoff = 0;
+      this.options.onSent(batch.length);
+      return true;
+    } catch (error) {
+      this.options.onSendError(error);
+      return false;
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  #overflow(batch: RequestMetrics[]) {
+    if (this.options.overflow === 'drop') this.options.onDropped(batch.length);
+    else void this.options.storeDirectly(batch);
+  }
+}

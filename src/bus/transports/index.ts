@@ -1,0 +1,107 @@
+import type { ResolvedConfig } from '../../config/types.js';
+import { RouteperfError } from '../../errors.js';
+import { dialectFor } from '../../store/dialects/index.js';
+import { parseDsn } from '../dsn.js';
+import type { Transport, TransportContext, TransportFactory } from '../transport.js';
+
+/** One kind of transport: the client package it needs, and its factory, imported only when used. */
+interface TransportKind {
+  /** npm package the transport needs; `database` kinds need the store dialect's driver. */
+  clientPackage(dsn: URL, config: ResolvedConfig): string | undefined;
+  load(): Promise<TransportFactory>;
+}
+
+const DRIVER_PACKAGE = { sqlite: 'better-sqlite3', postgres: 'pg', mysql: 'mysql2' } as const;
+const sqlDriver = (url: string) => DRIVER_PACKAGE[dialectFor(url).name];
+
+const databaseKind: TransportKind = {
+  clientPackage: (dsn, config) => sqlDriver(dsn.protocol === 'database:' ? config.database : dsn.href),
+  load: async () => (await import('./database/index.js')).createTransport,
+};
+
+const KINDS: Record<string, TransportKind> = {
+  'memory:': {
+    clientPackage: () => undefined,
+    load: async () => async (dsn) => new (await import('./memory/index.js')).MemoryTransport(dsn),
+  },
+  'database:': databaseKind,
+  'sqlite:': databaseKind,
+  'postgres:': databaseKind,
+  'postgresql:': databaseKind,
+  'mysql:': databaseKind,
+  'mariadb:': databaseKind,
+  'redis:': {
+    clientPackage: () => 'ioredis',
+    load: async () => (await import('./redis/index.js')).createTransport,
+  },
+  'amqp:': {
+    clientPackage: () => 'amqplib',
+    load: async () => (await import('./amqp/index.js')).createTransport,
+  },
+};
+
+/** The schemes `transport` accepts; `sync://` is handled in-process without a transport. */
+export const TRANSPORT_SCHEMES = [
+  'sync',
+  'memory',
+  'database',
+  'sqlite',
+  'postgres',
+  'mysql',
+  'redis',
+  'amqp',
+];
+
+function kindOf(dsn: URL): TransportKind {
+  const kind = KINDS[dsn.protocol];
+  if (!kind) {
+    throw new RouteperfError(
+      'ROUTEPERF_CONFIG_INVALID',
+      `transport: expected a DSN starting with ${TRANSPORT_SCHEMES.map((s) => `${s}://`).join(', ')}, got ${JSON.stringify(`${dsn.protocol}//…`)}`,
+    );
+  }
+  return kind;
+}
+
+/**
+ * The DSN that `routeperf.record` messages go to: `transports[routing['routeperf.record']]` when routed,
+ * else `transport`. With a name, the named transport (what `routeperf consume <name>` asks for).
+ */
+export function recordTransportDsn(config: ResolvedConfig, name?: string): string {
+  const wanted = name ?? config.routing['routeperf.record'];
+  if (wanted === undefined) return config.transport;
+  const dsn = config.transports[wanted];
+  if (dsn !== undefined) return dsn;
+  if (name !== undefined && /^[a-z]+:/.test(name)) return name;
+  const known = Object.keys(config.transports);
+  throw new RouteperfError(
+    'ROUTEPERF_CONFIG_INVALID',
+    `${name === undefined ? "routing['routeperf.record']" : 'transport name'}: expected one of the names in \`transports\` (${known.length ? known.join(', ') : 'none defined'}), got ${JSON.stringify(wanted)}`,
+  );
+}
+
+/** True for `sync://`: handled in this process right after the response, without a transport. */
+export function isSyncDsn(dsn: string): boolean {
+  return parseDsn(dsn).protocol === 'sync:';
+}
+
+/** The client package a DSN needs that is not installed, or undefined when all is there. */
+export async function missingClientPackage(dsn: string, config: ResolvedConfig): Promise<string | undefined> {
+  const url = parseDsn(dsn);
+  if (url.protocol === 'sync:') return undefined;
+  const name = kindOf(url).clientPackage(url, config);
+  if (name === undefined) return undefined;
+  try {
+    await import(name);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return name;
+    throw error;
+  }
+}
+
+/** Opens the transport of a DSN (its client library is imported now). */
+export async function openTransport(dsn: string, context: TransportContext): Promise<Transport> {
+  const url = parseDsn(dsn);
+  return (await kindOf(url).load())(url, context);
+}

@@ -1,0 +1,67 @@
+import { dsnInteger } from '../../dsn.js';
+import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
+
+/**
+ * `memory://?batchSize=500&flushInterval=250&maxQueue=10000`: an in-process queue drained by a worker in
+ * the same process. Not durable: what it holds dies with the process (close() drains it first).
+ */
+export class MemoryTransport implements Transport {
+  readonly description: string;
+  readonly durable = false;
+  readonly batchSize: number;
+  readonly flushInterval: number;
+  readonly maxQueue: number;
+  #queue: string[] = [];
+  #inFlight = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(dsn: URL) {
+    this.batchSize = dsnInteger(dsn, 'batchSize', 500);
+    this.flushInterval = dsnInteger(dsn, 'flushInterval', 250);
+    this.maxQueue = dsnInteger(dsn, 'maxQueue', 10_000);
+    this.description = `memory://?batchSize=${this.batchSize}&flushInterval=${this.flushInterval}&maxQueue=${this.maxQueue}`;
+  }
+
+  async setup(): Promise<void> {}
+
+  async send(messages: readonly string[]): Promise<void> {
+    this.#queue.push(...messages);
+    if (this.#queue.length >= this.batchSize) this.#wake?.();
+  }
+
+  /** A batch once `batchSize` messages wait or `flushInterval` has passed since the first one came. */
+  async receive(max: number, waitMs: number): Promise<ReceivedMessage[]> {
+    if (this.#queue.length < Math.min(max, this.batchSize)) {
+      const deadline = this.#queue.length > 0 ? this.flushInterval : waitMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(deadline, waitMs));
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    const taken = this.#queue.splice(0, max);
+    this.#inFlight += taken.length;
+    return taken.map((body) => ({ body, handle: undefined, redeliveries: 0 }));
+  }
+
+  async ack(messages: readonly ReceivedMessage[]): Promise<void> {
+    this.#inFlight -= messages.length;
+  }
+
+  async release(messages: readonly ReceivedMessage[]): Promise<void> {
+    this.#inFlight -= messages.length;
+    this.#queue.unshift(...messages.map((message) => message.body));
+  }
+
+  async stats(): Promise<TransportStats> {
+    return { pending: this.#queue.length, inFlight: this.#inFlight };
+  }
+
+  /** Wakes a waiting receive so that a stopping worker drains what is queued now. */
+  async close(): Promise<void> {
+    this.#wake?.();
+  }
+}

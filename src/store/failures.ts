@@ -1,0 +1,98 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from './tables.js';
+
+/** A message a worker gave up on. */
+export interface FailedMessage {
+  id: number;
+  /** The message id (request id), when the message was readable enough to have one. */
+  messageId: string | null;
+  /** The message exactly as it was received. */
+  body: string;
+  /** Why it failed, last error first. */
+  error: string;
+  /** The transport it came from (redacted DSN). */
+  transport: string;
+  /** Deliveries tried before giving up. */
+  attempts: number;
+  failedAt: Date;
+}
+
+export type NewFailedMessage = Omit<FailedMessage, 'id' | 'failedAt'>;
+
+/**
+ * The failure store: messages that exhausted their retries or can never be stored, kept in the store's
+ * own database (as Messenger's `doctrine://` failure transport does), for `routeperf failed …`.
+ */
+export class FailureLog {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async add(messages: readonly NewFailedMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const now = Date.now();
+    await this.db
+      .insertInto('failed_messages')
+      .values(
+        messages.map((m) => ({
+          message_id: m.messageId,
+          body: m.body,
+          error: m.error.slice(0, 10_000),
+          transport: m.transport.slice(0, 512),
+          attempts: m.attempts,
+          failed_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  /** Oldest first. */
+  async list(options: { limit?: number; offset?: number } = {}): Promise<FailedMessage[]> {
+    const rows = await this.db
+      .selectFrom('failed_messages')
+      .selectAll()
+      .orderBy('id')
+      .limit(options.limit ?? 100)
+      .offset(options.offset ?? 0)
+      .execute();
+    return rows.map(toFailedMessage);
+  }
+
+  async get(ids: readonly number[]): Promise<FailedMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('failed_messages')
+      .selectAll()
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute();
+    return rows.map(toFailedMessage);
+  }
+
+  /** Removes the given ids, or every failed message; returns how many went. */
+  async remove(ids: readonly number[] | 'all'): Promise<number> {
+    if (ids !== 'all' && ids.length === 0) return 0;
+    let query = this.db.deleteFrom('failed_messages');
+    if (ids !== 'all') query = query.where('id', 'in', ids);
+    const [result] = await query.execute();
+    return Number(result?.numDeletedRows ?? 0);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('failed_messages')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+}
+
+function toFailedMessage(row: Selectable<Database['failed_messages']>): FailedMessage {
+  return {
+    id: Number(row.id),
+    messageId: row.message_id,
+    body: row.body,
+    error: row.error,
+    transport: row.transport,
+    attempts: Number(row.attempts),
+    failedAt: new Date(Number(row.failed_at)),
+  };
+}

@@ -1,0 +1,65 @@
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import routeperf from '../../src/adapters/fastify.js';
+import { hammer } from '../support/http.js';
+import { capturingLogger } from '../support/logger.js';
+import { sqliteUrl } from '../support/sqlite.js';
+
+const apps: { close(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+async function asyncApp(transport: string) {
+  const { logger, lines } = capturingLogger();
+  const app = Fastify();
+  apps.push(app);
+  await app.register(routeperf, {
+    database: sqliteUrl(),
+    environment: 'test',
+    async: true,
+    transport,
+    logger,
+  });
+  app.get('/users/:id', async () => ({ ok: true }));
+  app.get('/boom', async () => {
+    throw new Error('boom');
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, address, lines };
+}
+
+describe.each(['sync://', 'memory://?batchSize=50&flushInterval=20'])(
+  'async mode through %s',
+  (transport) => {
+    it('records every request exactly once', async () => {
+      const { app, address, lines } = await asyncApp(transport);
+      expect(app.routeperf.mode).toEqual({
+        async: true,
+        transport: transport.startsWith('sync') ? 'sync://' : transport,
+      });
+      const statuses = await hammer((i) => `${address}${i % 10 === 0 ? '/boom' : `/users/${i}`}`, 300, 30);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(270);
+      await app.routeperf.close();
+      expect(app.routeperf.stats()).toMatchObject({ recorded: 300, stored: 300, dropped: 0, queued: 0 });
+      const rows = await reopen(app.routeperf.config.database);
+      expect(rows).toEqual({ 'GET /boom 500': 30, 'GET /users/:id 200': 270 });
+      expect(lines.error).toEqual([]);
+    });
+  },
+);
+
+async function reopen(database: string) {
+  const { createRouteperf } = await import('../../src/core/routeperf.js');
+  const reader = await createRouteperf({ database, environment: 'test' });
+  const routes = await reader.store.routes();
+  await reader.close();
+  return Object.fromEntries(
+    routes.flatMap((route) =>
+      Object.entries(route.statusCodes).map(([status, count]) => [
+        `${route.method} ${route.route} ${status}`,
+        count,
+      ]),
+    ),
+  );
+}
