@@ -33,6 +33,7 @@ export class Producer {
   #backoff = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #setup: Promise<void> | undefined;
 
   constructor(private readonly options: ProducerOptions) {}
 
@@ -94,6 +95,7 @@ export class Producer {
     this.#sending = true;
     const batch = this.#buffer.slice(0, SEND_BATCH);
     try {
+      await this.#ensureSetup();
       await this.options.transport.send(batch.map(encodeRecord));
       this.#buffer.splice(0, batch.length);
       this.#backoff = 0;
@@ -105,6 +107,15 @@ export class Producer {
     } finally {
       this.#sending = false;
     }
+  }
+
+  /** The transport's setup, once; tried again at the next send if it failed (broker down at start-up). */
+  #ensureSetup(): Promise<void> {
+    this.#setup ??= this.options.transport.setup().catch((error: unknown) => {
+      this.#setup = undefined;
+      throw error;
+    });
+    return this.#setup;
   }
 
   #overflow(batch: RequestMetrics[]) {

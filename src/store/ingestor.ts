@@ -17,6 +17,12 @@ export interface IngestOptions {
    * and the new ones are added to it in the same transaction. For messages a transport may redeliver.
    */
   dedupe?: boolean;
+  /**
+   * More work for the same transaction, run after the batch's writes: a database transport whose queue
+   * lives in the store's database deletes the batch's queue rows here, so that storing and acknowledging
+   * commit together. Its tables must be known to the prefix plugin (`TABLES`).
+   */
+  inTransaction?: (trx: Transaction<Database>) => Promise<void>;
 }
 
 export interface IngestSummary {
@@ -55,7 +61,9 @@ export class Ingestor {
         const result = await this.db.transaction().execute(async (trx) => {
           const fresh = options.dedupe ? await this.#claimMessageIds(trx, limited) : limited;
           const plan = planBatch(fresh);
-          return { plan, fresh, ...(await this.#write(trx, plan)) };
+          const written = await this.#write(trx, plan);
+          await options.inTransaction?.(trx);
+          return { plan, fresh, ...written };
         });
         // Ids learnt inside a transaction are only true once it has committed.
         for (const [key, id] of result.newRouteIds) this.#routeIds.set(key, id);
