@@ -1,3 +1,6 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/tables.js';
+
 /**
  * A message transport: where asynchronous mode's messages wait between the app and a worker. One folder
  * per implementation under `bus/transports/`; the producer loop, the worker loop, retries and batching live
@@ -23,6 +26,14 @@ export interface Transport {
   receive(max: number, waitMs: number): Promise<ReceivedMessage[]>;
   /** The messages are handled for good (stored, or moved to the failure store): never deliver them again. */
   ack(messages: readonly ReceivedMessage[]): Promise<void>;
+  /**
+   * Only for a queue in the store's own database: the acknowledgement of `messages` as work for the store's
+   * ingest transaction, so that storing and acknowledging commit together. Undefined when the queue is
+   * elsewhere; `ack` is then called after the commit.
+   */
+  acknowledgeInStore?(
+    messages: readonly ReceivedMessage[],
+  ): ((trx: Transaction<Database>) => Promise<void>) | undefined;
   /** The messages were not handled: make them available again (now, or after the redelivery timeout). */
   release(messages: readonly ReceivedMessage[]): Promise<void>;
   /** Messages waiting, and messages received but not yet acknowledged. */

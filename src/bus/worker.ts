@@ -138,11 +138,13 @@ export function startWorker(options: WorkerOptions): Worker {
     attempt = 0,
   ): Promise<void> => {
     try {
+      const messages = group.map((entry) => entry.message);
+      const inTransaction = transport.acknowledgeInStore?.(messages);
       const summary = await store.ingest(
         group.map((entry) => entry.metrics),
-        { dedupe: transport.durable },
+        { dedupe: transport.durable, inTransaction },
       );
-      await transport.ack(group.map((entry) => entry.message));
+      if (!inTransaction) await transport.ack(messages);
       counts.handled += group.length;
       counts.duplicates += summary.duplicates;
     } catch (error) {
