@@ -131,6 +131,8 @@ export async function createRouteperf(
   let producer: Producer | undefined;
   let transport: Transport | undefined;
   let inProcessWorker: Worker | undefined;
+  /** Messages an in-process worker could not store before close() gave up on them. */
+  let abandoned = 0;
   let sink: (metrics: RequestMetrics) => Promise<void> | undefined = storeBeforeResponse;
 
   if (mode.async && mode.transport === 'sync://') {
@@ -201,17 +203,26 @@ export async function createRouteperf(
         ...counters,
         stored: counters.stored + (worker?.handled ?? 0),
         sent: inProcessWorker ? 0 : counters.sent,
-        queued: (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed : 0),
+        queued: (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed - abandoned : 0),
       };
     },
     async close() {
       await producer?.close();
-      if (inProcessWorker) {
-        await transport?.close();
-        await waitUntilDrained(transport as MemoryTransport);
+      if (inProcessWorker && transport instanceof MemoryTransport) {
+        await waitUntilDrained(transport, CLOSE_DEADLINE_MS);
         inProcessWorker.stop();
         await inProcessWorker.done.catch(() => {});
-      } else await transport?.close();
+        const { pending, inFlight } = await transport.stats();
+        if (pending + inFlight > 0) {
+          abandoned = pending + inFlight;
+          counters.dropped += abandoned;
+          logError(
+            'close',
+            `routeperf closed with ${pending + inFlight} request(s) not stored: the database did not take them in time`,
+          );
+        }
+      }
+      await transport?.close();
       closed = true;
       await Promise.allSettled([...inFlight]);
       await store.close();
@@ -219,9 +230,13 @@ export async function createRouteperf(
   };
 }
 
-/** Waits until an in-process worker has taken every queued message and acknowledged it. */
-async function waitUntilDrained(transport: MemoryTransport) {
-  for (;;) {
+/** Longest close() waits for an in-process worker to store what is queued. */
+const CLOSE_DEADLINE_MS = 10_000;
+
+/** Waits until the in-process worker has stored every queued message, or the deadline passes. */
+async function waitUntilDrained(transport: MemoryTransport, deadlineMs: number) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
     const { pending, inFlight } = await transport.stats();
     if (pending === 0 && inFlight === 0) return;
     await transport.close();

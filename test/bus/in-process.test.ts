@@ -4,6 +4,7 @@ import routeperf from '../../src/adapters/fastify.js';
 import { hammer } from '../support/http.js';
 import { capturingLogger } from '../support/logger.js';
 import { sqliteUrl } from '../support/sqlite.js';
+import { blackhole } from '../support/tcp-proxy.js';
 
 const apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -63,3 +64,28 @@ async function reopen(database: string) {
     ),
   );
 }
+
+describe('async mode with a database that hangs', () => {
+  it('answers every request at once and counts what close() could not store as dropped', async () => {
+    const hang = await blackhole();
+    const { logger, lines } = capturingLogger();
+    const app = Fastify();
+    await app.register(routeperf, {
+      database: `postgres://postgres@127.0.0.1:${hang.port}/test`,
+      environment: 'test',
+      async: true,
+      transport: 'memory://?batchSize=10&flushInterval=20',
+      // Synchronous mode would hold every response this long: the test would time out.
+      syncTimeout: 10 * 60_000,
+      logger,
+    });
+    app.get('/users/:id', async () => ({ ok: true }));
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const statuses = await hammer((i) => `${address}/users/${i}`, 40, 10);
+    expect(statuses).toEqual(Array(40).fill(200));
+    await app.close();
+    await hang.close();
+    expect(app.routeperf.stats()).toMatchObject({ recorded: 40, stored: 0, dropped: 40, queued: 0 });
+    expect(lines.error.some((line) => line.includes('40 request(s) not stored'))).toBe(true);
+  }, 60_000);
+});
