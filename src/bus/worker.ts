@@ -27,6 +27,11 @@ export interface WorkerOptions {
   /** Receives progress lines: per interval at verbosity 1, per batch at 2. */
   print?: (line: string) => void;
   verbosity?: 0 | 1 | 2;
+  /**
+   * Batches stored at the same time: with 2 (the default) the next batch is received and decoded while
+   * the previous one commits. 1 stores strictly one batch after the other.
+   */
+  concurrency?: number;
   /** Milliseconds between heartbeats (and checks of the stop-workers signal). Default 5000. */
   heartbeatInterval?: number;
 }
@@ -72,6 +77,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const batchSize = options.batchSize ?? 500;
   const sleep = options.sleep ?? 1000;
   const heartbeatInterval = options.heartbeatInterval ?? 5000;
+  const concurrency = options.concurrency ?? 2;
   const print = options.print ?? (() => {});
   const verbosity = options.verbosity ?? 0;
   const { transport, store } = options;
@@ -82,15 +88,18 @@ export function startWorker(options: WorkerOptions): Worker {
   let nextHeartbeatAt = 0;
   let interval = { at: startedAt, handled: 0, batches: 0 };
 
+  /** Pending pauses (retry delays, outage backoff); stop() cuts them short. */
+  const pauses = new Set<() => void>();
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stopWaiting = () => {
+      const done = () => {
         clearTimeout(timer);
+        pauses.delete(done);
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      pauses.add(done);
     });
-  let stopWaiting = () => {};
 
   const heartbeat = async () => {
     const workers = await store.workers();
@@ -132,11 +141,14 @@ export function startWorker(options: WorkerOptions): Worker {
     counts.failed += messages.length;
   };
 
-  /** Stores `group` or, when the store refuses it, isolates and fails the messages at fault. */
-  const storeGroup = async (
-    group: { message: ReceivedMessage; metrics: RequestMetrics }[],
-    attempt = 0,
-  ): Promise<void> => {
+  type Entry = { message: ReceivedMessage; metrics: RequestMetrics; done?: boolean };
+
+  /**
+   * Stores `group` or, when the store refuses it, isolates and fails the messages at fault. Entries are
+   * marked done once stored (or failed) and acknowledged, so a retry after an outage skips them.
+   * Throws only when the store is unreachable.
+   */
+  const storeGroup = async (group: Entry[], attempt = 0): Promise<void> => {
     try {
       const messages = group.map((entry) => entry.message);
       const inTransaction = transport.acknowledgeInStore?.(messages);
@@ -145,6 +157,7 @@ export function startWorker(options: WorkerOptions): Worker {
         { dedupe: transport.durable, inTransaction },
       );
       if (!inTransaction) await transport.ack(messages);
+      for (const entry of group) entry.done = true;
       counts.handled += group.length;
       counts.duplicates += summary.duplicates;
     } catch (error) {
@@ -155,10 +168,12 @@ export function startWorker(options: WorkerOptions): Worker {
         await storeGroup(group.slice(half));
         return;
       }
-      const deliveries = group[0]!.message.redeliveries + attempt + 1;
+      const entry = group[0]!;
+      const deliveries = entry.message.redeliveries + attempt + 1;
       if (stopReason) {
         // Shutting down: leave the message to the next worker rather than fail it early.
-        await transport.release([group[0]!.message]);
+        await transport.release([entry.message]);
+        entry.done = true;
         return;
       }
       if (attempt < retry.maxRetries) {
@@ -168,14 +183,16 @@ export function startWorker(options: WorkerOptions): Worker {
         await wait(retryDelay(retry, attempt + 1));
         return storeGroup(group, attempt + 1);
       }
-      await fail([group[0]!.message], error, deliveries);
+      await fail([entry.message], error, deliveries);
+      entry.done = true;
     }
   };
 
+  /** Fails the unreadable messages and stores the rest, retrying with backoff while the store is unreachable. */
   const handleBatch = async (messages: ReceivedMessage[]) => {
     const started = performance.now();
-    const readable: { message: ReceivedMessage; metrics: RequestMetrics }[] = [];
-    const poison: { message: ReceivedMessage; error: PoisonMessageError }[] = [];
+    const readable: Entry[] = [];
+    const poison: { message: ReceivedMessage; error: PoisonMessageError; done?: boolean }[] = [];
     for (const message of messages) {
       try {
         readable.push({ message, metrics: decodeRecord(message.body) });
@@ -184,17 +201,23 @@ export function startWorker(options: WorkerOptions): Worker {
       }
     }
     const before = { failed: counts.failed, handled: counts.handled, duplicates: counts.duplicates };
-    for (const { message, error } of poison) await fail([message], error, message.redeliveries + 1);
     for (let outage = 1; ; outage++) {
       try {
-        if (readable.length > 0) await storeGroup(readable);
+        for (const entry of poison.filter((entry) => !entry.done)) {
+          await fail([entry.message], entry.error, entry.message.redeliveries + 1);
+          entry.done = true;
+        }
+        const left = readable.filter((entry) => !entry.done);
+        if (left.length > 0) await storeGroup(left);
         break;
       } catch (error) {
+        if (!isUnreachable(error)) throw error;
+        const left = [...poison, ...readable].filter((entry) => !entry.done).map((entry) => entry.message);
         options.logger?.error(
-          `routeperf worker: the store is unreachable, keeping ${readable.length} messages and retrying: ${(error as Error).message}`,
+          `routeperf worker: the store is unreachable, keeping ${left.length} messages and retrying: ${(error as Error).message}`,
         );
         if (stopReason) {
-          await transport.release(readable.map((entry) => entry.message));
+          await transport.release(left);
           return;
         }
         await wait(Math.min(MAX_OUTAGE_BACKOFF_MS, retryDelay(retry, outage)));
@@ -205,8 +228,10 @@ export function startWorker(options: WorkerOptions): Worker {
     if (verbosity >= 2) {
       const ms = (performance.now() - started).toFixed(1);
       const duplicates = counts.duplicates - before.duplicates;
+      const handled = counts.handled - before.handled;
+      const failed = counts.failed - before.failed;
       print(
-        `batch: received ${messages.length}, stored ${counts.handled - before.handled - duplicates} (${duplicates} duplicates) in ${ms} ms, failed ${counts.failed - before.failed}, acknowledged ${counts.handled - before.handled + counts.failed - before.failed}`,
+        `batch: received ${messages.length}, stored ${handled - duplicates} (${duplicates} duplicates) in ${ms} ms, failed ${failed}, acknowledged ${handled + failed}`,
       );
     }
   };
@@ -225,8 +250,12 @@ export function startWorker(options: WorkerOptions): Worker {
 
   const loop = async (): Promise<WorkerSummary> => {
     await transport.setup();
+    /** Batches being stored: the next batch is received while the previous one commits. */
+    const inHand = new Set<Promise<void>>();
+    let batchError: unknown;
+    let received = 0;
     try {
-      while (!stopReason) {
+      while (!stopReason && batchError === undefined) {
         if (Date.now() >= nextHeartbeatAt) {
           nextHeartbeatAt = Date.now() + heartbeatInterval;
           await heartbeat().catch((error) =>
@@ -234,17 +263,31 @@ export function startWorker(options: WorkerOptions): Worker {
           );
         }
         checkLimits();
-        if (stopReason) break;
-        const remaining =
-          options.limit === undefined ? batchSize : options.limit - counts.handled - counts.failed;
-        const messages = await transport.receive(
-          Math.min(batchSize, remaining),
-          Math.min(sleep, heartbeatInterval),
+        const wanted = Math.min(
+          batchSize,
+          options.limit === undefined ? batchSize : options.limit - received,
         );
-        if (messages.length > 0) await handleBatch(messages);
+        if (stopReason || wanted <= 0) {
+          await Promise.all(inHand);
+          checkLimits();
+          if (wanted <= 0) break;
+          continue;
+        }
+        const messages = await transport.receive(wanted, Math.min(sleep, heartbeatInterval));
+        received += messages.length;
+        if (messages.length > 0) {
+          const batch = handleBatch(messages).catch((error: unknown) => {
+            batchError ??= error;
+          });
+          inHand.add(batch);
+          void batch.finally(() => inHand.delete(batch));
+          if (inHand.size >= concurrency) await Promise.race(inHand);
+        }
         await reportInterval();
         checkLimits();
       }
+      await Promise.all(inHand);
+      if (batchError !== undefined) throw batchError;
     } catch (error) {
       options.logger?.error(`routeperf worker stopped on an error: ${(error as Error).message}`);
       stopReason = 'error';
@@ -252,14 +295,19 @@ export function startWorker(options: WorkerOptions): Worker {
     } finally {
       await (await store.workers()).stopped(id).catch(() => {});
     }
-    return { reason: stopReason, handled: counts.handled, failed: counts.failed, batches: counts.batches };
+    return {
+      reason: stopReason ?? 'limit',
+      handled: counts.handled,
+      failed: counts.failed,
+      batches: counts.batches,
+    };
   };
 
   return {
     id,
     stop() {
       stopReason ??= 'stopped';
-      stopWaiting();
+      for (const cut of [...pauses]) cut();
     },
     counts: () => ({ handled: counts.handled, failed: counts.failed, batches: counts.batches }),
     done: loop(),

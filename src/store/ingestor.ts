@@ -156,35 +156,26 @@ export class Ingestor {
   }
 
   /**
-   * Keeps the metrics whose message id is not in the ledger yet (and the first of any id repeated within
-   * the batch), and adds those ids to the ledger. A worker that ingests the same id at the same moment
-   * makes one of the two inserts fail on the primary key; that transaction is retried and then skips it.
+   * Adds the batch's message ids to the ledger and keeps the metrics whose id was not there yet (and only
+   * the first of an id repeated within the batch). One INSERT that skips existing ids and returns the ones
+   * it added: a worker inserting the same id at the same moment waits for the other's commit and then
+   * skips it, so a message stored by two workers at once still counts once.
    */
   async #claimMessageIds(trx: Transaction<Database>, batch: readonly RequestMetrics[]) {
     const ids = [...new Set(batch.map((m) => m.id))];
-    const seen = new Set<string>();
-    await this.#chunked(ids, 1, async (chunk) => {
-      const rows = await trx
-        .selectFrom('processed_messages')
-        .select('message_id')
-        .where('message_id', 'in', chunk)
-        .execute();
-      for (const row of rows) seen.add(row.message_id);
-    });
-    const fresh: RequestMetrics[] = [];
-    for (const m of batch) {
-      if (seen.has(m.id)) continue;
-      seen.add(m.id);
-      fresh.push(m);
-    }
     const now = Date.now();
-    await this.#chunked(fresh, 2, (chunk) =>
-      trx
-        .insertInto('processed_messages')
-        .values(chunk.map((m) => ({ message_id: m.id, processed_at: now })))
-        .execute(),
-    );
-    return fresh;
+    const added = new Set<string>();
+    await this.#chunked(ids, 2, async (chunk) => {
+      const rows = await this.dialect
+        .insertIgnoringDuplicates(
+          trx.insertInto('processed_messages').values(chunk.map((id) => ({ message_id: id, processed_at: now }))),
+          ['message_id'],
+        )
+        .returning('message_id')
+        .execute();
+      for (const row of rows) added.add(row.message_id);
+    });
+    return batch.filter((m) => added.delete(m.id));
   }
 
   /** Upserts the batch's routes and returns the ids of those not cached yet. */

@@ -2,11 +2,8 @@ import { MysqlDialect, sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 
-/**
- * ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT, which InnoDB gives to concurrent upserts of a new key, and
- * ER_DUP_ENTRY, which only the deduplication ledger can raise (two workers claiming one message id).
- */
-const TRANSIENT_ERRNOS = new Set([1213, 1205, 1062]);
+/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: InnoDB gives these to concurrent upserts of a new key. */
+const TRANSIENT_ERRNOS = new Set([1213, 1205]);
 
 export const mysqlDialect: StoreDialect = {
   name: 'mysql',

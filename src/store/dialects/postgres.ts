@@ -3,8 +3,8 @@ import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
 
-/** Serialization failure, deadlock, lock not available, and unique violation (only the ledger can raise it). */
-const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '23505']);
+/** Serialization failure, deadlock, lock not available. */
+const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03']);
 
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
