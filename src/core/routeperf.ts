@@ -192,21 +192,10 @@ export async function createRouteperf(
     },
   );
 
-  return {
-    config,
-    recorder,
-    store,
-    mode,
-    stats: () => {
-      const worker = inProcessWorker?.counts();
-      return {
-        ...counters,
-        stored: counters.stored + (worker?.handled ?? 0),
-        sent: inProcessWorker ? 0 : counters.sent,
-        queued: (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed - abandoned : 0),
-      };
-    },
-    async close() {
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const signal of EXIT_SIGNALS) process.off(signal, flushOnSignal);
       await producer?.close();
       if (inProcessWorker && transport instanceof MemoryTransport) {
         await waitUntilDrained(transport, CLOSE_DEADLINE_MS);
@@ -218,7 +207,7 @@ export async function createRouteperf(
           counters.dropped += abandoned;
           logError(
             'close',
-            `routeperf closed with ${pending + inFlight} request(s) not stored: the database did not take them in time`,
+            `routeperf closed with ${abandoned} request(s) not stored: the database did not take them in time`,
           );
         }
       }
@@ -226,9 +215,41 @@ export async function createRouteperf(
       closed = true;
       await Promise.allSettled([...inFlight]);
       await store.close();
+    })();
+    return closing;
+  };
+
+  /**
+   * In async mode, SIGTERM and SIGINT first send or store what the app still holds. When the app has no
+   * handler of its own for the signal, it is raised again afterwards, so the process ends as it would have.
+   */
+  function flushOnSignal(signal: NodeJS.Signals) {
+    void close().finally(() => {
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+  if (producer) for (const signal of EXIT_SIGNALS) process.once(signal, flushOnSignal);
+
+  return {
+    config,
+    recorder,
+    store,
+    mode,
+    stats: () => {
+      const worker = inProcessWorker?.counts();
+      return {
+        ...counters,
+        stored: counters.stored + (worker?.handled ?? 0),
+        sent: inProcessWorker ? 0 : counters.sent,
+        queued:
+          (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed - abandoned : 0),
+      };
     },
+    close,
   };
 }
+
+const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 /** Longest close() waits for an in-process worker to store what is queued. */
 const CLOSE_DEADLINE_MS = 10_000;

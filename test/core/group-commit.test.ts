@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/core/group-commit.js';
 import type { RequestMetrics } from '../../src/core/metrics.js';
+import { requestMetrics } from '../support/metrics.js';
 
-const metrics = (id: string): RequestMetrics => ({
-  id,
-  ts: 0,
-  environment: 'test',
-  method: 'GET',
-  route: '/',
-  statusCode: 200,
-  requestTime: 1,
-  queryCount: 0,
-  queryTime: 0,
-  memory: 0,
-});
+const metrics = (id: string) => requestMetrics({ id });
 
 /** A write that records each batch it gets and settles when the test says so. */
 function controlledWrite(fail: (batch: RequestMetrics[]) => Error | undefined = () => undefined) {

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { decodeRecord } from '../../src/bus/envelope.js';
+import { Producer } from '../../src/bus/producer.js';
+import type { Transport } from '../../src/bus/transport.js';
+import type { RequestMetrics } from '../../src/core/metrics.js';
+import { requestMetrics as metrics } from '../support/metrics.js';
+
+/** A transport whose broker the test switches off and on; it keeps what it accepted. */
+function switchableTransport() {
+  const accepted: string[] = [];
+  let up = true;
+  let setups = 0;
+  const transport: Transport = {
+    description: 'test://',
+    durable: true,
+    async setup() {
+      setups += 1;
+      if (!up) throw new Error('broker down');
+    },
+    async send(messages) {
+      if (!up) throw new Error('broker down');
+      accepted.push(...messages);
+    },
+    receive: async () => [],
+    ack: async () => {},
+    release: async () => {},
+    stats: async () => ({ pending: accepted.length, inFlight: 0 }),
+    close: async () => {},
+  };
+  return {
+    transport,
+    accepted: () => accepted.map((body) => decodeRecord(body).id),
+    setups: () => setups,
+    down: () => {
+      up = false;
+    },
+    up: () => {
+      up = true;
+    },
+  };
+}
+
+function producerOver(
+  broker: ReturnType<typeof switchableTransport>,
+  options: { bufferSize?: number; overflow?: 'store' | 'drop' } = {},
+) {
+  const stored: string[] = [];
+  const counts = { dropped: 0, sent: 0, sendErrors: 0 };
+  const producer = new Producer({
+    transport: broker.transport,
+    bufferSize: options.bufferSize ?? 100,
+    overflow: options.overflow ?? 'store',
+    storeDirectly: async (batch: RequestMetrics[]) => {
+      stored.push(...batch.map((m) => m.id));
+    },
+    onDropped: (count) => {
+      counts.dropped += count;
+    },
+    onSent: (count) => {
+      counts.sent += count;
+    },
+    onSendError: () => {
+      counts.sendErrors += 1;
+    },
+  });
+  return { producer, stored, counts };
+}
+
+const ids = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `request-${from + i}`);
+const until = async (condition: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('Producer', () => {
+  it('sends what it is given in batches, after setting the transport up once', async () => {
+    const broker = switchableTransport();
+    const { producer, counts } = producerOver(broker, { bufferSize: 5000 });
+    for (const id of ids(1200)) producer.dispatch(metrics({ id }));
+    expect(producer.queued).toBe(1200);
+    await until(() => counts.sent === 1200);
+    expect(broker.accepted()).toEqual(ids(1200));
+    expect(broker.setups()).toBe(1);
+  });
+
+  it('keeps messages while the broker is down and sends them, in order, once it is back', async () => {
+    const broker = switchableTransport();
+    broker.down();
+    const { producer, counts, stored } = producerOver(broker);
+    for (const id of ids(30)) producer.dispatch(metrics({ id }));
+    await until(() => counts.sendErrors >= 2);
+    expect(producer.queued).toBe(30);
+    broker.up();
+    for (const id of ids(10, 30)) producer.dispatch(metrics({ id }));
+    await until(() => counts.sent === 40);
+    expect(broker.accepted()).toEqual(ids(40));
+    expect(stored).toEqual([]);
+  });
+
+  it("past bufferSize, overflow 'store' writes the rest directly and loses nothing", async () => {
+    const broker = switchableTransport();
+    broker.down();
+    const { producer, stored, counts } = producerOver(broker, { bufferSize: 10, overflow: 'store' });
+    for (const id of ids(25)) producer.dispatch(metrics({ id }));
+    expect(producer.queued).toBe(10);
+    expect(stored).toEqual(ids(15, 10));
+    expect(counts.dropped).toBe(0);
+  });
+
+  it("past bufferSize, overflow 'drop' drops and counts the rest", async () => {
+    const broker = switchableTransport();
+    broker.down();
+    const { producer, stored, counts } = producerOver(broker, { bufferSize: 10, overflow: 'drop' });
+    for (const id of ids(25)) producer.dispatch(metrics({ id }));
+    expect(producer.queued).toBe(10);
+    expect(counts.dropped).toBe(15);
+    expect(stored).toEqual([]);
+  });
+
+  it('close() sends what it can, then stores the rest directly', async () => {
+    const broker = switchableTransport();
+    const { producer, stored, counts } = producerOver(broker);
+    for (const id of ids(5)) producer.dispatch(metrics({ id }));
+    await producer.close();
+    expect(counts.sent).toBe(5);
+
+    const down = switchableTransport();
+    down.down();
+    const second = producerOver(down);
+    for (const id of ids(5)) second.producer.dispatch(metrics({ id }));
+    await second.producer.close(300);
+    expect(second.stored).toEqual(ids(5));
+    expect(second.producer.queued).toBe(0);
+    expect(stored).toEqual([]);
+  });
+});
