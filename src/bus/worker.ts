@@ -126,22 +126,36 @@ export function startWorker(options: WorkerOptions): Worker {
       stopReason ??= 'failure-limit';
   };
 
-  const fail = async (messages: readonly ReceivedMessage[], error: unknown, attempts: number) => {
-    const failures = await store.failures();
-    await failures.add(
-      messages.map((message) => ({
-        messageId: messageIdOf(message.body) ?? null,
-        body: message.body,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        transport: transport.description,
-        attempts,
-      })),
-    );
-    await transport.ack(messages);
-    counts.failed += messages.length;
+  /** A received message and how far the worker got with it, so that a retry after an outage redoes nothing. */
+  interface Tracked {
+    message: ReceivedMessage;
+    /** Stored (or failed) and acknowledged. */
+    done?: boolean;
+    /** Already written to the failure store; only its acknowledgement is left. */
+    failureRecorded?: boolean;
+  }
+
+  /** Moves a message to the failure store, then acknowledges it. */
+  const fail = async (entry: Tracked, error: unknown, attempts: number) => {
+    if (!entry.failureRecorded) {
+      const failures = await store.failures();
+      await failures.add([
+        {
+          messageId: messageIdOf(entry.message.body) ?? null,
+          body: entry.message.body,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          transport: transport.description,
+          attempts,
+        },
+      ]);
+      entry.failureRecorded = true;
+    }
+    await transport.ack([entry.message]);
+    entry.done = true;
+    counts.failed += 1;
   };
 
-  type Entry = { message: ReceivedMessage; metrics: RequestMetrics; done?: boolean };
+  type Entry = Tracked & { metrics: RequestMetrics };
 
   /**
    * Stores `group` or, when the store refuses it, isolates and fails the messages at fault. Entries are
@@ -183,8 +197,7 @@ export function startWorker(options: WorkerOptions): Worker {
         await wait(retryDelay(retry, attempt + 1));
         return storeGroup(group, attempt + 1);
       }
-      await fail([entry.message], error, deliveries);
-      entry.done = true;
+      await fail(entry, error, deliveries);
     }
   };
 
@@ -192,7 +205,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const handleBatch = async (messages: ReceivedMessage[]) => {
     const started = performance.now();
     const readable: Entry[] = [];
-    const poison: { message: ReceivedMessage; error: PoisonMessageError; done?: boolean }[] = [];
+    const poison: (Tracked & { error: PoisonMessageError })[] = [];
     for (const message of messages) {
       try {
         readable.push({ message, metrics: decodeRecord(message.body) });
@@ -204,8 +217,11 @@ export function startWorker(options: WorkerOptions): Worker {
     for (let outage = 1; ; outage++) {
       try {
         for (const entry of poison.filter((entry) => !entry.done)) {
-          await fail([entry.message], entry.error, entry.message.redeliveries + 1);
-          entry.done = true;
+          await fail(entry, entry.error, entry.message.redeliveries + 1);
+        }
+        // A message already in the failure store only lacks its acknowledgement.
+        for (const entry of readable.filter((entry) => !entry.done && entry.failureRecorded)) {
+          await fail(entry, undefined, 0);
         }
         const left = readable.filter((entry) => !entry.done);
         if (left.length > 0) await storeGroup(left);
@@ -248,8 +264,32 @@ export function startWorker(options: WorkerOptions): Worker {
     interval = { at: now, handled: counts.handled, batches: counts.batches };
   };
 
+  let setUp = false;
+  let transportOutage = 0;
+  /** The next batch; while the transport is unreachable, [] after a backoff instead of an error. */
+  const receive = async (wanted: number): Promise<ReceivedMessage[]> => {
+    try {
+      if (!setUp) {
+        await transport.setup();
+        setUp = true;
+      }
+      const messages = await transport.receive(wanted, Math.min(sleep, heartbeatInterval));
+      transportOutage = 0;
+      return messages;
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      transportOutage += 1;
+      if (transportOutage === 1 || transportOutage % 10 === 0) {
+        options.logger?.error(
+          `routeperf worker: ${transport.description} is unreachable, retrying: ${(error as Error).message}`,
+        );
+      }
+      await wait(Math.min(MAX_OUTAGE_BACKOFF_MS, retryDelay(retry, transportOutage)));
+      return [];
+    }
+  };
+
   const loop = async (): Promise<WorkerSummary> => {
-    await transport.setup();
     /** Batches being stored: the next batch is received while the previous one commits. */
     const inHand = new Set<Promise<void>>();
     let batchError: unknown;
@@ -273,7 +313,7 @@ export function startWorker(options: WorkerOptions): Worker {
           if (wanted <= 0) break;
           continue;
         }
-        const messages = await transport.receive(wanted, Math.min(sleep, heartbeatInterval));
+        const messages = await receive(wanted);
         received += messages.length;
         if (messages.length > 0) {
           const batch = handleBatch(messages).catch((error: unknown) => {

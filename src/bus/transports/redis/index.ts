@@ -1,6 +1,18 @@
 import type { TransportFactory } from '../../transport.js';
+import { parseRedisDsn } from './options.js';
+import { RedisStreamsTransport } from './transport.js';
 
-// Placeholder until the redis transport lands; the registry imports it only when a redis DSN is used.
-export const createTransport: TransportFactory = async () => {
-  throw new Error('the redis transport is not implemented yet');
+export { RedisUnreachableError } from './connection.js';
+export type { RedisTransportOptions } from './options.js';
+export { parseRedisDsn } from './options.js';
+export { RedisStreamsTransport } from './transport.js';
+
+/**
+ * `redis://[user:pass@]host:port/<stream>?group=routeperf&consumer=<host-pid>&maxLength=…&redeliveryTimeout=60000&db=0`.
+ * Connects at the first command, so it neither connects nor fails here when Redis is down.
+ */
+export const createTransport: TransportFactory = async (dsn, context) => {
+  const options = parseRedisDsn(dsn, context.consumerName);
+  const { Redis } = await import('ioredis');
+  return new RedisStreamsTransport(options, Redis, context.onBackgroundError);
 };

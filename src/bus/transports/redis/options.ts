@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import { RouteperfError } from '../../../errors.js';
+import { dsnInteger, dsnString } from '../../dsn.js';
+
+/**
+ * What a `redis://[user:pass@]host:port/<stream>?group=…&consumer=…&maxLength=…&redeliveryTimeout=…&db=…`
+ * DSN asks for. The path is the stream's key (not a database number, as in some Redis URLs): the
+ * database is the `db` parameter.
+ */
+export interface RedisTransportOptions {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  stream: string;
+  group: string;
+  /** Unique among the running consumers of the group: two live processes with one name share a pending list. */
+  consumer: string;
+  /** Approximate cap on the stream's length (XADD MAXLEN ~); undefined keeps every entry until it is acknowledged. */
+  maxLength: number | undefined;
+  /** Milliseconds an entry may stay delivered and unacknowledged before another consumer takes it over. */
+  redeliveryTimeout: number;
+  /** For logs, `diagnose` and worker heartbeats; the password is hidden. */
+  description: string;
+}
+
+const DEFAULT_PORT = 6379;
+const DEFAULT_STREAM = 'routeperf';
+const DEFAULT_GROUP = 'routeperf';
+const DEFAULT_REDELIVERY_TIMEOUT_MS = 60_000;
+const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'db'];
+
+/** Reads a redis:// DSN; a mistake in it throws ROUTEPERF_CONFIG_INVALID naming the key at fault. */
+export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOptions {
+  for (const key of dsn.searchParams.keys()) {
+    // A misspelt option (`maxlength`) silently ignored would leave the stream unbounded: refuse it.
+    if (!QUERY_KEYS.includes(key)) {
+      throw invalid(key, `unknown option; expected one of ${QUERY_KEYS.join(', ')}`);
+    }
+  }
+  const host = dsn.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  const port = dsn.port ? Number(dsn.port) : DEFAULT_PORT;
+  const db = dsnInteger(dsn, 'db', 0, 0);
+  const stream = decoded(dsn.pathname.slice(1), 'stream') || DEFAULT_STREAM;
+  const group = dsnString(dsn, 'group', DEFAULT_GROUP);
+  return {
+    host,
+    port,
+    username: decoded(dsn.username, 'username') || undefined,
+    password: decoded(dsn.password, 'password') || undefined,
+    db,
+    stream,
+    group,
+    consumer: dsnString(dsn, 'consumer', consumerName || `${hostname()}-${process.pid}`),
+    maxLength: dsn.searchParams.has('maxLength') ? dsnInteger(dsn, 'maxLength', 0) : undefined,
+    redeliveryTimeout: dsnInteger(dsn, 'redeliveryTimeout', DEFAULT_REDELIVERY_TIMEOUT_MS),
+    description: describe(dsn, `${dsn.hostname || host}:${port}`, stream, group, db),
+  };
+}
+
+/** `redis://user:***@host:port/stream?group=g` — what identifies the stream, never the password. */
+function describe(dsn: URL, address: string, stream: string, group: string, db: number): string {
+  const auth = dsn.username || dsn.password ? `${dsn.username}${dsn.password ? ':***' : ''}@` : '';
+  const database = db === 0 ? '' : `&db=${db}`;
+  return `redis://${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`;
+}
+
+function decoded(raw: string, key: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw invalid(key, `expected URL-encoded text, got ${JSON.stringify(raw)}`);
+  }
+}
+
+function invalid(key: string, problem: string): RouteperfError {
+  return new RouteperfError('ROUTEPERF_CONFIG_INVALID', `transport redis:// ${key}: ${problem}`);
+}
