@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../config/schema.js';
 import type { RequestMetrics } from '../core/metrics.js';
 import { isUnreachable } from '../store/errors.js';
+import type { IngestSummary } from '../store/ingestor.js';
 import type { Store } from '../store/store.js';
 import { decodeRecord, messageIdOf, type PoisonMessageError } from './envelope.js';
 import { DEFAULT_RETRY, type RetryOptions, retryDelay } from './retry.js';
@@ -150,9 +151,23 @@ export function startWorker(options: WorkerOptions): Worker {
       ]);
       entry.failureRecorded = true;
     }
-    await transport.ack([entry.message]);
-    entry.done = true;
+    await acknowledge([entry]);
     counts.failed += 1;
+  };
+
+  /**
+   * Acknowledges handled messages. An acknowledgement that fails (the connection dropped after the commit)
+   * is only logged: the broker delivers those messages again, and the ledger counts them once.
+   */
+  const acknowledge = async (entries: Tracked[]) => {
+    try {
+      await transport.ack(entries.map((entry) => entry.message));
+    } catch (error) {
+      options.logger?.warn(
+        `routeperf worker: ${entries.length} handled message(s) not acknowledged; they will come again and count once: ${(error as Error).message}`,
+      );
+    }
+    for (const entry of entries) entry.done = true;
   };
 
   type Entry = Tracked & { metrics: RequestMetrics };
@@ -163,17 +178,13 @@ export function startWorker(options: WorkerOptions): Worker {
    * Throws only when the store is unreachable.
    */
   const storeGroup = async (group: Entry[], attempt = 0): Promise<void> => {
+    let summary: IngestSummary;
+    const inTransaction = transport.acknowledgeInStore?.(group.map((entry) => entry.message));
     try {
-      const messages = group.map((entry) => entry.message);
-      const inTransaction = transport.acknowledgeInStore?.(messages);
-      const summary = await store.ingest(
+      summary = await store.ingest(
         group.map((entry) => entry.metrics),
         { dedupe: transport.durable, inTransaction },
       );
-      if (!inTransaction) await transport.ack(messages);
-      for (const entry of group) entry.done = true;
-      counts.handled += group.length;
-      counts.duplicates += summary.duplicates;
     } catch (error) {
       if (isUnreachable(error)) throw error;
       if (group.length > 1) {
@@ -198,7 +209,12 @@ export function startWorker(options: WorkerOptions): Worker {
         return storeGroup(group, attempt + 1);
       }
       await fail(entry, error, deliveries);
+      return;
     }
+    if (inTransaction) for (const entry of group) entry.done = true;
+    else await acknowledge(group);
+    counts.handled += group.length;
+    counts.duplicates += summary.duplicates;
   };
 
   /** Fails the unreadable messages and stores the rest, retrying with backoff while the store is unreachable. */

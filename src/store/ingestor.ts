@@ -166,13 +166,14 @@ export class Ingestor {
     const now = Date.now();
     const added = new Set<string>();
     await this.#chunked(ids, 2, async (chunk) => {
-      const rows = await this.dialect
+      const insert = this.dialect
         .insertIgnoringDuplicates(
           trx.insertInto('processed_messages').values(chunk.map((id) => ({ message_id: id, processed_at: now }))),
           ['message_id'],
         )
-        .returning('message_id')
-        .execute();
+        .returning('message_id');
+      // Run as a plain query: Kysely's MySQL adapter hides RETURNING rows, which MariaDB does return.
+      const { rows } = await trx.executeQuery(insert.compile());
       for (const row of rows) added.add(row.message_id);
     });
     return batch.filter((m) => added.delete(m.id));
