@@ -1,26 +1,37 @@
 /**
- * `npm run bench:overhead`: what routeperf costs a hello-world app. For Fastify and Express, three variants
- * — without routeperf, with routeperf disabled, with routeperf in synchronous mode on a SQLite file — each
- * served by its own child process (`bench/server.mjs`, on the built package) and loaded by autocannon in
- * another process over loopback: a warm-up run, then a measured run with the same connections.
+ * `npm run bench:overhead`: what routeperf costs a hello-world app. For Fastify and Express, each variant
+ * — without routeperf, with routeperf disabled, synchronous mode on a SQLite file, asynchronous mode with
+ * the in-process `memory://` transport (its worker stores into the SQLite file in the same process), and
+ * asynchronous mode with a `redis://` transport (the app only sends; no worker runs) — is served by its
+ * own child process (`bench/server.mjs`, on the built package) and loaded by autocannon in another process
+ * over loopback: a warm-up run, then a measured run with the same connections.
  *
- *   npm run bench:overhead -- [--duration 8] [--warmup 2] [--connections 50]
+ *   npm run bench:overhead -- [--duration 8] [--warmup 2] [--connections 50] [--rounds 1]
+ *     [--frameworks fastify,express] [--variants bare,disabled,sync,async-memory,async-redis]
+ *
+ * With `--rounds N` every variant is measured N times, the rounds interleaved, and the table shows the
+ * round with the median requests per second (and the spread): what a single run on a shared machine
+ * cannot tell apart from noise, several can. Each async-redis measurement sends to a stream of its own,
+ * deleted afterwards.
  *
  * It measures and prints; it asserts nothing about speed. The figures depend on the machine and on what
- * else runs on it, and the server and the load generator share its cores.
+ * else runs on it, and the server, the load generator and Redis share its cores.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { deleteRedisStream, redisStreamLength } from './support/brokers.js';
+import { count, currentLoad, formatTable, loadAverage, machine, unreachable } from './support/report.js';
 
 const frameworks = ['fastify', 'express'] as const;
-const variants = ['bare', 'disabled', 'sync'] as const;
+const variants = ['bare', 'disabled', 'sync', 'async-memory', 'async-redis'] as const;
 type Framework = (typeof frameworks)[number];
 type Variant = (typeof variants)[number];
 
@@ -28,12 +39,22 @@ const variantLabels: Record<Variant, string> = {
   bare: 'without routeperf',
   disabled: 'routeperf enabled: false',
   sync: 'routeperf sync, SQLite file',
+  'async-memory': 'routeperf async, memory:// (worker in-process → SQLite)',
+  'async-redis': 'routeperf async, redis:// (send only)',
 };
+const asyncVariants: readonly Variant[] = ['async-memory', 'async-redis'];
+
+const REDIS_URL = process.env.ROUTEPERF_BENCH_REDIS ?? 'redis://127.0.0.1:6379';
+/** The issue's target for Fastify in async mode: this share of its bare requests per second. */
+const TARGET_ASYNC_RATIO = 0.95;
 
 interface Settings {
   duration: number;
   warmup: number;
   connections: number;
+  rounds: number;
+  frameworks: Framework[];
+  variants: Variant[];
 }
 
 /** The part of autocannon's `--json` result the table uses. */
@@ -49,13 +70,33 @@ interface RouteperfStats {
   recorded: number;
   stored: number;
   dropped: number;
+  sent: number;
+  queued: number;
+  mode: { async: boolean; transport?: string; fallback?: string };
 }
 
 interface Measurement {
   framework: Framework;
   variant: Variant;
   load: LoadResult;
+  /** CPU time of the server process per request served, warm-up included (µs). */
+  cpuPerRequest: number;
   stats: RouteperfStats | null;
+  /** Entries in the variant's Redis stream after the server closed: what the app sent. */
+  streamLength?: number;
+  /** 1-minute load average when the measurement ended. */
+  loadAverage: string;
+}
+
+/** One framework and variant over all rounds: the median round, and the spread of req/s. */
+interface Result {
+  framework: Framework;
+  variant: Variant;
+  median?: Measurement;
+  low?: number;
+  high?: number;
+  /** Why there is no measurement: `skipped: …` or `failed: …`. */
+  missing?: string;
 }
 
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
@@ -67,20 +108,36 @@ function readSettings(): Settings {
       duration: { type: 'string', default: '8' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '1' },
+      frameworks: { type: 'string', default: frameworks.join(',') },
+      variants: { type: 'string', default: variants.join(',') },
     },
   });
-  const positive = (name: keyof Settings, minimum: number) => {
+  const fail = (message: string): never => {
+    console.error(message);
+    process.exit(2);
+  };
+  const positive = (name: 'duration' | 'warmup' | 'connections' | 'rounds', minimum: number) => {
     const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < minimum) {
-      console.error(`--${name}: expected a whole number of at least ${minimum}, got ${values[name]}`);
-      process.exit(2);
-    }
+    if (!Number.isInteger(value) || value < minimum)
+      fail(`--${name}: expected a whole number of at least ${minimum}, got ${values[name]}`);
     return value;
   };
+  const list = <T extends string>(name: 'frameworks' | 'variants', allowed: readonly T[]): T[] => {
+    const items = values[name].split(',').map((item) => item.trim());
+    if (items.some((item) => !allowed.includes(item as T)))
+      fail(`--${name}: expected a comma-separated list of ${allowed.join(', ')}, got ${values[name]}`);
+    return items as T[];
+  };
+  const chosen = list('variants', variants);
   return {
     duration: positive('duration', 1),
     warmup: positive('warmup', 0),
     connections: positive('connections', 1),
+    rounds: positive('rounds', 1),
+    frameworks: list('frameworks', frameworks),
+    // The ratios are to the bare app: it is always measured.
+    variants: variants.filter((variant) => variant === 'bare' || chosen.includes(variant)),
   };
 }
 
@@ -122,66 +179,109 @@ async function measure(
   settings: Settings,
   dir: string,
 ): Promise<Measurement> {
-  const args = [serverScript, framework, variant, join(dir, `${framework}.sqlite`)];
+  const stream = `routeperf-bench-${randomBytes(4).toString('hex')}`;
+  const args = [serverScript, framework, variant, join(dir, `${framework}-${variant}.sqlite`)];
+  if (variant === 'async-redis') args.push(`${REDIS_URL}/${stream}`);
   const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const next = jsonLines(server);
   try {
     const url = `${await next<string>('url')}/`;
-    if (settings.warmup > 0) await runAutocannon(url, settings.connections, settings.warmup);
+    const warm =
+      settings.warmup > 0
+        ? (await runAutocannon(url, settings.connections, settings.warmup)).requests.total
+        : 0;
     const load = await runAutocannon(url, settings.connections, settings.duration);
+    const loadAverage = currentLoad();
     const stats = next<RouteperfStats | null>('stats');
+    const cpuMicros = next<number>('cpuMicros');
     server.kill('SIGTERM');
-    return { framework, variant, load, stats: await stats };
+    const measurement: Measurement = {
+      framework,
+      variant,
+      load,
+      cpuPerRequest: (await cpuMicros) / (warm + load.requests.total),
+      stats: await stats,
+      loadAverage,
+    };
+    if (variant === 'async-redis') measurement.streamLength = await redisStreamLength(REDIS_URL, stream);
+    return measurement;
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
+    if (variant === 'async-redis') await deleteRedisStream(REDIS_URL, stream).catch(() => {});
   }
 }
 
-/** Other work on the machine skews the figures; the load average tells the reader how much there was. */
-function loadAverage(): string {
-  const [one, five] = loadavg().map((load) => load.toFixed(2));
-  return `${one} (1 min), ${five} (5 min)`;
+/** The round with the median req/s, and the lowest and highest req/s of all rounds. */
+function summarize(framework: Framework, variant: Variant, rounds: Measurement[]): Result {
+  const sorted = [...rounds].sort((a, b) => a.load.requests.average - b.load.requests.average);
+  return {
+    framework,
+    variant,
+    median: sorted[Math.floor((sorted.length - 1) / 2)],
+    low: sorted[0]?.load.requests.average,
+    high: sorted.at(-1)?.load.requests.average,
+  };
 }
 
-function machine(): string {
-  return [
-    `date: ${new Date().toISOString()}`,
-    `node: ${process.version} (${process.platform}/${process.arch})`,
-    `cpu: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores`,
-    `load average at start: ${loadAverage()}`,
-  ].join('\n');
+/** What routeperf did with the requests: stored, or sent to the transport; what it dropped or fell back to. */
+function recorded(measurement: Measurement): string {
+  const { stats, streamLength } = measurement;
+  if (!stats) return '-';
+  if (stats.mode.fallback) return `FELL BACK TO SYNC: ${stats.mode.fallback}`;
+  const parts = [measurement.variant === 'async-redis' ? `sent ${stats.sent}` : `stored ${stats.stored}`];
+  if (streamLength !== undefined) parts.push(`(stream ${streamLength})`);
+  if (stats.dropped > 0) parts.push(`dropped ${stats.dropped}`);
+  if (stats.queued > 0) parts.push(`queued ${stats.queued}`);
+  return parts.join(' ');
 }
 
-function table(measurements: Measurement[]): string {
+function target(result: Result, ratio: number): string {
+  if (result.framework !== 'fastify' || !asyncVariants.includes(result.variant)) return '';
+  return `target ≥ ${TARGET_ASYNC_RATIO.toFixed(2)}: ${ratio >= TARGET_ASYNC_RATIO ? 'met' : 'NOT met'}`;
+}
+
+function table(results: Result[], rounds: number): string {
   const bare = (framework: Framework) =>
-    measurements.find((m) => m.framework === framework && m.variant === 'bare')!.load.requests.average;
+    results.find((r) => r.framework === framework && r.variant === 'bare')?.median?.load.requests.average;
   const header = [
     'framework',
     'variant',
     'req/s',
+    ...(rounds > 1 ? ['spread'] : []),
     'p50 ms',
     'p99 ms',
     'vs bare',
+    'cpu µs/req',
     'requests',
     'failed',
-    'stored',
+    'load',
+    'recorded',
+    'target',
   ];
-  const rows = measurements.map(({ framework, variant, load, stats }) => [
-    framework,
-    variantLabels[variant],
-    load.requests.average.toFixed(0),
-    String(load.latency.p50),
-    String(load.latency.p99),
-    (load.requests.average / bare(framework)).toFixed(2),
-    String(load.requests.total),
-    String(load.errors + load.timeouts + load.non2xx),
-    stats ? `${stats.stored} (dropped ${stats.dropped})` : '-',
-  ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = (i: number) => i >= 2;
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (numeric(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const rows = results.map((result) => {
+    const label = [result.framework, variantLabels[result.variant]];
+    const m = result.median;
+    if (!m) {
+      const blanks = header.length - label.length - 2;
+      return [...label, ...Array<string>(blanks).fill('-'), result.missing!, ''];
+    }
+    const ratio = m.load.requests.average / (bare(result.framework) ?? Number.NaN);
+    return [
+      ...label,
+      count(m.load.requests.average),
+      ...(rounds > 1 ? [`${count(result.low!)}–${count(result.high!)}`] : []),
+      String(m.load.latency.p50),
+      String(m.load.latency.p99),
+      ratio.toFixed(2),
+      m.cpuPerRequest.toFixed(0),
+      String(m.load.requests.total),
+      String(m.load.errors + m.load.timeouts + m.load.non2xx),
+      m.loadAverage,
+      recorded(m),
+      target(result, ratio),
+    ];
+  });
+  return formatTable(header, rows, (column) => column >= 2 && column < header.length - 2);
 }
 
 async function main() {
@@ -189,24 +289,54 @@ async function main() {
   console.log(machine());
   console.log(
     `load: autocannon in its own process, ${settings.connections} connections over loopback, ` +
-      `${settings.warmup} s warm-up then ${settings.duration} s measured, per variant\n`,
+      `${settings.warmup} s warm-up then ${settings.duration} s measured, per variant` +
+      (settings.rounds > 1 ? `; ${settings.rounds} rounds, interleaved` : '') +
+      '\n',
   );
+  const redisDown = settings.variants.includes('async-redis') ? await unreachable(REDIS_URL) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'routeperf-bench-'));
   try {
-    const measurements: Measurement[] = [];
-    for (const framework of frameworks) {
-      for (const variant of variants) {
-        process.stderr.write(`measuring ${framework} / ${variantLabels[variant]} …\n`);
-        measurements.push(await measure(framework, variant, settings, dir));
+    const rounds = new Map<string, Measurement[]>();
+    const failures = new Map<string, string>();
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const framework of settings.frameworks) {
+        for (const variant of settings.variants) {
+          if (variant === 'async-redis' && redisDown) continue;
+          const of = settings.rounds > 1 ? ` (round ${round} of ${settings.rounds})` : '';
+          process.stderr.write(`measuring ${framework} / ${variantLabels[variant]}${of} …\n`);
+          const key = `${framework} ${variant}`;
+          try {
+            rounds.set(key, [...(rounds.get(key) ?? []), await measure(framework, variant, settings, dir)]);
+          } catch (error) {
+            failures.set(key, `failed: ${(error as Error).message}`);
+            process.stderr.write(`${failures.get(key)}\n`);
+          }
+        }
       }
     }
-    console.log(`\n${table(measurements)}\n`);
+    const results = settings.frameworks.flatMap((framework) =>
+      settings.variants.map((variant) =>
+        variant === 'async-redis' && redisDown
+          ? { framework, variant, missing: `skipped: Redis ${redisDown}` }
+          : rounds.has(`${framework} ${variant}`)
+            ? summarize(framework, variant, rounds.get(`${framework} ${variant}`)!)
+            : { framework, variant, missing: failures.get(`${framework} ${variant}`) },
+      ),
+    );
+    console.log(`\n${table(results, settings.rounds)}\n`);
     console.log(`load average at end: ${loadAverage()}`);
     console.log(
-      'req/s: mean of per-second samples; p50/p99: latency in whole ms (autocannon resolution); ' +
-        'vs bare: req/s ratio to the same framework without routeperf; failed: errors + timeouts + non-2xx; ' +
-        'stored: requests routeperf wrote to SQLite during the run, warm-up included.\n' +
-        'Indicative figures: the server and autocannon share the machine, and other work may run on it.',
+      'req/s: mean of per-second samples' +
+        (settings.rounds > 1 ? ' (median round; spread: lowest–highest round)' : '') +
+        '; p50/p99: latency in whole ms (autocannon resolution); ' +
+        'vs bare: req/s ratio to the same framework without routeperf; cpu µs/req: CPU time of the server ' +
+        'process per request served (warm-up included; less sensitive to other work on the machine than ' +
+        'req/s); failed: errors + timeouts + non-2xx; ' +
+        'load: 1-minute load average at the end of the measurement; recorded: requests routeperf stored ' +
+        'in SQLite (sync, memory://) or sent to Redis (redis://, with the stream length read after the ' +
+        'server closed) during the run, warm-up included.\n' +
+        `Target (issue 3): Fastify in async mode keeps ≥ ${TARGET_ASYNC_RATIO * 100}% of its bare req/s.\n` +
+        'Indicative figures: the server, autocannon and Redis share the machine, and other work may run on it.',
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,23 +5,34 @@ import {
   type CommonValues,
   type OptionSpecs,
   type OptionValues,
+  type PositionalSpec,
+  positionalUsage,
 } from './command.js';
 import { didYouMean, listOf, usageError } from './usage-error.js';
 
 type ParseOptions = NonNullable<ParseArgsConfig['options']>;
 
+export interface ParsedArgs<O extends OptionSpecs> {
+  values: OptionValues<O> & CommonValues;
+  positionals: string[];
+}
+
 /** Parses a command's arguments strictly; any mistake becomes a usage error that names the option. */
-export function parseCommandArgs<O extends OptionSpecs>(
-  command: Command<O>,
-  args: string[],
-): OptionValues<O> & CommonValues {
+export function parseCommandArgs<O extends OptionSpecs>(command: Command<O>, args: string[]): ParsedArgs<O> {
   const options = toParseOptions({ ...command.options, ...COMMON_OPTIONS });
+  const specs = command.positionals ?? [];
   try {
-    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
-    return values as OptionValues<O> & CommonValues;
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: specs.length > 0,
+    });
+    checkPositionals(specs, positionals);
+    return { values: values as OptionValues<O> & CommonValues, positionals };
   } catch (error) {
     if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) throw error;
-    throw usageError(explainParseError(args, options) ?? (error as Error).message);
+    throw usageError(explainParseError(args, options, specs.length > 0) ?? (error as Error).message);
   }
 }
 
@@ -35,8 +46,21 @@ function toParseOptions(specs: OptionSpecs): ParseOptions {
   return Object.fromEntries(
     Object.entries(specs).map(([name, spec]) => [
       name,
-      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+      {
+        type: spec.type,
+        ...(spec.short ? { short: spec.short } : {}),
+        ...(spec.multiple ? { multiple: true } : {}),
+      },
     ]),
+  );
+}
+
+function checkPositionals(specs: readonly PositionalSpec[], given: readonly string[]) {
+  const missing = specs.find((spec, i) => spec.required && given[i] === undefined);
+  if (missing) throw usageError(`expected ${positionalUsage(missing)}, got nothing`);
+  if (specs.at(-1)?.variadic || given.length <= specs.length) return;
+  throw usageError(
+    `unexpected argument ${JSON.stringify(given[specs.length])}; expected ${specs.map(positionalUsage).join(' ')} and options only`,
   );
 }
 
@@ -44,11 +68,15 @@ function toParseOptions(specs: OptionSpecs): ParseOptions {
  * Node's own parse errors are written for programmers and vary between versions, so the arguments are
  * read again, leniently, to find the first bad one and say in our words what was expected.
  */
-function explainParseError(args: string[], options: ParseOptions): string | undefined {
+function explainParseError(
+  args: string[],
+  options: ParseOptions,
+  allowPositionals: boolean,
+): string | undefined {
   const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const known = Object.keys(options).map((name) => `--${name}`);
   for (const token of tokens) {
-    if (token.kind === 'positional') {
+    if (token.kind === 'positional' && !allowPositionals) {
       return `unexpected argument ${JSON.stringify(token.value)}; expected options only (${listOf(known)})`;
     }
     if (token.kind !== 'option') continue;

@@ -2,6 +2,8 @@
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** Given several times (`-vv`): the values come as a list. */
+  multiple?: boolean;
   /** Placeholder of the value in the help, e.g. `<url>`. */
   value?: string;
   description: string;
@@ -9,10 +11,25 @@ export interface OptionSpec {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
-/** Parsed values: a string for each string option given, true for each flag given. */
+type OptionValue<S extends OptionSpec> = S['type'] extends 'string' ? string : boolean;
+
+/** Parsed values: a string for each string option given, true for each flag given (a list when `multiple`). */
 export type OptionValues<O extends OptionSpecs> = {
-  [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean;
+  [K in keyof O]?: O[K]['multiple'] extends true ? OptionValue<O[K]>[] : OptionValue<O[K]>;
 };
+
+/** An argument that is not an option, such as the `<id>` of `failed show <id>`. */
+export interface PositionalSpec {
+  /** Placeholder in the help and in messages: `id`, `transport`. */
+  name: string;
+  description: string;
+  /** Must be given; a command's required arguments come before its optional ones. */
+  required?: boolean;
+  /** Takes every remaining argument; only the last one may be variadic. */
+  variadic?: boolean;
+  /** How usage lines show it, when `<name>` or `[name…]` would not say it: `<id…>|--all`. */
+  usage?: string;
+}
 
 /** Options every command takes; they map onto the command-line layer of the configuration. */
 export const COMMON_OPTIONS = {
@@ -32,16 +49,31 @@ export const COMMON_OPTIONS = {
 export type CommonValues = OptionValues<typeof COMMON_OPTIONS>;
 
 export interface Command<O extends OptionSpecs = OptionSpecs> {
+  /** One word, or a group and a word (`failed list`). */
   name: string;
   /** One line for the command list. */
   summary: string;
+  /** What the help says after the summary: behaviour worth knowing before running it. */
+  details?: string;
   /** Options besides the common ones. */
   options: O;
+  /** Arguments besides the options, in order; none when absent. */
+  positionals?: readonly PositionalSpec[];
   examples: string[];
-  run(values: OptionValues<O> & CommonValues): Promise<void>;
+  /** The help's exit code line, when the command's codes say more than done / failed / wrong arguments. */
+  exitCodes?: string;
+  /** Resolves to the exit code when it is not 0 (a report that found problems, a worker that failed). */
+  run(values: OptionValues<O> & CommonValues, positionals: string[]): Promise<number | undefined>;
 }
 
 /** Keeps the literal option specs so that `run` gets typed values. */
 export function defineCommand<const O extends OptionSpecs>(command: Command<O>): Command<O> {
   return command;
+}
+
+/** `<id>`, `[transport…]`: how an argument appears in usage lines and messages. */
+export function positionalUsage(spec: PositionalSpec): string {
+  if (spec.usage) return spec.usage;
+  const name = `${spec.name}${spec.variadic ? '…' : ''}`;
+  return spec.required ? `<${name}>` : `[${name}]`;
 }

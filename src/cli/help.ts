@@ -1,4 +1,4 @@
-import { COMMON_OPTIONS, type Command, type OptionSpecs } from './command.js';
+import { COMMON_OPTIONS, type Command, type OptionSpecs, positionalUsage } from './command.js';
 import { renderTable } from './format.js';
 
 const TAGLINE = 'routeperf: the performance of every route of a Node.js app, in your SQL database';
@@ -12,7 +12,7 @@ export function globalHelp(commands: readonly Command<any>[], version: string): 
     'Usage: routeperf <command> [options]',
     '',
     'Commands:',
-    twoColumns(commands.map((command) => [command.name, command.summary])),
+    commandList(commands),
     '',
     'Options of every command:',
     optionLines(COMMON_OPTIONS),
@@ -29,10 +29,15 @@ export function globalHelp(commands: readonly Command<any>[], version: string): 
 }
 
 export function commandHelp(command: Command<any>): string {
+  const positionals = command.positionals ?? [];
   return [
-    `Usage: routeperf ${command.name} [options]`,
+    `Usage: routeperf ${signature(command, true)}`,
     '',
     `${command.summary}.`,
+    ...(command.details ? ['', command.details] : []),
+    ...(positionals.length
+      ? ['', 'Arguments:', twoColumns(positionals.map((spec) => [positionalUsage(spec), spec.description]))]
+      : []),
     '',
     'Options:',
     optionLines({ ...command.options, ...COMMON_OPTIONS }),
@@ -40,8 +45,31 @@ export function commandHelp(command: Command<any>): string {
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
     '',
+    command.exitCodes ?? EXIT_CODES,
+  ].join('\n');
+}
+
+/** `routeperf failed --help`: the commands of the group. */
+export function groupHelp(group: string, commands: readonly Command<any>[]): string {
+  return [
+    `Usage: routeperf ${group} <command> [options]`,
+    '',
+    'Commands:',
+    commandList(commands),
+    '',
+    `Run "routeperf ${group} <command> --help" for the options of a command.`,
     EXIT_CODES,
   ].join('\n');
+}
+
+function commandList(commands: readonly Command<any>[]): string {
+  return twoColumns(commands.map((command) => [signature(command, false), command.summary]));
+}
+
+/** `failed show <id>`, and `[options]` in usage lines. */
+function signature(command: Command<any>, withOptions: boolean): string {
+  const positionals = (command.positionals ?? []).map(positionalUsage);
+  return [command.name, ...(withOptions ? ['[options]'] : []), ...positionals].join(' ');
 }
 
 function optionLines(options: OptionSpecs): string {

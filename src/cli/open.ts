@@ -1,3 +1,4 @@
+import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
 import { RouteperfError } from '../errors.js';
@@ -16,9 +17,14 @@ export function cliLayer(values: CommonValues, extra: RouteperfOptions = {}): Ro
 /**
  * Runs `work` with a routeperf built from the CLI layer and always closes it, so that the process can
  * exit on its own. Database errors that are not ours yet are wrapped so the message says which database.
+ * Only a command that `records` requests (the demo) gets async mode when the configuration asks for it.
  */
-export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: Routeperf) => Promise<T>) {
-  const routeperf = await createRouteperf({}, { cli });
+export async function withRouteperf<T>(
+  cli: RouteperfOptions,
+  work: (routeperf: Routeperf) => Promise<T>,
+  { records = false } = {},
+) {
+  const routeperf = await createRouteperf({}, { cli: records ? cli : await recordingNothing(cli) });
   try {
     return await work(routeperf);
   } catch (error) {
@@ -36,4 +42,14 @@ export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: 
 /** The database URL for messages, password redacted. */
 export function databaseOf(routeperf: Routeperf): string {
   return redact(routeperf.config.database);
+}
+
+/**
+ * The CLI layer of a command that records no request: async off, also over `overrides` of the environment
+ * (they apply after the command line). A worker or a report then opens no producer and runs no in-process
+ * worker, and no async-mode signal handler closes the store under a worker that is finishing its batch.
+ */
+async function recordingNothing(cli: RouteperfOptions): Promise<RouteperfOptions> {
+  const { environment } = await resolveConfig({ cli });
+  return { ...cli, async: false, overrides: { [environment]: { async: false } } };
 }

@@ -75,3 +75,27 @@ function isCalendarDate(iso: string): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
+
+const SIZE_UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
+const SIZE = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i;
+
+/** A size in bytes written as PHP and Messenger do: `134217728`, `512K`, `256M`, `1G` (or `256MB`); units of 1024. */
+export function byteSize(flag: string, given: string | undefined) {
+  if (given === undefined) return undefined;
+  const match = SIZE.exec(given.trim());
+  const bytes = match
+    ? Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase() as keyof typeof SIZE_UNITS])
+    : 0;
+  if (bytes > 0) return bytes;
+  throw invalid(flag, 'a size such as 128M, 512M or 1G (K, M and G are 1024, 1024² and 1024³ bytes)', given);
+}
+
+/** Positive whole numbers given as arguments (`failed show 12`), without repeats, in the order given. */
+export function positiveIds(argument: string, given: readonly string[]): number[] {
+  for (const id of given) {
+    if (!/^\d+$/.test(id) || Number(id) < 1 || !Number.isSafeInteger(Number(id))) {
+      throw usageError(`<${argument}>: expected a positive whole number, got ${JSON.stringify(id)}`);
+    }
+  }
+  return [...new Set(given.map(Number))];
+}

@@ -1,6 +1,26 @@
 import type { Command } from '../command.js';
+import { checkDepsCommand } from './check-deps.js';
+import { consumeCommand } from './consume.js';
 import { demoCommand } from './demo.js';
+import { diagnoseCommand } from './diagnose.js';
+import { failedListCommand } from './failed-list.js';
+import { failedRemoveCommand } from './failed-remove.js';
+import { failedRetryCommand } from './failed-retry.js';
+import { failedShowCommand } from './failed-show.js';
 import { migrateCommand } from './migrate.js';
 import { routesCommand } from './routes.js';
+import { stopWorkersCommand } from './stop-workers.js';
 
-export const COMMANDS: readonly Command<any>[] = [migrateCommand, routesCommand, demoCommand];
+export const COMMANDS: readonly Command<any>[] = [
+  migrateCommand,
+  routesCommand,
+  consumeCommand,
+  stopWorkersCommand,
+  failedListCommand,
+  failedShowCommand,
+  failedRetryCommand,
+  failedRemoveCommand,
+  diagnoseCommand,
+  checkDepsCommand,
+  demoCommand,
+];
