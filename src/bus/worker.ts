@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../config/schema.js';
 import type { RequestMetrics } from '../core/metrics.js';
 import { isUnreachable } from '../store/errors.js';
+import type { FailureLog } from '../store/failures.js';
 import type { IngestSummary } from '../store/ingestor.js';
 import type { Store } from '../store/store.js';
 import { decodeRecord, messageIdOf, type PoisonMessageError } from './envelope.js';
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   /** Stop after this many messages went to the failure store. */
   failureLimit?: number;
   retry?: Partial<RetryOptions>;
+  /** Where messages that cannot be stored go. Default: the store's own failure store. */
+  failures?: () => Promise<FailureLog>;
   logger?: Logger;
   /** Receives progress lines: per interval at verbosity 1, per batch at 2. */
   print?: (line: string) => void;
@@ -127,6 +130,13 @@ export function startWorker(options: WorkerOptions): Worker {
       stopReason ??= 'failure-limit';
   };
 
+  /** What one batch did, for its -vv line (batches overlap, so the worker's totals cannot tell). */
+  interface Tally {
+    handled: number;
+    failed: number;
+    duplicates: number;
+  }
+
   /** A received message and how far the worker got with it, so that a retry after an outage redoes nothing. */
   interface Tracked {
     message: ReceivedMessage;
@@ -137,9 +147,9 @@ export function startWorker(options: WorkerOptions): Worker {
   }
 
   /** Moves a message to the failure store, then acknowledges it. */
-  const fail = async (entry: Tracked, error: unknown, attempts: number) => {
+  const fail = async (entry: Tracked, error: unknown, attempts: number, tally: Tally) => {
     if (!entry.failureRecorded) {
-      const failures = await store.failures();
+      const failures = await (options.failures?.() ?? store.failures());
       await failures.add([
         {
           messageId: messageIdOf(entry.message.body) ?? null,
@@ -153,6 +163,7 @@ export function startWorker(options: WorkerOptions): Worker {
     }
     await acknowledge([entry]);
     counts.failed += 1;
+    tally.failed += 1;
   };
 
   /**
@@ -177,7 +188,7 @@ export function startWorker(options: WorkerOptions): Worker {
    * marked done once stored (or failed) and acknowledged, so a retry after an outage skips them.
    * Throws only when the store is unreachable.
    */
-  const storeGroup = async (group: Entry[], attempt = 0): Promise<void> => {
+  const storeGroup = async (group: Entry[], tally: Tally, attempt = 0): Promise<void> => {
     let summary: IngestSummary;
     const inTransaction = transport.acknowledgeInStore?.(group.map((entry) => entry.message));
     try {
@@ -189,8 +200,8 @@ export function startWorker(options: WorkerOptions): Worker {
       if (isUnreachable(error)) throw error;
       if (group.length > 1) {
         const half = Math.ceil(group.length / 2);
-        await storeGroup(group.slice(0, half));
-        await storeGroup(group.slice(half));
+        await storeGroup(group.slice(0, half), tally);
+        await storeGroup(group.slice(half), tally);
         return;
       }
       const entry = group[0]!;
@@ -206,15 +217,17 @@ export function startWorker(options: WorkerOptions): Worker {
           `routeperf worker: message failed (try ${deliveries}), retrying: ${(error as Error).message}`,
         );
         await wait(retryDelay(retry, attempt + 1));
-        return storeGroup(group, attempt + 1);
+        return storeGroup(group, tally, attempt + 1);
       }
-      await fail(entry, error, deliveries);
+      await fail(entry, error, deliveries, tally);
       return;
     }
     if (inTransaction) for (const entry of group) entry.done = true;
     else await acknowledge(group);
     counts.handled += group.length;
     counts.duplicates += summary.duplicates;
+    tally.handled += group.length;
+    tally.duplicates += summary.duplicates;
   };
 
   /** Fails the unreadable messages and stores the rest, retrying with backoff while the store is unreachable. */
@@ -229,18 +242,18 @@ export function startWorker(options: WorkerOptions): Worker {
         poison.push({ message, error: error as PoisonMessageError });
       }
     }
-    const before = { failed: counts.failed, handled: counts.handled, duplicates: counts.duplicates };
+    const tally: Tally = { handled: 0, failed: 0, duplicates: 0 };
     for (let outage = 1; ; outage++) {
       try {
         for (const entry of poison.filter((entry) => !entry.done)) {
-          await fail(entry, entry.error, entry.message.redeliveries + 1);
+          await fail(entry, entry.error, entry.message.redeliveries + 1, tally);
         }
         // A message already in the failure store only lacks its acknowledgement.
         for (const entry of readable.filter((entry) => !entry.done && entry.failureRecorded)) {
-          await fail(entry, undefined, 0);
+          await fail(entry, undefined, 0, tally);
         }
         const left = readable.filter((entry) => !entry.done);
-        if (left.length > 0) await storeGroup(left);
+        if (left.length > 0) await storeGroup(left, tally);
         break;
       } catch (error) {
         if (!isUnreachable(error)) throw error;
@@ -259,9 +272,7 @@ export function startWorker(options: WorkerOptions): Worker {
     lastBatchAt = Date.now();
     if (verbosity >= 2) {
       const ms = (performance.now() - started).toFixed(1);
-      const duplicates = counts.duplicates - before.duplicates;
-      const handled = counts.handled - before.handled;
-      const failed = counts.failed - before.failed;
+      const { duplicates, handled, failed } = tally;
       print(
         `batch: received ${messages.length}, stored ${handled - duplicates} (${duplicates} duplicates) in ${ms} ms, failed ${failed}, acknowledged ${handled + failed}`,
       );

@@ -15,16 +15,22 @@ export function cliLayer(values: CommonValues, extra: RouteperfOptions = {}): Ro
 }
 
 /**
- * Runs `work` with a routeperf built from the CLI layer and always closes it, so that the process can
- * exit on its own. Database errors that are not ours yet are wrapped so the message says which database.
- * Only a command that `records` requests (the demo) gets async mode when the configuration asks for it.
+ * Runs `work` with a routeperf built from the CLI layer, for a command that records no request, and
+ * always closes it so that the process can exit on its own.
  */
-export async function withRouteperf<T>(
+export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: Routeperf) => Promise<T>) {
+  return withRecordingRouteperf(await recordingNothing(cli), work);
+}
+
+/**
+ * The same for a command that records requests (the demo): async mode when the configuration asks for it.
+ * Database errors that are not ours yet are wrapped so the message says which database.
+ */
+export async function withRecordingRouteperf<T>(
   cli: RouteperfOptions,
   work: (routeperf: Routeperf) => Promise<T>,
-  { records = false } = {},
 ) {
-  const routeperf = await createRouteperf({}, { cli: records ? cli : await recordingNothing(cli) });
+  const routeperf = await createRouteperf({}, { cli });
   try {
     return await work(routeperf);
   } catch (error) {
@@ -45,11 +51,19 @@ export function databaseOf(routeperf: Routeperf): string {
 }
 
 /**
- * The CLI layer of a command that records no request: async off, also over `overrides` of the environment
- * (they apply after the command line). A worker or a report then opens no producer and runs no in-process
- * worker, and no async-mode signal handler closes the store under a worker that is finishing its batch.
+ * The CLI layer of a command that records no request: async off. A worker or a report then opens no
+ * producer and runs no in-process worker, and no async-mode signal handler closes the store under a
+ * worker that is finishing its batch.
  */
-async function recordingNothing(cli: RouteperfOptions): Promise<RouteperfOptions> {
+function recordingNothing(cli: RouteperfOptions): Promise<RouteperfOptions> {
+  return imposing(cli, { async: false });
+}
+
+/**
+ * `cli` with `settings` that the configuration cannot undo: `overrides` of the environment apply after the
+ * command line, so the settings go there too.
+ */
+export async function imposing(cli: RouteperfOptions, settings: RouteperfOptions): Promise<RouteperfOptions> {
   const { environment } = await resolveConfig({ cli });
-  return { ...cli, async: false, overrides: { [environment]: { async: false } } };
+  return { ...cli, ...settings, overrides: { [environment]: settings } };
 }

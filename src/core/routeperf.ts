@@ -12,7 +12,8 @@ import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
 import { redact } from '../store/dialects/index.js';
 import { isUnreachable } from '../store/errors.js';
-import { Store } from '../store/store.js';
+import type { FailureLog } from '../store/failures.js';
+import { Store, type StoreOptions } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
 import { rateLimitedErrorLog } from './log.js';
 import type { RequestMetrics } from './metrics.js';
@@ -47,6 +48,8 @@ export interface Routeperf {
   readonly recorder: Recorder;
   readonly store: Store;
   readonly mode: RecordingMode;
+  /** The failure store (`failureTransport`): the store's own database by default, or another SQL database. */
+  failures(): Promise<FailureLog>;
   stats(): RouteperfStats;
   /** Sends or stores what is pending, waits for writes in flight, then releases every connection. */
   close(): Promise<void>;
@@ -72,7 +75,7 @@ export async function createRouteperf(
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  const store = new Store({
+  const storeOptions: StoreOptions = {
     database: config.database,
     tablePrefix: config.tablePrefix,
     environment: config.environment,
@@ -81,7 +84,15 @@ export async function createRouteperf(
     accessRecords: config.accessRecords,
     dedupWindow: config.dedupWindow,
     onBackgroundError: (error) => logError('store-background', 'routeperf database connection error', error),
-  });
+  };
+  const store = new Store(storeOptions);
+
+  // Failed messages go to the store's database unless `failureTransport` names another one.
+  const failureStore =
+    config.failureTransport === 'database://default'
+      ? store
+      : new Store({ ...storeOptions, database: config.failureTransport });
+  const failures = () => failureStore.failures();
 
   const afterRecord = (result: RecordResult) => {
     if (!config.afterRecord) return;
@@ -172,6 +183,7 @@ export async function createRouteperf(
         sleep: transport.flushInterval,
         retry: config.retry,
         logger: config.logger,
+        failures,
       });
     }
     const activeProducer = producer;
@@ -215,6 +227,7 @@ export async function createRouteperf(
       closed = true;
       await Promise.allSettled([...inFlight]);
       await store.close();
+      if (failureStore !== store) await failureStore.close();
     })();
     return closing;
   };
@@ -235,6 +248,7 @@ export async function createRouteperf(
     recorder,
     store,
     mode,
+    failures,
     stats: () => {
       const worker = inProcessWorker?.counts();
       return {

@@ -168,7 +168,9 @@ export class Ingestor {
     await this.#chunked(ids, 2, async (chunk) => {
       const insert = this.dialect
         .insertIgnoringDuplicates(
-          trx.insertInto('processed_messages').values(chunk.map((id) => ({ message_id: id, processed_at: now }))),
+          trx
+            .insertInto('processed_messages')
+            .values(chunk.map((id) => ({ message_id: id, processed_at: now }))),
           ['message_id'],
         )
         .returning('message_id');

@@ -50,7 +50,8 @@ describe('routeperf demo', () => {
     expect(queries.queries.avg).toBeGreaterThanOrEqual(4);
     expect(queries.queries.timeAvg).toBeGreaterThan(0);
     expect(byRoute.get('/fast')!.queries.max).toBe(0);
-    expect(byRoute.get('/slow')!.requestTime.min).toBeGreaterThanOrEqual(40);
+    // The route waits 40 ms on a timer; Node may fire a timer up to 1 ms early by the clock that measures it.
+    expect(byRoute.get('/slow')!.requestTime.min).toBeGreaterThanOrEqual(39);
     expect(byRoute.get('/fail')!.statusCodes).toEqual({ '500': byRoute.get('/fail')!.count });
     expect(byRoute.get('(unmatched)')!.statusCodes).toEqual({ '404': byRoute.get('(unmatched)')!.count });
   });

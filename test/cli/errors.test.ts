@@ -8,13 +8,16 @@ const UNREACHABLE_POSTGRES = 'postgres://postgres@127.0.0.1:1/routeperf';
 
 describe.concurrent('routeperf command-line mistakes exit 2 with a message that names them', () => {
   // The database these commands would use if their arguments were right.
-  const cwd = tempFolder({ database: 'sqlite:./never-created.sqlite' });
+  const cwd = tempFolder({
+    database: 'sqlite:./never-created.sqlite',
+    transports: { metrics: 'redis://127.0.0.1:6379/metrics', local: 'memory://' },
+  });
 
   const cases: [title: string, args: string[], message: string][] = [
     [
       'an unknown command',
       ['frobnicate'],
-      'routeperf: unknown command "frobnicate"; expected a command: migrate, routes, demo or help',
+      'routeperf: unknown command "frobnicate"; expected a command: migrate, routes, consume, stop-workers, failed, diagnose, check-deps, demo or help',
     ],
     ['a misspelled command', ['rotues'], 'did you mean routes?'],
     [
@@ -84,6 +87,85 @@ describe.concurrent('routeperf command-line mistakes exit 2 with a message that 
       'database: expected a URL starting with sqlite:, postgres://',
     ],
     ['a config file that does not exist', ['routes', '--config', 'missing.json'], 'Config file not found'],
+    [
+      'a bad --memory-limit',
+      ['consume', 'metrics', '--memory-limit', 'lots'],
+      '--memory-limit: expected a size such as 128M, 512M or 1G (K, M and G are 1024, 1024² and 1024³ bytes), got "lots"',
+    ],
+    [
+      'a bad --time-limit',
+      ['consume', 'metrics', '--time-limit', '0'],
+      '--time-limit: expected a number of seconds above 0, got "0"',
+    ],
+    [
+      'a bad --batch-size',
+      ['consume', 'metrics', '--batch-size', '1e3'],
+      '--batch-size: expected a whole number of at least 1, got "1e3"',
+    ],
+    [
+      'an unknown transport name, with the known ones',
+      ['consume', 'metrix'],
+      'unknown transport "metrix"; expected a name from "transports" (metrics, local) or a DSN such as redis://127.0.0.1:6379/routeperf; did you mean metrics?',
+    ],
+    [
+      'a transport DSN of no known kind',
+      ['consume', 'kafka://127.0.0.1:9092'],
+      'transport: expected a DSN starting with sync://',
+    ],
+    [
+      'consume on sync:// (nothing configured)',
+      ['consume'],
+      "routeperf consume: the configured transport is sync://: its messages are handled inside the app's own process and never reach another one, so there is nothing to consume.",
+    ],
+    [
+      'consume on memory://',
+      ['consume', 'local'],
+      "routeperf consume: memory:// is an in-process transport: its messages are handled inside the app's own process",
+    ],
+    ['consume on sync:// given as a DSN', ['consume', 'sync://'], 'sync:// is an in-process transport'],
+    [
+      '"failed" alone',
+      ['failed'],
+      'routeperf failed: expected list, show, retry or remove after "failed", got nothing',
+    ],
+    ['a misspelled failed command', ['failed', 'shwo', '1'], 'got "shwo"; did you mean show?'],
+    ['failed show without an id', ['failed', 'show'], 'routeperf failed show: expected <id>, got nothing'],
+    [
+      'failed show with two ids',
+      ['failed', 'show', '1', '2'],
+      'unexpected argument "2"; expected <id> and options only',
+    ],
+    [
+      'an id that is not a number',
+      ['failed', 'show', 'abc'],
+      '<id>: expected a positive whole number, got "abc"',
+    ],
+    ['an id of 0', ['failed', 'retry', '0'], '<id>: expected a positive whole number, got "0"'],
+    [
+      'a fractional id',
+      ['failed', 'remove', '1', '2.5'],
+      '<id>: expected a positive whole number, got "2.5"',
+    ],
+    [
+      'failed retry without ids or --all',
+      ['failed', 'retry'],
+      'expected ids of failed messages or --all, got nothing',
+    ],
+    [
+      'failed remove with ids and --all',
+      ['failed', 'remove', '3', '--all'],
+      'expected ids or --all, got both (3 and --all)',
+    ],
+    [
+      'a bad diagnose --format',
+      ['diagnose', '--format', 'yaml'],
+      '--format: expected table or json, got "yaml"',
+    ],
+    [
+      'an argument to stop-workers',
+      ['stop-workers', 'now'],
+      'routeperf stop-workers: unexpected argument "now"',
+    ],
   ];
 
   for (const [title, args, message] of cases) {
@@ -101,6 +183,10 @@ describe.concurrent('routeperf command-line mistakes exit 2 with a message that 
   it('usage errors point to the help of their command', async ({ expect }) => {
     const result = await runCli(['routes', '--format', 'xml'], { cwd });
     expect(result.stderr).toContain('Run "routeperf routes --help" for usage.');
+    const failedShow = await runCli(['failed', 'show', 'x'], { cwd });
+    expect(failedShow.stderr).toContain('Run "routeperf failed show --help" for usage.');
+    const failed = await runCli(['failed', 'shwo'], { cwd });
+    expect(failed.stderr).toContain('Run "routeperf failed --help" for usage.');
     const unknown = await runCli(['frobnicate'], { cwd });
     expect(unknown.stderr).toContain('Run "routeperf --help" for usage.');
   });
@@ -135,7 +221,16 @@ describe.concurrent('routeperf configuration errors exit 2 with the config messa
 });
 
 describe.concurrent('routeperf with an unreachable database exits 1', () => {
-  for (const args of [['migrate'], ['routes'], ['routes', '--format', 'json']]) {
+  for (const args of [
+    ['migrate'],
+    ['routes'],
+    ['routes', '--format', 'json'],
+    ['stop-workers'],
+    ['failed', 'list'],
+    ['failed', 'show', '1'],
+    ['failed', 'retry', '--all'],
+    ['failed', 'remove', '1'],
+  ]) {
     it(args.join(' '), async ({ expect }) => {
       const result = await runCli([...args, '--database', UNREACHABLE_POSTGRES], { cwd: tempFolder() });
       expect(result.code).toBe(1);

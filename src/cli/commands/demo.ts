@@ -1,7 +1,7 @@
 import { redact } from '../../store/dialects/index.js';
 import { defineCommand } from '../command.js';
 import { formatCount } from '../format.js';
-import { cliLayer, databaseOf, withRouteperf } from '../open.js';
+import { cliLayer, databaseOf, withRecordingRouteperf } from '../open.js';
 import { routesTable } from '../routes-report.js';
 import { usageError } from '../usage-error.js';
 import { positiveSeconds, wholeNumber } from '../values.js';
@@ -24,52 +24,48 @@ export const demoCommand = defineCommand({
     // Loaded only now: the other commands must work where Fastify is not installed.
     const { runDemo } = await import('../../demo/run.js');
 
-    await withRouteperf(
-      cliLayer({ ...values, database }),
-      async (routeperf) => {
-        const { config } = routeperf;
-        if (!routeperf.recorder.active) {
-          throw usageError(
-            `the demo would record nothing: routeperf is disabled or environment "${config.environment}" is not in environments [${config.environments.join(', ')}]; set ROUTEPERF_ENV=development or fix the config`,
-          );
-        }
-        const out = (line: string) => process.stdout.write(`${line}\n`);
-        out(`routeperf demo: recording into ${databaseOf(routeperf)}, environment "${config.environment}"`);
+    await withRecordingRouteperf(cliLayer({ ...values, database }), async (routeperf) => {
+      const { config } = routeperf;
+      if (!routeperf.recorder.active) {
+        throw usageError(
+          `the demo would record nothing: routeperf is disabled or environment "${config.environment}" is not in environments [${config.environments.join(', ')}]; set ROUTEPERF_ENV=development or fix the config`,
+        );
+      }
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      out(`routeperf demo: recording into ${databaseOf(routeperf)}, environment "${config.environment}"`);
 
-        await runDemo(routeperf, {
-          port,
-          durationMs: seconds * 1000,
-          serve: !values['no-serve'],
-          on: {
-            listening: ({ url, takenPort }) =>
-              out(`Listening on ${url}${takenPort === undefined ? '' : ` (port ${takenPort} was taken)`}`),
-            driving: (concurrency) =>
-              out(`Sending ${seconds} s of traffic from ${concurrency} concurrent clients…`),
-            sent: ({ requests, statuses, failed }) => {
-              const byStatus = Object.entries(statuses).map(([code, n]) => `${code} ×${formatCount(n)}`);
-              const lost = failed ? `, ${formatCount(failed)} without a response` : '';
-              out(`Sent ${formatCount(requests)} requests: ${byStatus.join(', ')}${lost}\n`);
-            },
-            report: (routes, since) =>
-              out(
-                `${routesTable(routes, {
-                  environment: config.environment,
-                  window: `since ${since.toISOString()}`,
-                  database: databaseOf(routeperf),
-                })}\n`,
-              ),
-            serving: (url) =>
-              out(
-                [
-                  `Serving the demo at ${url} (Ctrl-C to stop). Try ${url}/slow or ${url}/users/7/orders,`,
-                  `then: routeperf routes --database ${redact(database)}`,
-                ].join('\n'),
-              ),
-            stopped: () => out('Stopped.'),
+      await runDemo(routeperf, {
+        port,
+        durationMs: seconds * 1000,
+        serve: !values['no-serve'],
+        on: {
+          listening: ({ url, takenPort }) =>
+            out(`Listening on ${url}${takenPort === undefined ? '' : ` (port ${takenPort} was taken)`}`),
+          driving: (concurrency) =>
+            out(`Sending ${seconds} s of traffic from ${concurrency} concurrent clients…`),
+          sent: ({ requests, statuses, failed }) => {
+            const byStatus = Object.entries(statuses).map(([code, n]) => `${code} ×${formatCount(n)}`);
+            const lost = failed ? `, ${formatCount(failed)} without a response` : '';
+            out(`Sent ${formatCount(requests)} requests: ${byStatus.join(', ')}${lost}\n`);
           },
-        });
-      },
-      { records: true },
-    );
+          report: (routes, since) =>
+            out(
+              `${routesTable(routes, {
+                environment: config.environment,
+                window: `since ${since.toISOString()}`,
+                database: databaseOf(routeperf),
+              })}\n`,
+            ),
+          serving: (url) =>
+            out(
+              [
+                `Serving the demo at ${url} (Ctrl-C to stop). Try ${url}/slow or ${url}/users/7/orders,`,
+                `then: routeperf routes --database ${redact(database)}`,
+              ].join('\n'),
+            ),
+          stopped: () => out('Stopped.'),
+        },
+      });
+    });
   },
 });

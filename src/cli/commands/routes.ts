@@ -57,10 +57,7 @@ export const routesCommand = defineCommand({
     const format = oneOf('format', values.format, REPORT_FORMATS) ?? 'table';
     // The environment is part of the configuration, not only of the query: overrides for it apply too.
     const environment = nonEmpty('environment', values.environment);
-    const cli = cliLayer(values, {
-      ...RECORDS_NOTHING,
-      ...(environment === undefined ? {} : { environment }),
-    });
+    const cli = cliLayer(values, environment === undefined ? {} : { environment });
 
     await withRouteperf(cli, async (routeperf) => {
       const routes = await routeperf.store.routes(query);

@@ -1,0 +1,37 @@
+import { defineCommand } from '../command.js';
+import { EXIT_FAILURE } from '../exit.js';
+import { knownMessages } from '../failed-messages.js';
+import { cliLayer, withRouteperf } from '../open.js';
+import { positiveIds } from '../values.js';
+
+export const failedShowCommand = defineCommand({
+  name: 'failed show',
+  summary: 'Show one failed message: its full body and its error',
+  options: {},
+  positionals: [{ name: 'id', required: true, description: 'Id of the message, as "failed list" shows it' }],
+  examples: ['routeperf failed show 12'],
+  exitCodes: 'Exit codes: 0 shown, 1 no such id or the database failed, 2 wrong arguments or configuration.',
+  async run(values, [given]) {
+    const [id] = positiveIds('id', [given!]);
+    return withRouteperf(cliLayer(values), async (routeperf) => {
+      const [message] = (await knownMessages(await routeperf.failures(), [id!], 'failed show')) ?? [];
+      if (!message) return EXIT_FAILURE;
+      process.stdout.write(
+        `${[
+          `Failed message ${message.id}`,
+          `  message id  ${message.messageId ?? '- (the message was not readable enough to have one)'}`,
+          `  failed at   ${message.failedAt.toISOString()}`,
+          `  tries       ${message.attempts}`,
+          `  transport   ${message.transport}`,
+          '',
+          'Error:',
+          message.error,
+          '',
+          'Body:',
+          message.body,
+        ].join('\n')}\n`,
+      );
+      return undefined;
+    });
+  },
+});
