@@ -237,8 +237,10 @@ export async function createRouteperf(
    * handler of its own for the signal, it is raised again afterwards, so the process ends as it would have.
    */
   function flushOnSignal(signal: NodeJS.Signals) {
+    // Counted now: an app's own `once` handler is removed as it runs, before close() settles.
+    const appHandlesIt = process.listenerCount(signal) > 0;
     void close().finally(() => {
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      if (!appHandlesIt) process.kill(process.pid, signal);
     });
   }
   if (producer) for (const signal of EXIT_SIGNALS) process.once(signal, flushOnSignal);

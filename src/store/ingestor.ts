@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from '../core/metrics.js';
-import { type BatchPlan, type CounterRow, planBatch, routeKey } from './batch-plan.js';
+import { type BatchPlan, type CounterRow, planBatch, type RouteRow, routeKey } from './batch-plan.js';
 import type { StoreDialect } from './dialects/index.js';
 import type { Database } from './tables.js';
 
@@ -37,6 +37,7 @@ export interface IngestSummary {
 }
 
 const TRANSIENT_RETRIES = 5;
+const LAST_ACCESSED_PRECISION_MS = 60_000;
 
 /**
  * Turns a batch of request metrics into route upserts, aggregate upserts and access records, all in one
@@ -44,6 +45,8 @@ const TRANSIENT_RETRIES = 5;
  */
 export class Ingestor {
   readonly #routeIds = new Map<string, number>();
+  /** First and last times of each route as this process last wrote them. */
+  readonly #writtenTimes = new Map<string, { firstSeenAt: number; lastAccessedAt: number }>();
   /** Per environment, the `METHOD route` pairs that count toward `maxRoutes`. */
   readonly #knownRoutes = new Map<string, Promise<Set<string>>>();
 
@@ -67,6 +70,7 @@ export class Ingestor {
         });
         // Ids learnt inside a transaction are only true once it has committed.
         for (const [key, id] of result.newRouteIds) this.#routeIds.set(key, id);
+        this.#wrote(result.writtenRoutes);
         return {
           requests: batch.length,
           duplicates: batch.length - result.fresh.length,
@@ -81,8 +85,9 @@ export class Ingestor {
   }
 
   async #write(trx: Transaction<Database>, plan: BatchPlan) {
-    if (plan.routes.length === 0) return { rows: 0, newRouteIds: new Map<string, number>() };
-    const newRouteIds = await this.#upsertRoutes(trx, plan);
+    if (plan.routes.length === 0)
+      return { rows: 0, newRouteIds: new Map<string, number>(), writtenRoutes: [] };
+    const { newRouteIds, writtenRoutes } = await this.#upsertRoutes(trx, plan);
     const id = (key: string) => this.#routeIds.get(key) ?? newRouteIds.get(key)!;
     const { dialect } = this;
 
@@ -152,7 +157,7 @@ export class Ingestor {
     const records = this.options.accessRecords ? plan.records.length : 0;
     const rows =
       plan.routes.length + plan.aggregates.length + plan.statuses.length + plan.bins.length + records;
-    return { rows, newRouteIds };
+    return { rows, newRouteIds, writtenRoutes };
   }
 
   /**
@@ -181,9 +186,36 @@ export class Ingestor {
     return batch.filter((m) => added.delete(m.id));
   }
 
-  /** Upserts the batch's routes and returns the ids of those not cached yet. */
-  async #upsertRoutes(trx: Transaction<Database>, plan: BatchPlan): Promise<Map<string, number>> {
-    await this.#chunked(plan.routes, 5, (chunk) =>
+  /**
+   * True when the route row must be written: a route this process has not written yet, or one whose first
+   * sighting moves earlier or whose last access moves by a minute or more. Rewriting `last_accessed_at` of
+   * every route in every batch would make concurrent batches queue up on those row locks; a minute is the
+   * precision of everything else the store keeps.
+   */
+  #isStale(row: RouteRow): boolean {
+    const written = this.#writtenTimes.get(row.key);
+    return (
+      written === undefined ||
+      row.firstSeenAt < written.firstSeenAt ||
+      row.lastAccessedAt - written.lastAccessedAt >= LAST_ACCESSED_PRECISION_MS
+    );
+  }
+
+  /** Remembers route times a committed batch wrote. */
+  #wrote(routes: readonly RouteRow[]) {
+    for (const row of routes) {
+      const written = this.#writtenTimes.get(row.key);
+      this.#writtenTimes.set(row.key, {
+        firstSeenAt: Math.min(row.firstSeenAt, written?.firstSeenAt ?? row.firstSeenAt),
+        lastAccessedAt: Math.max(row.lastAccessedAt, written?.lastAccessedAt ?? row.lastAccessedAt),
+      });
+    }
+  }
+
+  /** Upserts the batch's routes that need it; returns them, and the ids of routes not cached yet. */
+  async #upsertRoutes(trx: Transaction<Database>, plan: BatchPlan) {
+    const stale = plan.routes.filter((row) => this.#isStale(row));
+    await this.#chunked(stale, 5, (chunk) =>
       this.dialect
         .upsert(
           trx.insertInto('routes').values(
@@ -217,7 +249,7 @@ export class Ingestor {
         .execute();
       for (const row of found) newRouteIds.set(routeKey(environment, row.method, row.route), Number(row.id));
     }
-    return newRouteIds;
+    return { newRouteIds, writtenRoutes: stale };
   }
 
   #upsertCounters(

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { startConsumer } from '../support/consumer.js';
-import { CI, unreachable } from '../support/databases.js';
+import { describeWithService, unreachable } from '../support/databases.js';
 import { hammer } from '../support/http.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import {
@@ -46,15 +46,7 @@ async function sendThroughApp(setup: Scenario, n: number) {
 }
 
 function describeTransport(transportCase: TransportCase, fn: () => void) {
-  const reason = reasons[transportCase.service];
-  if (!reason) describe(transportCase.name, fn);
-  else if (CI)
-    describe(transportCase.name, () =>
-      it(`${transportCase.service} is reachable`, () => {
-        throw new Error(`${transportCase.service} is required in CI: ${reason}`);
-      }),
-    );
-  else describe.skip(`${transportCase.name} (skipped: ${reason})`, fn);
+  describeWithService(transportCase.name, transportCase.service, reasons[transportCase.service], fn);
 }
 
 for (const transportCase of TRANSPORTS) {

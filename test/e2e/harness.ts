@@ -10,6 +10,7 @@ import { tempFolder } from '../support/cli.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
 import { REDIS_URL } from '../support/redis.js';
 import { sqliteUrl } from '../support/sqlite.js';
+import { countsByRouteAndStatus } from '../support/stores.js';
 
 /** One durable transport as the end-to-end tests use it: where the store is, the DSN, and cleanup. */
 export interface TransportCase {
@@ -145,15 +146,7 @@ export async function storedCounts(options: RouteperfOptions): Promise<Record<st
     environment: 'test',
   });
   try {
-    const routes = await reader.store.routes();
-    return Object.fromEntries(
-      routes.flatMap((route) =>
-        Object.entries(route.statusCodes).map(([status, count]) => [
-          `${route.method} ${route.route} ${status}`,
-          count,
-        ]),
-      ),
-    );
+    return await countsByRouteAndStatus(reader.store);
   } finally {
     await reader.close();
   }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
-import { afterEach, describe, it } from 'vitest';
+import { afterEach } from 'vitest';
 import type { Transport, TransportContext } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
-import { CI, unreachable } from './databases.js';
+import { describeWithService, unreachable } from './databases.js';
 
 export const AMQP_URL = process.env.ROUTEPERF_TEST_AMQP ?? 'amqp://guest:guest@127.0.0.1:5672';
 const broker = new URL(AMQP_URL);
@@ -16,14 +16,7 @@ const reason = await unreachable(AMQP_HOST, AMQP_PORT);
 
 /** Declares `fn`'s tests when RabbitMQ answers; otherwise skips them visibly (or fails in CI). */
 export function describeWithRabbitMQ(name: string, fn: () => void) {
-  if (!reason) describe(name, fn);
-  else if (CI)
-    describe(name, () =>
-      it('RabbitMQ is reachable', () => {
-        throw new Error(`RabbitMQ is required in CI: ${reason}`);
-      }),
-    );
-  else describe.skip(`${name} (skipped: ${reason})`, fn);
+  describeWithService(name, 'RabbitMQ', reason, fn);
 }
 
 /** A queue name no other test uses. */

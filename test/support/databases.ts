@@ -58,21 +58,33 @@ const reasons: Record<DatabaseName, string | undefined> = {
   mysql: await unreachable(portOf(MYSQL_URL).host, portOf(MYSQL_URL).port),
 };
 
+/**
+ * Declares `fn`'s tests when `service` is reachable (`reason` undefined). Otherwise they are skipped with
+ * the reason in their name, or, in CI, replaced by one test that fails with it.
+ */
+export function describeWithService(
+  name: string,
+  service: string,
+  reason: string | undefined,
+  fn: () => void,
+) {
+  if (!reason) describe(name, fn);
+  else if (CI)
+    describe(name, () =>
+      it(`${service} is reachable`, () => {
+        throw new Error(`${service} is required in CI: ${reason}`);
+      }),
+    );
+  else describe.skip(`${name} (skipped: ${reason})`, fn);
+}
+
 /** Declares `fn`'s tests once per database; unreachable servers skip (or fail in CI) visibly. */
 export function describeEachDatabase(
   fn: (database: TestDatabase) => void,
   names: DatabaseName[] = ['sqlite', 'postgres', 'mysql'],
 ) {
   for (const database of DATABASES.filter((db) => names.includes(db.name))) {
-    const reason = reasons[database.name];
-    if (!reason) describe(database.name, () => fn(database));
-    else if (CI)
-      describe(database.name, () =>
-        it(`${database.name} is reachable`, () => {
-          throw new Error(`${database.name} is required in CI: ${reason}`);
-        }),
-      );
-    else describe.skip(`${database.name} (skipped: ${reason})`, () => fn(database));
+    describeWithService(database.name, database.name, reasons[database.name], () => fn(database));
   }
 }
 

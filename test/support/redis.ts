@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterEach, describe, it } from 'vitest';
+import { afterEach } from 'vitest';
 import type { TransportContext } from '../../src/bus/transport.js';
 import { createTransport, type RedisStreamsTransport } from '../../src/bus/transports/redis/index.js';
-import { CI, unreachable } from './databases.js';
+import { describeWithService, unreachable } from './databases.js';
 
 /** The shared test Redis: tests never flush it, each one works on its own keys and deletes them. */
 export const REDIS_URL = process.env.ROUTEPERF_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -14,14 +14,7 @@ const reason = await unreachable(address.hostname, Number(address.port || 6379))
 
 /** Declares `fn`'s tests when Redis answers; else skips them with the reason shown (fails them in CI). */
 export function describeWithRedis(name: string, fn: () => void) {
-  if (!reason) describe(name, fn);
-  else if (CI)
-    describe(name, () =>
-      it('redis is reachable', () => {
-        throw new Error(`Redis is required in CI: ${reason}`);
-      }),
-    );
-  else describe.skip(`${name} (skipped: ${reason})`, fn);
+  describeWithService(name, 'Redis', reason, fn);
 }
 
 /** A TransportContext that keeps the background errors for the test to look at. */

@@ -1,9 +1,8 @@
-import { afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../../src/bus/envelope.js';
 import type { Transport } from '../../../src/bus/transport.js';
 import { startWorker } from '../../../src/bus/worker.js';
 import type { RequestMetrics } from '../../../src/core/metrics.js';
-import { Store } from '../../../src/store/store.js';
 import {
   AMQP_HOST,
   AMQP_PORT,
@@ -13,30 +12,12 @@ import {
   useAmqp,
 } from '../../support/amqp.js';
 import { deferAfterEach } from '../../support/cleanup.js';
-import { uniquePrefix } from '../../support/databases.js';
 import { capturingLogger } from '../../support/logger.js';
 import { requestMetrics } from '../../support/metrics.js';
-import { sqliteUrl } from '../../support/sqlite.js';
+import { countsByRouteAndStatus, useSqliteStores } from '../../support/stores.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-});
-
-function openStore(): Store {
-  const store = new Store({
-    database: sqliteUrl(),
-    tablePrefix: uniquePrefix(),
-    environment: 'test',
-    autoSetup: true,
-    maxRoutes: 1000,
-    accessRecords: { enabled: false, retentionDays: null },
-    onBackgroundError: () => {},
-  });
-  stores.push(store);
-  return store;
-}
+const openStore = useSqliteStores();
 
 /** N requests over three routes and two statuses. */
 function requests(count: number): RequestMetrics[] {
@@ -50,18 +31,7 @@ async function sendAll(transport: Transport, metrics: RequestMetrics[]) {
   for (let i = 0; i < messages.length; i += 500) await transport.send(messages.slice(i, i + 500));
 }
 
-/** Stored requests per `METHOD route status`. */
-async function counts(store: Store): Promise<Record<string, number>> {
-  const routes = await store.routes();
-  return Object.fromEntries(
-    routes.flatMap((route) =>
-      Object.entries(route.statusCodes).map(([status, count]) => [
-        `${route.method} ${route.route} ${status}`,
-        count,
-      ]),
-    ),
-  );
-}
+const counts = countsByRouteAndStatus;
 
 function expected(metrics: RequestMetrics[]): Record<string, number> {
   const result: Record<string, number> = {};

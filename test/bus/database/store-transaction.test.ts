@@ -8,6 +8,7 @@ import type { Store } from '../../../src/store/store.js';
 import { useTestStores } from '../../store/helpers.js';
 import { describeEachDatabase } from '../../support/databases.js';
 import { requestMetrics } from '../../support/metrics.js';
+import { countsByRouteAndStatus } from '../../support/stores.js';
 import { bodies, type Place, queueDsn, useQueues } from './helpers.js';
 
 /** Requests over three routes, one in ten a 500. */
@@ -17,18 +18,7 @@ function requests(count: number): RequestMetrics[] {
   );
 }
 
-/** What the store counted, per `METHOD route status`. */
-async function counted(store: Store): Promise<Record<string, number>> {
-  const routes = await store.routes();
-  return Object.fromEntries(
-    routes.flatMap((route) =>
-      Object.entries(route.statusCodes).map(([status, count]) => [
-        `${route.method} ${route.route} ${status}`,
-        count,
-      ]),
-    ),
-  );
-}
+const counted = countsByRouteAndStatus;
 
 function expected(sent: readonly RequestMetrics[]): Record<string, number> {
   const counts: Record<string, number> = {};

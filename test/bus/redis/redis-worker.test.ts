@@ -1,17 +1,16 @@
 import Fastify from 'fastify';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import routeperf from '../../../src/adapters/fastify.js';
 import { encodeRecord } from '../../../src/bus/envelope.js';
 import { startWorker } from '../../../src/bus/worker.js';
 import type { RequestMetrics } from '../../../src/core/metrics.js';
 import { createRouteperf } from '../../../src/core/routeperf.js';
-import { Store } from '../../../src/store/store.js';
-import { uniquePrefix } from '../../support/databases.js';
 import { hammer } from '../../support/http.js';
 import { capturingLogger } from '../../support/logger.js';
 import { requestMetrics } from '../../support/metrics.js';
 import { describeWithRedis, REDIS_URL, useRedisStreams } from '../../support/redis.js';
 import { sqliteUrl } from '../../support/sqlite.js';
+import { countsByRouteAndStatus, useSqliteStores } from '../../support/stores.js';
 
 const ROUTES = ['/users/:id', '/orders', '/orders/:id/items', '/health'];
 
@@ -35,32 +34,9 @@ function tally(metrics: RequestMetrics[]): Record<string, number> {
 describeWithRedis('redis transport with the worker', () => {
   const redis = useRedisStreams();
   afterAll(() => redis.close());
-  const stores: Store[] = [];
-  afterEach(async () => {
-    for (const store of stores.splice(0)) await store.close();
-  });
+  const openStore = useSqliteStores();
 
-  function openStore(): Store {
-    const store = new Store({
-      database: sqliteUrl(),
-      tablePrefix: uniquePrefix(),
-      environment: 'test',
-      autoSetup: true,
-      maxRoutes: 1000,
-      accessRecords: { enabled: false, retentionDays: null },
-      onBackgroundError: () => {},
-    });
-    stores.push(store);
-    return store;
-  }
-
-  async function stored(store: Store): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const route of await store.routes())
-      for (const [status, count] of Object.entries(route.statusCodes))
-        counts[`${route.method} ${route.route} ${status}`] = count;
-    return counts;
-  }
+  const stored = countsByRouteAndStatus;
 
   /** Sends `messages` in the producer's batches of at most 500. */
   async function sendAll(transport: { send(messages: string[]): Promise<void> }, messages: string[]) {

@@ -1,4 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { StoreDialect } from '../../../store/dialects/index.js';
 import type { ReceivedMessage, TransportStats } from '../../transport.js';
 import type { QueueDatabase } from './queue-table.js';
@@ -74,6 +75,9 @@ export class QueueQueries {
     // MariaDB's default REPEATABLE READ would keep locks on the index gaps it scanned until commit.
     if (this.dialect.name === 'mysql') transaction = transaction.setIsolationLevel('read committed');
     const rows = await transaction.execute(async (trx) => {
+      // Without statistics (a queue table just filled, or usually empty) PostgreSQL picks a bitmap scan of
+      // the whole queue and a sort, per claim; the ordered index scan is what a claim of the oldest rows needs.
+      if (this.dialect.name === 'postgres') await sql`set local enable_bitmapscan = off`.execute(trx);
       const claimed = await claimable(trx.selectFrom('messages').select(['id', 'body', 'delivery_count']))
         .forUpdate()
         .skipLocked()
