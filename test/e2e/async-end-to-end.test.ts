@@ -15,7 +15,7 @@ import {
   waitForStored,
 } from './harness.js';
 
-const SERVICE_PORTS = { redis: 6379, amqp: 5672, postgres: 5432 } as const;
+const SERVICE_PORTS = { redis: 6379, amqp: 5672, postgres: 5432, mysql: 3306 } as const;
 const reasons = Object.fromEntries(
   await Promise.all(
     Object.entries(SERVICE_PORTS).map(async ([service, port]) => [

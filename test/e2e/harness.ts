@@ -7,7 +7,7 @@ import type { RouteperfOptions } from '../../src/config/types.js';
 import { createRouteperf } from '../../src/core/routeperf.js';
 import { AMQP_URL } from '../support/amqp.js';
 import { tempFolder } from '../support/cli.js';
-import { dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
+import { dropTables, MYSQL_URL, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
 import { REDIS_URL } from '../support/redis.js';
 import { sqliteUrl } from '../support/sqlite.js';
 import { countsByRouteAndStatus } from '../support/stores.js';
@@ -15,7 +15,7 @@ import { countsByRouteAndStatus } from '../support/stores.js';
 /** One durable transport as the end-to-end tests use it: where the store is, the DSN, and cleanup. */
 export interface TransportCase {
   name: string;
-  service: 'redis' | 'amqp' | 'postgres' | 'sqlite';
+  service: 'redis' | 'amqp' | 'postgres' | 'mysql' | 'sqlite';
   /** The broker's address, for a proxy in front of it (brokers only). */
   broker?: { host: string; port: number };
   /** Store database, and transport DSN (through `port` when given), for one test. */
@@ -71,6 +71,15 @@ export const TRANSPORTS: TransportCase[] = [
     service: 'postgres',
     setup: () => ({
       database: POSTGRES_URL,
+      dsn: () => 'database://default?redeliveryTimeout=1000',
+      cleanup: async () => {},
+    }),
+  },
+  {
+    name: 'database on MariaDB',
+    service: 'mysql',
+    setup: () => ({
+      database: MYSQL_URL,
       dsn: () => 'database://default?redeliveryTimeout=1000',
       cleanup: async () => {},
     }),
