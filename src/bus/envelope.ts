@@ -17,27 +17,51 @@ export interface RecordEnvelope {
   body: Omit<RequestMetrics, 'id' | 'ts'>;
 }
 
-const finite = z.number().finite();
-const body = z.strictObject({
-  environment: z.string().min(1).max(64),
-  method: z.string().min(1).max(16),
-  route: z.string().min(1).max(600),
-  statusCode: z.number().int().min(100).max(999),
-  requestTime: finite.min(0),
-  queryCount: z.number().int().min(0),
-  queryTime: finite.min(0),
-  memory: finite.min(0),
-  path: z.string().max(2048).optional(),
-  referer: z.string().max(2048).optional(),
-  userId: z.string().max(255).optional(),
-});
-const envelope = z.object({
-  type: z.literal(RECORD_MESSAGE_TYPE),
-  v: z.number(),
-  id: z.string().min(1).max(128),
-  ts: z.number().int().min(0),
-  body: z.unknown(),
-});
+const text = (min: number, max: number) =>
+  z
+    .string({ error: `expected a string of ${min} to ${max} characters` })
+    .min(min, {
+      error: `expected a string of ${min} to ${max} characters`,
+    })
+    .max(max, { error: `expected a string of ${min} to ${max} characters` });
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  return z
+    .number({ error: `expected a whole number ${expected}` })
+    .int({ error: `expected a whole number ${expected}` })
+    .min(min, { error: `expected a whole number ${expected}` })
+    .max(max, { error: `expected a whole number ${expected}` });
+};
+const amount = z
+  .number({ error: 'expected a number of at least 0' })
+  .finite({ error: 'expected a number of at least 0' })
+  .min(0, { error: 'expected a number of at least 0' });
+const body = z.strictObject(
+  {
+    environment: text(1, 64),
+    method: text(1, 16),
+    route: text(1, 600),
+    statusCode: whole(100, 999),
+    requestTime: amount,
+    queryCount: whole(0),
+    queryTime: amount,
+    memory: amount,
+    path: text(0, 2048).optional(),
+    referer: text(0, 2048).optional(),
+    userId: text(0, 255).optional(),
+  },
+  { error: 'expected an object' },
+);
+const envelope = z.object(
+  {
+    type: z.literal(RECORD_MESSAGE_TYPE, { error: `expected "${RECORD_MESSAGE_TYPE}"` }),
+    v: z.number({ error: 'expected a version number' }),
+    id: text(1, 128),
+    ts: whole(0),
+    body: z.unknown(),
+  },
+  { error: 'expected an object' },
+);
 
 /** A message that can never be stored, whatever the retries: it goes straight to the failure store. */
 export class PoisonMessageError extends Error {
@@ -88,5 +112,11 @@ export function messageIdOf(raw: string): string | undefined {
 }
 
 function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `${key}: unknown field`).join('; ')
+        : `${issue.path.join('.') || '(message)'}: ${issue.message}`,
+    )
+    .join('; ');
 }
