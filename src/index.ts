@@ -2,6 +2,7 @@ export { defineConfig } from './config/load.js';
 export type {
   AccessRecordsOptions,
   Logger,
+  NamedTransport,
   RecordResult,
   ResolvedConfig,
   RouteperfOptions,

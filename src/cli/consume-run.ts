@@ -1,4 +1,5 @@
 import type { Transport } from '../bus/transport.js';
+import { retryFor } from '../bus/transports/index.js';
 import { startWorker, type Worker, type WorkerSummary } from '../bus/worker.js';
 import type { Routeperf } from '../core/routeperf.js';
 import { describeCause, EXIT_FAILURE, EXIT_OK } from './exit.js';
@@ -37,7 +38,7 @@ export async function consumeTransports(
   const transports = await openAll(dsns, routeperf);
   try {
     const several = transports.length > 1;
-    const workers = transports.map((transport) =>
+    const workers = transports.map((transport, i) =>
       startWorker({
         transport,
         store: routeperf.store,
@@ -47,7 +48,7 @@ export async function consumeTransports(
         timeLimit: options.timeLimit,
         memoryLimit: options.memoryLimit,
         failureLimit: options.failureLimit,
-        retry: routeperf.config.retry,
+        retry: retryFor(routeperf.config, dsns[i]!),
         failures: routeperf.failures,
         logger: routeperf.config.logger,
         verbosity: options.verbosity,

@@ -92,7 +92,13 @@ const settingsShape = {
   accessRecords: accessRecords.partial(),
   async: z.boolean({ error: 'expected true or false' }),
   transport: dsn,
-  transports: z.record(z.string(), dsn, { error: 'expected an object of { <name>: <transport DSN> }' }),
+  transports: z.record(
+    z.string(),
+    z.union([dsn, z.strictObject({ dsn, retry: retry.partial().optional() })], {
+      error: 'expected a transport DSN, or { dsn, retry } for a transport with its own retry strategy',
+    }),
+    { error: 'expected an object of { <name>: <transport DSN> | { dsn, retry } }' },
+  ),
   routing: z.record(z.string(), nonEmptyString('a transport name from `transports`'), {
     error: "expected an object such as { 'routeperf.record': '<transport name>' }",
   }),

@@ -20,6 +20,12 @@ export interface AccessRecordsOptions {
   trackUser?: boolean;
 }
 
+/** A named transport with settings of its own. */
+export interface NamedTransport {
+  dsn: string;
+  retry?: Partial<RetryOptions>;
+}
+
 /** Everything a user can set. Every key is optional; `defineConfig` gives the types. */
 export interface RouteperfSettings {
   /** Master switch. Default true. */
@@ -52,8 +58,11 @@ export interface RouteperfSettings {
   async?: boolean;
   /** DSN of the transport in async mode. Default `ROUTEPERF_TRANSPORT_DSN` ?? `sync://`. */
   transport?: string;
-  /** Named transports, for `routing` and `routeperf consume <name>`. */
-  transports?: Record<string, string>;
+  /**
+   * Named transports, for `routing` and `routeperf consume <name>`: a DSN, or `{ dsn, retry }` for a
+   * transport with its own retry strategy (merged over `retry`).
+   */
+  transports?: Record<string, string | NamedTransport>;
   /** Message type to transport name: `{ 'routeperf.record': 'metrics' }`. Wins over `transport`. */
   routing?: Record<string, string>;
   /** Where messages that exhausted their retries go. Default `database://default` (the store's database). */

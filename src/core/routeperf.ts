@@ -5,6 +5,7 @@ import {
   missingClientPackage,
   openTransport,
   recordTransportDsn,
+  retryFor,
 } from '../bus/transports/index.js';
 import { MemoryTransport } from '../bus/transports/memory/index.js';
 import { startWorker, type Worker } from '../bus/worker.js';
@@ -181,7 +182,7 @@ export async function createRouteperf(
         store,
         batchSize: transport.batchSize,
         sleep: transport.flushInterval,
-        retry: config.retry,
+        retry: retryFor(config, dsn),
         logger: config.logger,
         failures,
       });

@@ -165,3 +165,36 @@ describe('invalid configuration', () => {
     expect(error.message).not.toContain('tiger');
   });
 });
+
+describe('named transports', () => {
+  it('accept a DSN or { dsn, retry }, and a transport’s own retry is merged over `retry`', async () => {
+    const { retryFor, recordTransportDsn } = await import('../../src/bus/transports/index.js');
+    const config = await resolveConfig({
+      env: {},
+      cwd: folderWith(),
+      explicit: {
+        retry: { maxRetries: 5, delay: 100 },
+        transports: {
+          fast: 'redis://127.0.0.1:6379/fast',
+          careful: { dsn: 'amqp://mq/%2F', retry: { maxRetries: 10 } },
+        },
+        routing: { 'routeperf.record': 'careful' },
+      },
+    });
+    expect(recordTransportDsn(config)).toBe('amqp://mq/%2F');
+    expect(recordTransportDsn(config, 'fast')).toBe('redis://127.0.0.1:6379/fast');
+    expect(retryFor(config, 'amqp://mq/%2F')).toMatchObject({ maxRetries: 10, delay: 100, multiplier: 2 });
+    expect(retryFor(config, 'redis://127.0.0.1:6379/fast')).toMatchObject({ maxRetries: 5, delay: 100 });
+  });
+
+  it('reject a named transport that is neither a DSN nor { dsn, retry }', async () => {
+    const error = await configError(
+      resolveConfig({
+        env: {},
+        cwd: folderWith(),
+        explicit: { transports: { bad: { url: 'redis://x' } } } as never,
+      }),
+    );
+    expect(error.message).toContain('transports.bad: expected a transport DSN, or { dsn, retry }');
+  });
+});

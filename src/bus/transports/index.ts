@@ -1,7 +1,8 @@
-import type { ResolvedConfig } from '../../config/types.js';
+import type { NamedTransport, ResolvedConfig } from '../../config/types.js';
 import { RouteperfError } from '../../errors.js';
 import { dialectFor } from '../../store/dialects/index.js';
 import { parseDsn } from '../dsn.js';
+import type { RetryOptions } from '../retry.js';
 import type { Transport, TransportContext, TransportFactory } from '../transport.js';
 
 /** One kind of transport: the client package it needs, and its factory, imported only when used. */
@@ -70,14 +71,25 @@ function kindOf(dsn: URL): TransportKind {
 export function recordTransportDsn(config: ResolvedConfig, name?: string): string {
   const wanted = name ?? config.routing['routeperf.record'];
   if (wanted === undefined) return config.transport;
-  const dsn = config.transports[wanted];
-  if (dsn !== undefined) return dsn;
+  const named = config.transports[wanted];
+  if (named !== undefined) return typeof named === 'string' ? named : named.dsn;
   if (name !== undefined && /^[a-z]+:/.test(name)) return name;
   const known = Object.keys(config.transports);
   throw new RouteperfError(
     'ROUTEPERF_CONFIG_INVALID',
     `${name === undefined ? "routing['routeperf.record']" : 'transport name'}: expected one of the names in \`transports\` (${known.length ? known.join(', ') : 'none defined'}), got ${JSON.stringify(wanted)}`,
   );
+}
+
+/**
+ * The retry strategy of the worker consuming `dsn`: `retry`, with the own `retry` of the named transport
+ * that has this DSN merged over it, as Messenger's per-transport retry strategy.
+ */
+export function retryFor(config: ResolvedConfig, dsn: string): RetryOptions {
+  const named = Object.values(config.transports).find(
+    (entry): entry is NamedTransport => typeof entry !== 'string' && entry.dsn === dsn,
+  );
+  return { ...config.retry, ...named?.retry };
 }
 
 /** True for `sync://`: handled in this process right after the response, without a transport. */
