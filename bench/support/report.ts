@@ -1,8 +1,5 @@
-/**
- * What every benchmark prints around its figures: the machine, the load on it, and aligned tables.
- */
-import { connect } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { unreachable as tcpUnreachable } from '../../test/support/reachability.js';
 
 /** Other work on the machine skews the figures; the load average tells the reader how much there was. */
 export function loadAverage(): string {
@@ -44,18 +41,8 @@ export function count(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-/** Why a TCP service cannot be reached, or undefined when it can. */
+/** Why the TCP service of `url` cannot be reached, or undefined when it can. */
 export function unreachable(url: string, timeoutMs = 1500): Promise<string | undefined> {
   const { hostname, port } = new URL(url);
-  const host = hostname.replace(/^\[(.*)\]$/, '$1');
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    const done = (reason?: string) => {
-      socket.destroy();
-      resolve(reason);
-    };
-    socket.setTimeout(timeoutMs, () => done(`${host}:${port} did not answer within ${timeoutMs} ms`));
-    socket.once('connect', () => done());
-    socket.once('error', (error) => done(`${host}:${port} unreachable (${error.message})`));
-  });
+  return tcpUnreachable(hostname.replace(/^\[(.*)\]$/, '$1'), Number(port), timeoutMs);
 }

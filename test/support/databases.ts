@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
+import { unreachable } from './reachability.js';
+
+export { unreachable };
 
 /** In CI an unreachable service fails the suite; elsewhere its tests are skipped with the reason shown. */
 export const CI = process.env.CI === 'true';
@@ -36,20 +38,6 @@ export function uniquePrefix(): string {
 function portOf(url: string) {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port) };
-}
-
-/** Why a TCP service cannot be reached, or undefined when it can. */
-export function unreachable(host: string, port: number, timeoutMs = 1500): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (reason?: string) => {
-      socket.destroy();
-      resolve(reason);
-    };
-    socket.setTimeout(timeoutMs, () => done(`${host}:${port} did not answer within ${timeoutMs} ms`));
-    socket.once('connect', () => done());
-    socket.once('error', (error) => done(`${host}:${port} unreachable (${error.message})`));
-  });
 }
 
 const reasons: Record<DatabaseName, string | undefined> = {
