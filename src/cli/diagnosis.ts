@@ -3,7 +3,12 @@ import { parseDsn } from '../bus/dsn.js';
 import { missingClientPackage } from '../bus/transports/index.js';
 import { resolveConfig } from '../config/load.js';
 import type { Logger, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import { createRouteperf, type RecordingMode, type RouteperfStats } from '../core/routeperf.js';
+import {
+  createRouteperf,
+  type RecordingMode,
+  type RouteperfStats,
+  storeOptionsOf,
+} from '../core/routeperf.js';
 import { RouteperfError } from '../errors.js';
 import { redact } from '../store/dialects/index.js';
 import { Store } from '../store/store.js';
@@ -180,16 +185,7 @@ async function effectiveMode(
 
 /** A store over the same database that never creates or upgrades tables, whatever autoSetup says. */
 function readOnlyStore(config: ResolvedConfig): Store {
-  return new Store({
-    database: config.database,
-    tablePrefix: config.tablePrefix,
-    environment: config.environment,
-    autoSetup: false,
-    maxRoutes: config.maxRoutes,
-    accessRecords: config.accessRecords,
-    dedupWindow: config.dedupWindow,
-    onBackgroundError: () => {},
-  });
+  return new Store({ ...storeOptionsOf(config, () => {}), autoSetup: false });
 }
 
 async function checkDatabase(store: Store, config: ResolvedConfig, problems: Problem[]) {

@@ -61,6 +61,23 @@ export interface CreateOptions {
   cli?: RouteperfOptions;
 }
 
+/** The Store settings a configuration gives. */
+export function storeOptionsOf(
+  config: ResolvedConfig,
+  onBackgroundError: (error: unknown) => void,
+): StoreOptions {
+  return {
+    database: config.database,
+    tablePrefix: config.tablePrefix,
+    environment: config.environment,
+    autoSetup: config.autoSetup,
+    maxRoutes: config.maxRoutes,
+    accessRecords: config.accessRecords,
+    dedupWindow: config.dedupWindow,
+    onBackgroundError,
+  };
+}
+
 /**
  * Resolves and validates the configuration (defaults, config file, `options`, CLI flags, overrides) and
  * wires the recorder to the store, directly (synchronous mode) or through a transport (asynchronous
@@ -76,16 +93,9 @@ export async function createRouteperf(
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  const storeOptions: StoreOptions = {
-    database: config.database,
-    tablePrefix: config.tablePrefix,
-    environment: config.environment,
-    autoSetup: config.autoSetup,
-    maxRoutes: config.maxRoutes,
-    accessRecords: config.accessRecords,
-    dedupWindow: config.dedupWindow,
-    onBackgroundError: (error) => logError('store-background', 'routeperf database connection error', error),
-  };
+  const storeOptions = storeOptionsOf(config, (error) =>
+    logError('store-background', 'routeperf database connection error', error),
+  );
   const store = new Store(storeOptions);
 
   // Failed messages go to the store's database unless `failureTransport` names another one.
