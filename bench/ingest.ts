@@ -7,10 +7,13 @@
  *    them all.
  * 2. worker: one `startWorker` with `limit: N` drains the full transport into the store; timed, then what
  *    the store holds is counted and must equal N exactly (and nothing may be left in the transport).
- * 3. raw limit: the same number of rows written by the bare driver into a plain table of the same
- *    database — a narrow row per message, what a naive "one row per request" store would write — with
- *    multi-row INSERTs of the worker's batch size, one transaction each. Measured right after the worker,
- *    so that both see the same machine.
+ * 3. raw limit: the same number of rows written by the bare driver into the same database with plain
+ *    multi-row INSERTs of the worker's batch size, one transaction each, measured right after the worker
+ *    so that both see the same machine. With access records on, the rows are the access records the
+ *    worker wrote, every column, into an empty `access_records` table the store's migrations made (its
+ *    keys and indexes included). With them off the worker writes no row per message; the yardstick is
+ *    then a narrow row per message into a table with only a primary key, what a naive "one row per
+ *    request" store would write.
  *
  *   npm run bench:ingest -- [--messages 200000] [--transports redis,amqp,database-pg,database-sqlite]
  *     [--stores postgres,sqlite] [--access-records off,on] [--batch-size 1000] [--concurrency 2]
@@ -34,7 +37,14 @@ import type { RequestMetrics } from '../src/core/metrics.js';
 import { Store } from '../src/store/store.js';
 import { deleteAmqpQueue, deleteRedisStream } from './support/brokers.js';
 import { generateTraffic } from './support/messages.js';
-import { openPostgres, openSqlite, type PlainDatabase, rawInsertRate } from './support/plain-database.js';
+import {
+  accessRecordRows,
+  narrowRows,
+  openPostgres,
+  openSqlite,
+  type PlainDatabase,
+  rawInsertRate,
+} from './support/plain-database.js';
 import { count, currentLoad, formatTable, loadAverage, machine, unreachable } from './support/report.js';
 
 const SERVICES = {
@@ -323,7 +333,10 @@ async function measure(
       ? await plain.number(`select count(*) from "${names.tablePrefix}access_records"`)
       : null;
     progress('raw inserts');
-    const raw = await rawInsertRate(plain, `${names.tablePrefix}raw`, metrics, settings.batchSize);
+    const rawRows = accessRecords
+      ? await emptyAccessRecords(database, `${names.tablePrefix}raw_`, onBackgroundError)
+      : await narrowRows(plain, `${names.tablePrefix}raw`);
+    const raw = await rawInsertRate(plain, rawRows, metrics, settings.batchSize);
     return {
       producer,
       worker: worker.rate,
@@ -339,6 +352,32 @@ async function measure(
     await cleanUp();
     interrupted.cleanUp = undefined;
   }
+}
+
+/**
+ * A second, empty `access_records` table made by the store's own migrations under `tablePrefix`, for
+ * the raw limit with access records: the same rows into the same kind of table, by plain INSERTs.
+ */
+async function emptyAccessRecords(
+  database: string,
+  tablePrefix: string,
+  onBackgroundError: (e: unknown) => void,
+) {
+  const store = new Store({
+    database,
+    tablePrefix,
+    environment: 'production',
+    autoSetup: false,
+    maxRoutes: 1000,
+    accessRecords: { enabled: true, retentionDays: null },
+    onBackgroundError,
+  });
+  try {
+    await store.migrate();
+  } finally {
+    await store.close();
+  }
+  return accessRecordRows(`${tablePrefix}access_records`);
 }
 
 /** Ctrl-C still deletes what the current run created on the shared services. */
@@ -476,7 +515,8 @@ async function main() {
   console.log(
     `producer: routeperf's Producer, sends of 500; worker: startWorker, batch size ${settings.batchSize}, ` +
       `concurrency ${settings.concurrency} (batches stored at once), deduplication on; ` +
-      `raw: narrow rows, INSERTs of ${settings.batchSize} rows, one transaction each, bare driver\n`,
+      `raw: access records off → narrow rows into a plain table, on → the same access records into an ` +
+      `empty access_records table; INSERTs of ${settings.batchSize} rows, one transaction each, bare driver\n`,
   );
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'routeperf-bench-'));
@@ -489,8 +529,9 @@ async function main() {
       'producer/worker msg/s: messages over wall time of the phase; worker cpu: CPU time of this process ' +
         'during the worker phase, as a share of one core (above 100%: GC and driver threads; the database ' +
         'and the broker run in their own processes); ' +
-        'raw INSERT rows/s: the same number of narrow rows written by the bare driver into a plain table ' +
-        'of the same database, right after the worker; stored = N?: SUM(count) of the aggregates (and the ' +
+        'raw INSERT rows/s: the same number of rows written by the bare driver into the same database, ' +
+        'right after the worker (access records off: narrow rows into a table with only a primary key; ' +
+        'on: the access records themselves into an empty table of the same schema); stored = N?: SUM(count) of the aggregates (and the ' +
         'access records) equal the messages sent, none failed, none left in the transport; load: 1-minute ' +
         'load average at the end of the run.\n' +
         `Targets (issue 3, for Redis → PostgreSQL): a single worker ≥ ${count(TARGET_WORKER_RATE)} msg/s ` +

@@ -3,6 +3,7 @@
  * the raw insert limit, for counting what the worker stored, and for dropping a run's tables.
  */
 import type { RequestMetrics } from '../../src/core/metrics.js';
+import { ACCESS_RECORD_COLUMNS, accessRecordValues } from '../../src/store/tables.js';
 
 export interface PlainDatabase {
   /** Column type of an auto-increment primary key. */
@@ -19,33 +20,66 @@ export interface PlainDatabase {
   close(): Promise<void>;
 }
 
-const NARROW_COLUMNS = ['ts', 'method', 'route', 'status_code', 'request_time'] as const;
+/** Rows of one table, made from request metrics, for the raw insert limit. */
+export interface RawRows {
+  /** The table, created already. */
+  table: string;
+  columns: readonly string[];
+  values(metrics: RequestMetrics): unknown[];
+}
 
 /**
- * Rows per second for `metrics` written as a naive "one row per request" store would: a narrow row each,
- * into a plain table with nothing but its primary key, by multi-row INSERTs of `batchSize` rows, one
- * transaction per batch. What the database itself can take, the yardstick for the worker.
+ * What a naive "one row per request" store would write: a narrow row each, into a plain table with
+ * nothing but its primary key. Creates the table.
  */
-export async function rawInsertRate(
-  db: PlainDatabase,
-  table: string,
-  metrics: readonly RequestMetrics[],
-  batchSize: number,
-): Promise<number> {
+export async function narrowRows(db: PlainDatabase, table: string): Promise<RawRows> {
   await db.exec(
     `create table "${table}" (id ${db.serialKey}, ts bigint not null, method varchar(16) not null, ` +
       'route varchar(600) not null, status_code integer not null, request_time double precision not null)',
   );
+  return {
+    table,
+    columns: ['ts', 'method', 'route', 'status_code', 'request_time'],
+    values: (m) => [m.ts, m.method, m.route, m.statusCode, m.requestTime],
+  };
+}
+
+/**
+ * The access records the worker writes, as they are: every column, into `table`, an `access_records`
+ * table the store's own migrations created (its keys and indexes included). A route id per route.
+ */
+export function accessRecordRows(table: string): RawRows {
+  const routeIds = new Map<string, number>();
+  const routeId = (m: RequestMetrics) => {
+    const key = `${m.environment} ${m.method} ${m.route}`;
+    if (!routeIds.has(key)) routeIds.set(key, routeIds.size + 1);
+    return routeIds.get(key)!;
+  };
+  return { table, columns: ACCESS_RECORD_COLUMNS, values: (m) => accessRecordValues(m, routeId(m)) };
+}
+
+/**
+ * Rows per second for `metrics` written as `rows` by plain multi-row INSERTs of `batchSize` rows (no
+ * upsert, no conflict handling), one transaction per batch, each statement prepared once: what the
+ * database itself can take, the yardstick for the worker.
+ */
+export async function rawInsertRate(
+  db: PlainDatabase,
+  rows: RawRows,
+  metrics: readonly RequestMetrics[],
+  batchSize: number,
+): Promise<number> {
+  const width = rows.columns.length;
   const statements = new Map<number, string>();
-  const statementFor = (rows: number) => {
-    let statement = statements.get(rows);
+  const statementFor = (count: number) => {
+    let statement = statements.get(count);
     if (!statement) {
-      const tuples = Array.from({ length: rows }, (_, row) => {
-        const first = row * NARROW_COLUMNS.length;
-        return `(${NARROW_COLUMNS.map((_, column) => db.placeholder(first + column)).join(', ')})`;
+      const tuples = Array.from({ length: count }, (_, row) => {
+        const first = row * width;
+        return `(${rows.columns.map((_, column) => db.placeholder(first + column)).join(', ')})`;
       });
-      statement = `insert into "${table}" (${NARROW_COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
-      statements.set(rows, statement);
+      statement = `insert into "${rows.table}" (${rows.columns.join(', ')}) values ${tuples.join(', ')}`;
+      statements.set(count, statement);
     }
     return statement;
   };
@@ -54,10 +88,7 @@ export async function rawInsertRate(
   for (let start = 0; start < metrics.length; start += batchSize) {
     const values: unknown[] = [];
     const end = Math.min(start + batchSize, metrics.length);
-    for (let i = start; i < end; i++) {
-      const m = metrics[i]!;
-      values.push(m.ts, m.method, m.route, m.statusCode, m.requestTime);
-    }
+    for (let i = start; i < end; i++) values.push(...rows.values(metrics[i]!));
     await db.insertInTransaction(statementFor(end - start), values);
   }
   return metrics.length / ((performance.now() - started) / 1000);

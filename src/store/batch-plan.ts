@@ -39,13 +39,11 @@ export interface CounterRow {
   count: number;
 }
 
-/** A batch folded into the rows it adds to each table: one upsert row per route, bucket and slot. */
+/** A batch folded into the rows it adds to each counting table: one upsert row per route, bucket and slot. */
 export interface BatchPlan {
-  routes: RouteRow[];
   aggregates: AggregateRow[];
   statuses: CounterRow[];
   bins: CounterRow[];
-  records: RequestMetrics[];
 }
 
 /**
@@ -54,14 +52,24 @@ export interface BatchPlan {
  * rows in the same order and do not deadlock each other.
  */
 export function planBatch(batch: readonly RequestMetrics[]): BatchPlan {
-  const routes = new Map<string, RouteRow>();
   const aggregates = new Map<string, AggregateRow>();
   const statuses = new Map<string, CounterRow>();
   const bins = new Map<string, CounterRow>();
-
   for (const m of batch) {
     const key = routeKey(m.environment, m.method, m.route);
     const bucket = m.ts - (m.ts % BUCKET_MS);
+    addToAggregate(aggregates, key, bucket, m);
+    count(statuses, key, bucket, m.statusCode);
+    if (m.requestTime > 0) count(bins, key, bucket, binOf(m.requestTime));
+  }
+  return { aggregates: sortedValues(aggregates), statuses: sortedValues(statuses), bins: sortedValues(bins) };
+}
+
+/** The batch's routes with the first and last times it saw them, sorted by key like planBatch's rows. */
+export function planRoutes(batch: readonly RequestMetrics[]): RouteRow[] {
+  const routes = new Map<string, RouteRow>();
+  for (const m of batch) {
+    const key = routeKey(m.environment, m.method, m.route);
     const route = routes.get(key);
     if (route) {
       route.firstSeenAt = Math.min(route.firstSeenAt, m.ts);
@@ -76,18 +84,8 @@ export function planBatch(batch: readonly RequestMetrics[]): BatchPlan {
         lastAccessedAt: m.ts,
       });
     }
-    addToAggregate(aggregates, key, bucket, m);
-    count(statuses, key, bucket, m.statusCode);
-    if (m.requestTime > 0) count(bins, key, bucket, binOf(m.requestTime));
   }
-
-  return {
-    routes: sortedValues(routes),
-    aggregates: sortedValues(aggregates),
-    statuses: sortedValues(statuses),
-    bins: sortedValues(bins),
-    records: [...batch],
-  };
+  return sortedValues(routes);
 }
 
 function addToAggregate(rows: Map<string, AggregateRow>, key: string, bucket: number, m: RequestMetrics) {

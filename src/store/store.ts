@@ -129,6 +129,11 @@ export class Store {
         ingestor: new Ingestor(db, this.dialect, {
           maxRoutes: this.options.maxRoutes,
           accessRecords: this.options.accessRecords.enabled,
+          accessRecordsRetention:
+            this.options.accessRecords.retentionDays === null
+              ? null
+              : this.options.accessRecords.retentionDays * DAY_MS,
+          dedupWindow: this.options.dedupWindow ?? DEFAULT_DEDUP_WINDOW_MS,
         }),
         reader: new StoreReader(db, this.options.environment),
         failures: new FailureLog(db),

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { RequestMetrics } from '../core/metrics.js';
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [
@@ -68,6 +69,38 @@ export interface AccessRecordsTable {
   path: string | null;
   referer: string | null;
   user_id: string | null;
+}
+
+/** An access record's columns, in the order of `accessRecordValues`. */
+export const ACCESS_RECORD_COLUMNS = [
+  'request_id',
+  'route_id',
+  'created_at',
+  'status_code',
+  'request_time',
+  'query_count',
+  'query_time',
+  'memory',
+  'path',
+  'referer',
+  'user_id',
+] as const satisfies readonly (keyof AccessRecordsTable)[];
+
+/** A request's access record as the values of `ACCESS_RECORD_COLUMNS`. */
+export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[] {
+  return [
+    m.id,
+    routeId,
+    m.ts,
+    m.statusCode,
+    m.requestTime,
+    m.queryCount,
+    m.queryTime,
+    m.memory,
+    m.path ?? null,
+    m.referer ?? null,
+    m.userId ?? null,
+  ];
 }
 
 /** Ids of messages already ingested, so that a redelivered message is not counted twice. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { RouteperfError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
@@ -29,6 +30,7 @@ describeEachDatabase((database) => {
     expect(first.results).toEqual([
       expect.objectContaining({ migrationName: '0001_initial', status: 'Success' }),
       expect.objectContaining({ migrationName: '0002_async_recording', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0003_ledger_speed', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });
@@ -38,6 +40,29 @@ describeEachDatabase((database) => {
     const created = after.filter((name) => !before.includes(name));
     expect(created.filter((name) => UNPREFIXED.includes(name))).toEqual([]);
   });
+
+  it.runIf(database.name === 'postgres')(
+    'on PostgreSQL, compares ids byte by byte and keeps a BRIN index on the ledger time',
+    async () => {
+      const store = stores.open();
+      await store.migrate();
+      const { prefix } = stores.where(store);
+      const db = await stores.tables(store);
+      const { rows: collations } = await sql<{ table: string; collation: string }>`
+        select c.table_name as table, c.collation_name as collation from information_schema.columns c
+        where c.table_name in (${`${prefix}processed_messages`}, ${`${prefix}access_records`})
+          and c.column_name in ('message_id', 'request_id')
+        order by c.table_name`.execute(db);
+      expect(collations).toEqual([
+        { table: `${prefix}access_records`, collation: 'C' },
+        { table: `${prefix}processed_messages`, collation: 'C' },
+      ]);
+      const { rows: indexes } = await sql<{ method: string }>`
+        select am.amname as method from pg_class i join pg_am am on am.oid = i.relam
+        where i.relname = ${`${prefix}processed_messages_time`}`.execute(db);
+      expect(indexes).toEqual([{ method: 'brin' }]);
+    },
+  );
 
   it('keeps two prefixes in one database apart', async () => {
     const one = stores.open();

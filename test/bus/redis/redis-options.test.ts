@@ -8,7 +8,7 @@ import { testContext } from '../../support/redis.js';
 const parse = (dsn: string, consumerName = 'worker-7') => parseRedisDsn(new URL(dsn), consumerName);
 
 describe('redis:// DSN', () => {
-  it('defaults to the routeperf stream and group, the context consumer and a 60 s redelivery timeout', () => {
+  it('defaults to the routeperf stream and group, the context consumer, a 60 s redelivery timeout and packs of 100', () => {
     expect(parse('redis://127.0.0.1:6379')).toEqual({
       host: '127.0.0.1',
       port: 6379,
@@ -20,13 +20,14 @@ describe('redis:// DSN', () => {
       consumer: 'worker-7',
       maxLength: undefined,
       redeliveryTimeout: 60_000,
+      pack: 100,
       description: 'redis://127.0.0.1:6379/routeperf?group=routeperf',
     });
   });
 
   it('reads the stream from the path and every option from the query', () => {
     const options = parse(
-      'redis://cache.internal/app%3Ametrics?group=ingest&consumer=w1&maxLength=100000&redeliveryTimeout=5000&db=3',
+      'redis://cache.internal/app%3Ametrics?group=ingest&consumer=w1&maxLength=100000&redeliveryTimeout=5000&pack=20&db=3',
     );
     expect(options).toMatchObject({
       host: 'cache.internal',
@@ -36,6 +37,7 @@ describe('redis:// DSN', () => {
       consumer: 'w1',
       maxLength: 100_000,
       redeliveryTimeout: 5000,
+      pack: 20,
       db: 3,
     });
     expect(options.description).toBe('redis://cache.internal:6379/app%3Ametrics?group=ingest&db=3');
@@ -61,6 +63,11 @@ describe('redis:// DSN', () => {
     ['redeliveryTimeout=-5', 'redeliveryTimeout'],
     ['redeliveryTimeout=1.5', 'redeliveryTimeout'],
     ['db=x', 'db'],
+    ['pack=0', 'pack'],
+    ['pack=-1', 'pack'],
+    ['pack=x', 'pack'],
+    ['pack=2.5', 'pack'],
+    ['pack=', 'pack'],
     ['maxlength=100', 'maxlength'],
     ['timeout=5', 'timeout'],
   ])('refuses %s with ROUTEPERF_CONFIG_INVALID naming %s', (query, key) => {
@@ -73,6 +80,13 @@ describe('redis:// DSN', () => {
     expect(thrown).toBeInstanceOf(RouteperfError);
     expect(thrown).toMatchObject({ code: 'ROUTEPERF_CONFIG_INVALID' });
     expect((thrown as Error).message).toContain(`redis:// ${key}:`);
+  });
+
+  it('says what pack expects', () => {
+    expect(() => parse('redis://127.0.0.1:6379/s?pack=0')).toThrow(
+      'transport redis:// pack: expected a whole number of at least 1, got "0"',
+    );
+    expect(parse('redis://127.0.0.1:6379/s?pack=1').pack).toBe(1);
   });
 
   it('refuses a stream name that is not valid URL encoding', () => {

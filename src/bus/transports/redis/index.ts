@@ -8,7 +8,7 @@ export { parseRedisDsn } from './options.js';
 export { RedisStreamsTransport } from './transport.js';
 
 /**
- * `redis://[user:pass@]host:port/<stream>?group=routeperf&consumer=<host-pid>&maxLength=…&redeliveryTimeout=60000&db=0`.
+ * `redis://[user:pass@]host:port/<stream>?group=routeperf&consumer=<host-pid>&maxLength=…&redeliveryTimeout=60000&db=0&pack=100`.
  * Connects at the first command, so it neither connects nor fails here when Redis is down.
  */
 export const createTransport: TransportFactory = async (dsn, context) => {

@@ -3,9 +3,11 @@ import { RouteperfError } from '../../../errors.js';
 import { dsnInteger, dsnString } from '../../dsn.js';
 
 /**
- * What a `redis://[user:pass@]host:port/<stream>?group=…&consumer=…&maxLength=…&redeliveryTimeout=…&db=…`
+ * What a `redis://[user:pass@]host:port/<stream>?group=…&consumer=…&maxLength=…&redeliveryTimeout=…&pack=…&db=…`
  * DSN asks for. The path is the stream's key (not a database number, as in some Redis URLs): the
- * database is the `db` parameter.
+ * database is the `db` parameter. `pack` (default 100) is the most messages one stream entry carries:
+ * the messages of one send() go in as few entries as that allows, so Redis counts entries, not messages
+ * (`maxLength`, XLEN, the pending and in-flight counts of stats()). `pack=1` writes one entry per message.
  */
 export interface RedisTransportOptions {
   host: string;
@@ -17,10 +19,15 @@ export interface RedisTransportOptions {
   group: string;
   /** Unique among the running consumers of the group: two live processes with one name share a pending list. */
   consumer: string;
-  /** Approximate cap on the stream's length (XADD MAXLEN ~); undefined keeps every entry until it is acknowledged. */
+  /**
+   * Approximate cap on the stream's length in entries (XADD MAXLEN ~), each holding up to `pack` messages;
+   * undefined keeps every entry until it is acknowledged.
+   */
   maxLength: number | undefined;
   /** Milliseconds an entry may stay delivered and unacknowledged before another consumer takes it over. */
   redeliveryTimeout: number;
+  /** The most messages one stream entry carries (1: one entry per message, as before packing). */
+  pack: number;
   /** For logs, `diagnose` and worker heartbeats; the password is hidden. */
   description: string;
 }
@@ -29,7 +36,8 @@ const DEFAULT_PORT = 6379;
 const DEFAULT_STREAM = 'routeperf';
 const DEFAULT_GROUP = 'routeperf';
 const DEFAULT_REDELIVERY_TIMEOUT_MS = 60_000;
-const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'db'];
+const DEFAULT_PACK = 100;
+const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'pack', 'db'];
 
 /** Reads a redis:// DSN; a mistake in it throws ROUTEPERF_CONFIG_INVALID naming the key at fault. */
 export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOptions {
@@ -55,6 +63,7 @@ export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOpt
     consumer: dsnString(dsn, 'consumer', consumerName || `${hostname()}-${process.pid}`),
     maxLength: dsn.searchParams.has('maxLength') ? dsnInteger(dsn, 'maxLength', 0) : undefined,
     redeliveryTimeout: dsnInteger(dsn, 'redeliveryTimeout', DEFAULT_REDELIVERY_TIMEOUT_MS),
+    pack: dsnInteger(dsn, 'pack', DEFAULT_PACK),
     description: describe(dsn, `${dsn.hostname || host}:${port}`, stream, group, db),
   };
 }
