@@ -4,7 +4,7 @@ import { requestIdFrom, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
 import { createScope, type RequestScope } from './scope.js';
 
-const MEMORY_READ_INTERVAL_MS = 10;
+const MEMORY_READ_INTERVAL_MS = 100;
 
 /** A request being recorded: its scope plus the id decided when it started. */
 export interface ActiveRequest extends RequestScope {
@@ -102,7 +102,7 @@ export class Recorder {
   }
 
   /**
-   * The process's resident set size, read at most once per 10 ms: reading it costs a read of /proc, and
+   * The process's resident set size, read at most once per 100 ms: reading it costs a read of /proc, and
    * it is one figure for the whole process anyway.
    */
   #residentMemory(now: number): number {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeRecord } from '../../src/bus/envelope.js';
 import { Producer } from '../../src/bus/producer.js';
 import type { Transport } from '../../src/bus/transport.js';
@@ -8,6 +8,7 @@ import { requestMetrics as metrics } from '../support/metrics.js';
 /** A transport whose broker the test switches off and on; it keeps what it accepted. */
 function switchableTransport() {
   const accepted: string[] = [];
+  const sends: number[] = [];
   let up = true;
   let setups = 0;
   const transport: Transport = {
@@ -20,6 +21,7 @@ function switchableTransport() {
     async send(messages) {
       if (!up) throw new Error('broker down');
       accepted.push(...messages);
+      sends.push(messages.length);
     },
     receive: async () => [],
     ack: async () => {},
@@ -30,6 +32,8 @@ function switchableTransport() {
   return {
     transport,
     accepted: () => accepted.map((body) => decodeRecord(body).id),
+    /** How many messages each successful send carried. */
+    sends: () => [...sends],
     setups: () => setups,
     down: () => {
       up = false;
@@ -84,6 +88,32 @@ describe('Producer', () => {
     await until(() => counts.sent === 1200);
     expect(broker.accepted()).toEqual(ids(1200));
     expect(broker.setups()).toBe(1);
+  });
+
+  it('gathers the messages of several turns into one send, and sends a full batch at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const broker = switchableTransport();
+      const { producer, counts } = producerOver(broker, { bufferSize: 5000 });
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      for (const id of ids(3)) {
+        producer.dispatch(metrics({ id }));
+        await nextTurn();
+      }
+      expect(broker.sends()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(counts.sent).toBe(3);
+      expect(broker.sends()).toEqual([3]);
+
+      // A full batch does not wait for the linger timer, which never fires here.
+      for (const id of ids(500, 3)) producer.dispatch(metrics({ id }));
+      await nextTurn();
+      await nextTurn();
+      expect(broker.sends()).toEqual([3, 500]);
+      expect(broker.accepted()).toEqual(ids(503));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps messages while the broker is down and sends them, in order, once it is back', async () => {
