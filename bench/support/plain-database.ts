@@ -55,7 +55,11 @@ export function accessRecordRows(table: string): RawRows {
     if (!routeIds.has(key)) routeIds.set(key, routeIds.size + 1);
     return routeIds.get(key)!;
   };
-  return { table, columns: ACCESS_RECORD_COLUMNS, values: (m) => accessRecordValues(m, routeId(m)) };
+  return {
+    table,
+    columns: ACCESS_RECORD_COLUMNS.map(([name]) => name),
+    values: (m) => accessRecordValues(m, routeId(m)),
+  };
 }
 
 /**

@@ -48,52 +48,91 @@ export interface BatchPlan {
 
 /**
  * Pre-aggregates a batch in memory, so that a thousand requests to one route in one minute become one
- * aggregate row, not a thousand updates of it. Rows come out sorted by key, so concurrent writers lock
- * rows in the same order and do not deadlock each other.
+ * aggregate row, not a thousand updates of it. Rows come out sorted by route key, minute and slot, so
+ * concurrent writers lock rows in the same order and do not deadlock each other.
  */
 export function planBatch(batch: readonly RequestMetrics[]): BatchPlan {
-  const aggregates = new Map<string, AggregateRow>();
-  const statuses = new Map<string, CounterRow>();
-  const bins = new Map<string, CounterRow>();
+  const routes = new RouteTree<RoutePlan>((key) => ({
+    key,
+    aggregates: new Map(),
+    statuses: new Map(),
+    bins: new Map(),
+  }));
   for (const m of batch) {
-    const key = routeKey(m.environment, m.method, m.route);
+    const route = routes.of(m);
     const bucket = m.ts - (m.ts % BUCKET_MS);
-    addToAggregate(aggregates, key, bucket, m);
-    count(statuses, key, bucket, m.statusCode);
-    if (m.requestTime > 0) count(bins, key, bucket, binOf(m.requestTime));
+    addToAggregate(route, bucket, m);
+    count(route.statuses, route.key, bucket, m.statusCode);
+    if (m.requestTime > 0) count(route.bins, route.key, bucket, binOf(m.requestTime));
   }
-  return { aggregates: sortedValues(aggregates), statuses: sortedValues(statuses), bins: sortedValues(bins) };
+  const plan: BatchPlan = { aggregates: [], statuses: [], bins: [] };
+  for (const route of routes.sorted()) {
+    for (const bucket of [...route.aggregates.keys()].sort(byNumber))
+      plan.aggregates.push(route.aggregates.get(bucket)!);
+    pushSorted(plan.statuses, route.statuses);
+    pushSorted(plan.bins, route.bins);
+  }
+  return plan;
 }
 
 /** The batch's routes with the first and last times it saw them, sorted by key like planBatch's rows. */
 export function planRoutes(batch: readonly RequestMetrics[]): RouteRow[] {
-  const routes = new Map<string, RouteRow>();
+  const routes = new RouteTree<RouteRow>((key, m) => ({
+    key,
+    environment: m.environment,
+    method: m.method,
+    route: m.route,
+    firstSeenAt: m.ts,
+    lastAccessedAt: m.ts,
+  }));
   for (const m of batch) {
-    const key = routeKey(m.environment, m.method, m.route);
-    const route = routes.get(key);
-    if (route) {
-      route.firstSeenAt = Math.min(route.firstSeenAt, m.ts);
-      route.lastAccessedAt = Math.max(route.lastAccessedAt, m.ts);
-    } else {
-      routes.set(key, {
-        key,
-        environment: m.environment,
-        method: m.method,
-        route: m.route,
-        firstSeenAt: m.ts,
-        lastAccessedAt: m.ts,
-      });
-    }
+    const route = routes.of(m);
+    route.firstSeenAt = Math.min(route.firstSeenAt, m.ts);
+    route.lastAccessedAt = Math.max(route.lastAccessedAt, m.ts);
   }
-  return sortedValues(routes);
+  return routes.sorted();
 }
 
-function addToAggregate(rows: Map<string, AggregateRow>, key: string, bucket: number, m: RequestMetrics) {
-  const id = `${key}\u0000${bucket}`;
-  const row = rows.get(id);
+/** A route's rows of the batch, by minute (and slot). */
+interface RoutePlan {
+  key: string;
+  aggregates: Map<number, AggregateRow>;
+  statuses: Map<number, Map<number, CounterRow>>;
+  bins: Map<number, Map<number, CounterRow>>;
+}
+
+/**
+ * One value per route of a batch, found by environment, method and template in nested maps: a message's
+ * route key string is built once per route, not once per message, which spared the worker most of its
+ * garbage.
+ */
+class RouteTree<T extends { key: string }> {
+  readonly #environments = new Map<string, Map<string, Map<string, T>>>();
+  readonly #all: T[] = [];
+
+  constructor(private readonly create: (key: string, first: RequestMetrics) => T) {}
+
+  of(m: RequestMetrics): T {
+    const templates = within(within(this.#environments, m.environment, Map), m.method, Map);
+    let value = templates.get(m.route);
+    if (!value) {
+      value = this.create(routeKey(m.environment, m.method, m.route), m);
+      templates.set(m.route, value);
+      this.#all.push(value);
+    }
+    return value;
+  }
+
+  sorted(): T[] {
+    return this.#all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
+
+function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics) {
+  const row = route.aggregates.get(bucket);
   if (!row) {
-    rows.set(id, {
-      key,
+    route.aggregates.set(bucket, {
+      key: route.key,
       bucket,
       count: 1,
       timeSum: m.requestTime,
@@ -120,13 +159,29 @@ function addToAggregate(rows: Map<string, AggregateRow>, key: string, bucket: nu
   row.memoryMax = Math.max(row.memoryMax, m.memory);
 }
 
-function count(rows: Map<string, CounterRow>, key: string, bucket: number, slot: number) {
-  const id = `${key}\u0000${bucket}\u0000${slot}`;
-  const row = rows.get(id);
+function count(rows: Map<number, Map<number, CounterRow>>, key: string, bucket: number, slot: number) {
+  const slots = within(rows, bucket, Map);
+  const row = slots.get(slot);
   if (row) row.count += 1;
-  else rows.set(id, { key, bucket, slot, count: 1 });
+  else slots.set(slot, { key, bucket, slot, count: 1 });
 }
 
-function sortedValues<T>(rows: Map<string, T>): T[] {
-  return [...rows.keys()].sort().map((id) => rows.get(id)!);
+/** Appends a route's counter rows, by minute then slot. */
+function pushSorted(into: CounterRow[], rows: Map<number, Map<number, CounterRow>>) {
+  for (const bucket of [...rows.keys()].sort(byNumber)) {
+    const slots = rows.get(bucket)!;
+    for (const slot of [...slots.keys()].sort(byNumber)) into.push(slots.get(slot)!);
+  }
+}
+
+const byNumber = (a: number, b: number) => a - b;
+
+/** The map at `key` in `map`, created empty if missing. */
+function within<K, V>(map: Map<K, V>, key: K, empty: new () => NoInfer<V>): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = new empty();
+    map.set(key, value);
+  }
+  return value;
 }

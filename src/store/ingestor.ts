@@ -1,9 +1,9 @@
-import type { Compilable, Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from '../core/metrics.js';
 import { type CounterRow, planBatch, planRoutes, type RouteRow, routeKey } from './batch-plan.js';
+import type { BulkColumn, BulkInsert, FinishInsert } from './bulk-insert.js';
 import type { Merge } from './dialects/dialect.js';
 import type { StoreDialect } from './dialects/index.js';
-import { MultiRowInsert } from './multi-row-insert.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues, type Database } from './tables.js';
 
 export interface IngestorOptions {
@@ -45,6 +45,21 @@ export interface IngestSummary {
 const TRANSIENT_RETRIES = 5;
 const LAST_ACCESSED_PRECISION_MS = 60_000;
 
+const AGGREGATE_COLUMNS: readonly BulkColumn[] = [
+  ['route_id', 'bigint'],
+  ['bucket', 'bigint'],
+  ['count', 'bigint'],
+  ['time_sum', 'double precision'],
+  ['time_min', 'double precision'],
+  ['time_max', 'double precision'],
+  ['query_count_sum', 'bigint'],
+  ['query_count_max', 'integer'],
+  ['query_time_sum', 'double precision'],
+  ['query_time_max', 'double precision'],
+  ['memory_sum', 'double precision'],
+  ['memory_max', 'double precision'],
+];
+/** How each aggregate column merges with the stored row. */
 const AGGREGATE_MERGE: Record<string, Merge> = {
   count: 'add',
   time_sum: 'add',
@@ -58,18 +73,18 @@ const AGGREGATE_MERGE: Record<string, Merge> = {
   memory_max: 'max',
 };
 
-/** The batch's hot statements, compiled once per store (see MultiRowInsert). */
+/** The batch's hot statements, compiled once per store (see bulk-insert.ts). */
 interface Statements {
-  routes: MultiRowInsert;
-  aggregates: MultiRowInsert;
-  status_counts: MultiRowInsert;
-  histogram: MultiRowInsert;
+  routes: BulkInsert;
+  aggregates: BulkInsert;
+  status_counts: BulkInsert;
+  histogram: BulkInsert;
   /** Access records, skipping request ids already stored. */
-  records: MultiRowInsert;
+  records: BulkInsert;
   /** The same, returning the request ids it added: the ledger when access records are it. */
-  recordsReturningIds: MultiRowInsert;
+  recordsReturningIds: BulkInsert;
   /** The ledger: adds message ids, skipping those in it, returning those it added. */
-  claims: MultiRowInsert;
+  claims: BulkInsert;
 }
 
 /**
@@ -80,8 +95,8 @@ export class Ingestor {
   readonly #routeIds = new Map<string, number>();
   /** First and last times of each route as this process last wrote them. */
   readonly #writtenTimes = new Map<string, { firstSeenAt: number; lastAccessedAt: number }>();
-  /** Per environment, the `METHOD route` pairs that count toward `maxRoutes`. */
-  readonly #knownRoutes = new Map<string, Promise<Set<string>>>();
+  /** Per environment, the method and route pairs that count toward `maxRoutes`. */
+  readonly #knownRoutes = new Map<string, Promise<KnownRoutes>>();
   readonly #statements: Statements;
 
   constructor(
@@ -274,15 +289,17 @@ export class Ingestor {
    * under `(overflow)` of their method, so a scan of random URLs cannot grow the tables without bound.
    */
   async #applyRouteLimit(batch: readonly RequestMetrics[]): Promise<readonly RequestMetrics[]> {
+    const known = new Map<string, KnownRoutes>();
+    for (const m of batch)
+      if (!known.has(m.environment)) known.set(m.environment, await this.#known(m.environment));
     let result: RequestMetrics[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
       if (m.route === UNMATCHED_ROUTE || m.route === OVERFLOW_ROUTE) continue;
-      const known = await this.#known(m.environment);
-      const key = `${m.method} ${m.route}`;
-      if (known.has(key)) continue;
-      if (known.size < this.options.maxRoutes) {
-        known.add(key);
+      const routes = known.get(m.environment)!;
+      if (routes.has(m.method, m.route)) continue;
+      if (routes.size < this.options.maxRoutes) {
+        routes.add(m.method, m.route);
         continue;
       }
       result ??= [...batch];
@@ -291,7 +308,7 @@ export class Ingestor {
     return result ?? batch;
   }
 
-  #known(environment: string): Promise<Set<string>> {
+  #known(environment: string): Promise<KnownRoutes> {
     let known = this.#knownRoutes.get(environment);
     if (!known) {
       known = this.db
@@ -300,7 +317,11 @@ export class Ingestor {
         .where('environment', '=', environment)
         .where('route', 'not in', [UNMATCHED_ROUTE, OVERFLOW_ROUTE])
         .execute()
-        .then((rows) => new Set(rows.map((row) => `${row.method} ${row.route}`)));
+        .then((rows) => {
+          const routes = new KnownRoutes();
+          for (const row of rows) routes.add(row.method, row.route);
+          return routes;
+        });
       // A failed load (database down) must be retried on the next batch, not cached.
       known.catch(() => this.#knownRoutes.delete(environment));
       this.#knownRoutes.set(environment, known);
@@ -309,54 +330,80 @@ export class Ingestor {
   }
 }
 
+/** The method and route pairs of an environment, looked up without building a key per request. */
+class KnownRoutes {
+  readonly #byMethod = new Map<string, Set<string>>();
+  size = 0;
+
+  has(method: string, route: string): boolean {
+    return this.#byMethod.get(method)?.has(route) ?? false;
+  }
+
+  add(method: string, route: string): void {
+    let routes = this.#byMethod.get(method);
+    if (!routes) {
+      routes = new Set();
+      this.#byMethod.set(method, routes);
+    }
+    if (!routes.has(route)) {
+      routes.add(route);
+      this.size += 1;
+    }
+  }
+}
+
 /**
- * Each hot statement as Kysely compiles it for one row of the dialect, with the store's table prefix.
- * The column order here is the order of the values the Ingestor passes to `run`.
+ * Each hot statement, compiled once for the dialect with the store's table prefix. The column order here
+ * is the order of the values the Ingestor passes to `run`.
  */
 function compileStatements(db: Kysely<Database>, dialect: StoreDialect): Statements {
-  const oneRow = <T extends keyof Database>(table: T, columns: readonly string[]) =>
-    db.insertInto(table).values(Object.fromEntries(columns.map((column) => [column, 0])) as never);
-  const widen = (statement: Compilable) => new MultiRowInsert(statement, dialect.maxParameters);
+  const bulk = (table: keyof Database, columns: readonly BulkColumn[], finish: FinishInsert) =>
+    dialect.bulkInsert(db, table, columns, finish);
   const counter = (table: 'status_counts' | 'histogram', slot: 'status_code' | 'bin') =>
-    widen(
-      dialect.upsert(
-        oneRow(table, ['route_id', 'bucket', slot, 'count']),
-        table,
-        ['route_id', 'bucket', slot],
-        {
-          count: 'add',
-        },
-      ),
+    bulk(
+      table,
+      [
+        ['route_id', 'bigint'],
+        ['bucket', 'bigint'],
+        [slot, 'integer'],
+        ['count', 'bigint'],
+      ],
+      (insert) => dialect.upsert(insert, table, ['route_id', 'bucket', slot], { count: 'add' }),
     );
-  const records = () =>
-    dialect.insertIgnoringDuplicates(oneRow('access_records', ACCESS_RECORD_COLUMNS), ['request_id']);
+  const records = (finish: FinishInsert) =>
+    bulk('access_records', ACCESS_RECORD_COLUMNS, (insert) =>
+      finish(dialect.insertIgnoringDuplicates(insert, ['request_id'])),
+    );
   return {
-    routes: widen(
-      dialect.upsert(
-        oneRow('routes', ['environment', 'method', 'route', 'first_seen_at', 'last_accessed_at']),
-        'routes',
-        ['environment', 'method', 'route'],
-        { first_seen_at: 'min', last_accessed_at: 'max' },
-      ),
+    routes: bulk(
+      'routes',
+      [
+        ['environment', 'text'],
+        ['method', 'text'],
+        ['route', 'text'],
+        ['first_seen_at', 'bigint'],
+        ['last_accessed_at', 'bigint'],
+      ],
+      (insert) =>
+        dialect.upsert(insert, 'routes', ['environment', 'method', 'route'], {
+          first_seen_at: 'min',
+          last_accessed_at: 'max',
+        }),
     ),
-    aggregates: widen(
-      dialect.upsert(
-        oneRow('aggregates', ['route_id', 'bucket', ...Object.keys(AGGREGATE_MERGE)]),
-        'aggregates',
-        ['route_id', 'bucket'],
-        AGGREGATE_MERGE,
-      ),
+    aggregates: bulk('aggregates', AGGREGATE_COLUMNS, (insert) =>
+      dialect.upsert(insert, 'aggregates', ['route_id', 'bucket'], AGGREGATE_MERGE),
     ),
     status_counts: counter('status_counts', 'status_code'),
     histogram: counter('histogram', 'bin'),
-    records: widen(records()),
-    recordsReturningIds: widen(records().returning('request_id')),
-    claims: widen(
-      dialect
-        .insertIgnoringDuplicates(oneRow('processed_messages', ['message_id', 'processed_at']), [
-          'message_id',
-        ])
-        .returning('message_id'),
+    records: records((insert) => insert),
+    recordsReturningIds: records((insert) => insert.returning('request_id')),
+    claims: bulk(
+      'processed_messages',
+      [
+        ['message_id', 'text'],
+        ['processed_at', 'bigint'],
+      ],
+      (insert) => dialect.insertIgnoringDuplicates(insert, ['message_id']).returning('message_id'),
     ),
   };
 }

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
+import type { BulkColumn } from './bulk-insert.js';
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [
@@ -71,20 +72,20 @@ export interface AccessRecordsTable {
   user_id: string | null;
 }
 
-/** An access record's columns, in the order of `accessRecordValues`. */
+/** An access record's columns and their types, in the order of `accessRecordValues`. */
 export const ACCESS_RECORD_COLUMNS = [
-  'request_id',
-  'route_id',
-  'created_at',
-  'status_code',
-  'request_time',
-  'query_count',
-  'query_time',
-  'memory',
-  'path',
-  'referer',
-  'user_id',
-] as const satisfies readonly (keyof AccessRecordsTable)[];
+  ['request_id', 'text'],
+  ['route_id', 'bigint'],
+  ['created_at', 'bigint'],
+  ['status_code', 'integer'],
+  ['request_time', 'double precision'],
+  ['query_count', 'integer'],
+  ['query_time', 'double precision'],
+  ['memory', 'double precision'],
+  ['path', 'text'],
+  ['referer', 'text'],
+  ['user_id', 'text'],
+] as const satisfies readonly (readonly [keyof AccessRecordsTable, BulkColumn[1]])[];
 
 /** A request's access record as the values of `ACCESS_RECORD_COLUMNS`. */
 export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[] {

@@ -84,6 +84,30 @@ describeEachDatabase((database) => {
     expect(ids).toEqual(['req-AbCdEfGh', 'req-abcdefgh']);
   });
 
+  it('keeps text that quoting would have to escape exactly as it came, in records and routes', async () => {
+    const store = stores.open({ accessRecords: { enabled: true } });
+    const awkward = [
+      'a "quoted" path',
+      'back\\slash\\',
+      '{braces,and,commas}',
+      'NULL',
+      '',
+      "it's ünïcödé ✓ 𝄞",
+      '  spaced  ',
+    ];
+    const batch = awkward.map((text, i) =>
+      metrics({ ts: Date.now(), route: `/r/${text}`, path: text, referer: text, userId: `${i}${text}` }),
+    );
+    await store.ingest(batch, { dedupe: true });
+    const rows = await accessRecords(store);
+    expect(rows.map((row) => [row.route, row.path, row.referer, row.user_id]).sort()).toEqual(
+      awkward.map((text, i) => [`/r/${text}`, text, text, `${i}${text}`]).sort(),
+    );
+    expect((await store.routes()).map((route) => route.route).sort()).toEqual(
+      awkward.map((text) => `/r/${text}`).sort(),
+    );
+  });
+
   it('writes no rows when access records are off', async () => {
     const store = stores.open({ accessRecords: { enabled: false } });
     await store.ingest([metrics({ path: '/users/1' })]);

@@ -1,7 +1,7 @@
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { RequestMetrics } from '../../src/core/metrics.js';
-import { MultiRowInsert } from '../../src/store/multi-row-insert.js';
+import { ArrayInsert, MultiRowInsert } from '../../src/store/bulk-insert.js';
 import type { Store } from '../../src/store/store.js';
 import type { Database } from '../../src/store/tables.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -88,7 +88,7 @@ describeEachDatabase((database) => {
   });
 });
 
-describe('MultiRowInsert', () => {
+describe('bulk inserts', () => {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: {} as never }),
   });
@@ -101,5 +101,18 @@ describe('MultiRowInsert', () => {
     expect(() => new MultiRowInsert(statement, 1000)).toThrow(
       /cannot widen to many rows, expected one VALUES tuple holding every parameter: insert into "status_counts"/,
     );
+  });
+
+  it('refuses an array insert whose statement holds a parameter besides the column arrays', () => {
+    const columns = [
+      ['route_id', 'bigint'],
+      ['count', 'bigint'],
+    ] as const;
+    expect(
+      () =>
+        new ArrayInsert(db, 'status_counts', columns, (insert) =>
+          insert.onConflict((conflict) => conflict.columns(['route_id']).doUpdateSet({ count: 5 })),
+        ),
+    ).toThrow(/expected one array parameter per column, and no other: insert into "status_counts"/);
   });
 });

@@ -1,4 +1,6 @@
-import type { ColumnDefinitionBuilder, Dialect, Expression } from 'kysely';
+import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely } from 'kysely';
+import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
+import type { Database } from '../tables.js';
 
 /** How a merged column combines the stored value with the incoming one. */
 export type Merge = 'add' | 'min' | 'max' | 'replace';
@@ -32,6 +34,16 @@ export interface StoreDialect {
     key: readonly string[],
     merge: Record<string, Merge>,
   ): Q;
+  /**
+   * A statement writing many rows of `columns` into `table` at once, compiled now and run for every
+   * batch; `finish` adds its ON CONFLICT clause or RETURNING.
+   */
+  bulkInsert(
+    db: Kysely<Database>,
+    table: keyof Database,
+    columns: readonly BulkColumn[],
+    finish: FinishInsert,
+  ): BulkInsert;
   /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
   /** A deadlock or busy database: the transaction can simply be run again. */

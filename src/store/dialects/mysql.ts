@@ -1,4 +1,5 @@
 import { MysqlDialect, sql } from 'kysely';
+import { valuesBulkInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 
@@ -38,6 +39,9 @@ export const mysqlDialect: StoreDialect = {
         }),
       ),
     );
+  },
+  bulkInsert(db, table, columns, finish) {
+    return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: (insert) => insert.ignore(),
   isTransient: (error) => TRANSIENT_ERRNOS.has(Number((error as { errno?: number })?.errno)),

@@ -1,4 +1,5 @@
 import { PostgresDialect, sql } from 'kysely';
+import { ArrayInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
@@ -24,6 +25,7 @@ export const postgresDialect: StoreDialect = {
   autoIncrement: (column) => column.primaryKey(),
   upsert: (insert, table, key, merge) =>
     onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),
+  bulkInsert: (db, table, columns, finish) => new ArrayInsert(db, table, columns, finish),
   insertIgnoringDuplicates: onConflictDoNothing,
   isTransient: (error) => TRANSIENT_CODES.has(String((error as { code?: string })?.code)),
 };
