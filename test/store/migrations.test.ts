@@ -41,9 +41,9 @@ describeEachDatabase((database) => {
     expect(created.filter((name) => UNPREFIXED.includes(name))).toEqual([]);
   });
 
-  it.runIf(database.name === 'postgres')(
-    'on PostgreSQL, compares ids byte by byte and keeps a BRIN index on the ledger time',
-    async () => {
+  // PostgreSQL only: the other databases compare these ids byte by byte already (see the migration).
+  if (database.name === 'postgres')
+    it('on PostgreSQL, compares ids byte by byte and keeps a BRIN index on the ledger time', async () => {
       const store = stores.open();
       await store.migrate();
       const { prefix } = stores.where(store);
@@ -61,8 +61,7 @@ describeEachDatabase((database) => {
         select am.amname as method from pg_class i join pg_am am on am.oid = i.relam
         where i.relname = ${`${prefix}processed_messages_time`}`.execute(db);
       expect(indexes).toEqual([{ method: 'brin' }]);
-    },
-  );
+    });
 
   it('keeps two prefixes in one database apart', async () => {
     const one = stores.open();
