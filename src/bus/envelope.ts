@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import type { RequestMetrics } from '../core/metrics.js';
 
@@ -63,6 +64,21 @@ const envelope = z.object(
   { error: 'expected an object' },
 );
 
+/** A whole message of the version this worker reads: the one definition of what is valid. */
+export const recordSchema = envelope.extend({ v: z.literal(RECORD_MESSAGE_VERSION), body });
+
+/**
+ * `recordSchema` compiled by Ajv, for the fast path of decodeRecord. One difference: Ajv counts string
+ * lengths in code points, zod in UTF-16 code units, so a text of astral characters (emoji) may be up to
+ * twice as long here — the databases' columns count characters too, so it still fits.
+ */
+let compiledCheck: ((data: unknown) => data is RecordEnvelope) | undefined;
+/** Compiled at the first message: apps that only send never pay for it. */
+function isCurrentRecord(data: unknown): data is RecordEnvelope {
+  compiledCheck ??= new Ajv2020().compile<RecordEnvelope>(z.toJSONSchema(recordSchema, { io: 'input' }));
+  return compiledCheck(data);
+}
+
 /** A message that can never be stored, whatever the retries: it goes straight to the failure store. */
 export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
@@ -80,7 +96,12 @@ export function encodeRecord(metrics: RequestMetrics): string {
   return JSON.stringify(message);
 }
 
-/** Parses and validates a message; throws PoisonMessageError saying what is wrong with it. */
+/**
+ * Parses and validates a message; throws PoisonMessageError saying what is wrong with it. A valid
+ * message takes the fast path: one compiled check, and its parsed body becomes the metrics, uncopied.
+ * The worker decodes every message it receives, and zod's parse, which copies, was a fifth of its time.
+ * Only a message the check refuses goes through zod, for the message of the error.
+ */
 export function decodeRecord(raw: string): RequestMetrics {
   let parsed: unknown;
   try {
@@ -88,6 +109,7 @@ export function decodeRecord(raw: string): RequestMetrics {
   } catch (error) {
     throw new PoisonMessageError(`not JSON: ${(error as Error).message}`);
   }
+  if (isCurrentRecord(parsed)) return Object.assign(parsed.body, { id: parsed.id, ts: parsed.ts });
   const outer = envelope.safeParse(parsed);
   if (!outer.success)
     throw new PoisonMessageError(`not a routeperf.record envelope: ${describe(outer.error)}`);
