@@ -8,6 +8,9 @@
  *
  *   npm run bench:overhead -- [--duration 8] [--warmup 2] [--connections 50] [--rounds 1]
  *     [--frameworks fastify,express] [--variants bare,disabled,sync,async-memory,async-redis]
+ *     [--no-track-queries]
+ *
+ * `--no-track-queries` runs every routeperf variant with `trackQueries: false` (no request scope).
  *
  * With `--rounds N` every variant is measured N times, the rounds interleaved, and the table shows the
  * round with the median requests per second (and the spread): what a single run on a shared machine
@@ -55,6 +58,8 @@ interface Settings {
   rounds: number;
   frameworks: Framework[];
   variants: Variant[];
+  /** routeperf's `trackQueries` in every variant that uses it. */
+  trackQueries: boolean;
 }
 
 /** The part of autocannon's `--json` result the table uses. */
@@ -111,6 +116,7 @@ function readSettings(): Settings {
       rounds: { type: 'string', default: '1' },
       frameworks: { type: 'string', default: frameworks.join(',') },
       variants: { type: 'string', default: variants.join(',') },
+      'no-track-queries': { type: 'boolean', default: false },
     },
   });
   const fail = (message: string): never => {
@@ -138,6 +144,7 @@ function readSettings(): Settings {
     frameworks: list('frameworks', frameworks),
     // The ratios are to the bare app: it is always measured.
     variants: variants.filter((variant) => variant === 'bare' || chosen.includes(variant)),
+    trackQueries: !values['no-track-queries'],
   };
 }
 
@@ -182,7 +189,10 @@ async function measure(
   const stream = `routeperf-bench-${randomBytes(4).toString('hex')}`;
   const args = [serverScript, framework, variant, join(dir, `${framework}-${variant}.sqlite`)];
   if (variant === 'async-redis') args.push(`${REDIS_URL}/${stream}`);
-  const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ROUTEPERF_BENCH_TRACK_QUERIES: String(settings.trackQueries) },
+  });
   const next = jsonLines(server);
   try {
     const url = `${await next<string>('url')}/`;
@@ -291,6 +301,7 @@ async function main() {
     `load: autocannon in its own process, ${settings.connections} connections over loopback, ` +
       `${settings.warmup} s warm-up then ${settings.duration} s measured, per variant` +
       (settings.rounds > 1 ? `; ${settings.rounds} rounds, interleaved` : '') +
+      (settings.trackQueries ? '' : '; routeperf with trackQueries: false') +
       '\n',
   );
   const redisDown = settings.variants.includes('async-redis') ? await unreachable(REDIS_URL) : undefined;

@@ -33,7 +33,12 @@ if (variant === 'async-redis' && !transport?.startsWith('redis://')) {
 function routeperfOptions() {
   if (variant === 'bare') return undefined;
   if (variant === 'disabled') return { enabled: false };
-  const sync = { database: `sqlite:${sqliteFile}`, environment: 'production' };
+  const sync = {
+    database: `sqlite:${sqliteFile}`,
+    environment: 'production',
+    // bench/overhead.ts --no-track-queries
+    trackQueries: process.env.ROUTEPERF_BENCH_TRACK_QUERIES !== 'false',
+  };
   if (variant === 'sync') return sync;
   return { ...sync, async: true, transport: variant === 'async-memory' ? 'memory://' : transport };
 }

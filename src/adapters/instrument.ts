@@ -37,10 +37,13 @@ export function instrument<T>(
     request: describe.request,
   });
 
+  // Without query tracking no one reads the scope: not entering it spares the AsyncLocalStorage's cost.
+  const run = () => (recorder.tracksQueries ? runInScope(active, proceed) : proceed());
+
   if (!recorder.holdsResponse) {
     // Asynchronous mode: the metrics are handed on once the response has been sent, never before.
     res.once('finish', () => recorder.finish(active, finished()));
-    return runInScope(active, proceed);
+    return run();
   }
 
   const end = res.end;
@@ -61,5 +64,5 @@ export function instrument<T>(
     return this;
   } as typeof res.end;
 
-  return runInScope(active, proceed);
+  return run();
 }

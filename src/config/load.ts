@@ -50,6 +50,7 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     tablePrefix: 'routeperf_',
     autoSetup: true,
     trackRequestTime: true,
+    trackQueries: true,
     ignoreRoutes: [],
     samplingRate: 1,
     maxRoutes: 1000,

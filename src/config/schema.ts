@@ -75,6 +75,7 @@ const settingsShape = {
     }),
   autoSetup: z.boolean({ error: 'expected true or false' }),
   trackRequestTime: z.boolean({ error: 'expected true or false' }),
+  trackQueries: z.boolean({ error: 'expected true or false' }),
   ignoreRoutes: z.array(nonEmptyString('a route name or glob such as "GET /health" or "/_*"'), {
     error: 'expected a list of route names or globs',
   }),

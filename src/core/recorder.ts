@@ -42,6 +42,8 @@ export class Recorder {
   readonly active: boolean;
   /** The request id header, lower-cased as node:http keys headers. */
   readonly requestIdHeader: string;
+  /** Adapters run each request in its scope, so that its queries are counted (`trackQueries`). */
+  readonly tracksQueries: boolean;
   readonly #isIgnored: (method: string, route: string) => boolean;
   #memory = { value: 0, readAt: Number.NEGATIVE_INFINITY };
 
@@ -55,6 +57,7 @@ export class Recorder {
   ) {
     this.active = config.enabled && config.environments.includes(config.environment);
     this.requestIdHeader = config.requestIdHeader.toLowerCase();
+    this.tracksQueries = config.trackQueries;
     this.#isIgnored = compileIgnore(config.ignoreRoutes);
   }
 

@@ -151,6 +151,15 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
       expect(routes['POST /echo']?.queries).toMatchObject({ avg: 1, max: 1 });
     });
 
+    it('with trackQueries: false, runs the handler outside any request scope and records no queries', async () => {
+      const app = await start(framework, { trackQueries: false });
+      expect((await send(app, '/queries')).status).toBe(200);
+      await send(app, '/echo', postJson({ n: 1 }));
+      const routes = await summaries(app.routeperf);
+      expect(routes['GET /queries']).toMatchObject({ count: 1, queries: { avg: 0, max: 0 } });
+      expect(routes['POST /echo']).toMatchObject({ count: 1, queries: { avg: 0, max: 0 } });
+    });
+
     it('keeps the request scope when the body arrives after the headers', async () => {
       const app = await start(framework);
       expect(await postWithLateBody(app.server, `${app.url}/echo`, { late: true })).toEqual({
