@@ -45,8 +45,8 @@ export interface RouteperfSettings {
   /**
    * Count each request's database queries (`trackQuery`, `recordQuery`, query trackers). They follow the
    * request through an AsyncLocalStorage, which on Node 20 costs every promise of the process a little:
-   * about 15 % of a hello-world Fastify app's throughput. When false, queries are recorded as 0 and that
-   * cost is gone. Default true.
+   * 5–15 % of a hello-world Fastify app's throughput, measured. When false, queries are recorded as 0
+   * and that cost is gone. Default true.
    */
   trackQueries?: boolean;
   /** Exact names or globs (`*`, `?`) matched against "METHOD /template" and "/template". */
