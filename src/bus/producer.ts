@@ -96,7 +96,13 @@ export class Producer {
 
   async #drain() {
     while (this.#buffer.length > 0 && !this.#closed) {
-      if (await this.#sendNext()) continue;
+      if (await this.#sendNext()) {
+        // What came during the send waits for its own linger, unless a full batch is there: sends stay
+        // few and large under load, each a write the broker has to be woken for.
+        if (this.#buffer.length >= SEND_BATCH) continue;
+        if (this.#buffer.length > 0) this.#schedule();
+        return;
+      }
       this.#backoff = Math.min(MAX_BACKOFF_MS, this.#backoff ? this.#backoff * 2 : FIRST_BACKOFF_MS);
       this.#retryTimer = setTimeout(() => {
         this.#retryTimer = undefined;

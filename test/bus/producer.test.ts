@@ -116,6 +116,39 @@ describe('Producer', () => {
     }
   });
 
+  it('lets what came during a send wait for its own linger, so that sends stay few and large', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const broker = switchableTransport();
+      const send = broker.transport.send.bind(broker.transport);
+      let release = () => {};
+      let started = 0;
+      broker.transport.send = async (messages) => {
+        started += 1;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return send(messages);
+      };
+      const { producer, counts } = producerOver(broker, { bufferSize: 5000 });
+      producer.dispatch(metrics({ id: 'first' }));
+      await vi.advanceTimersByTimeAsync(10); // the first send starts, and waits for the broker
+      for (const id of ids(3)) producer.dispatch(metrics({ id }));
+      release();
+      await vi.advanceTimersByTimeAsync(9);
+      expect(broker.sends()).toEqual([1]);
+      expect(started).toBe(1); // the three wait: no send starts before their linger has passed
+      await vi.advanceTimersByTimeAsync(1);
+      expect(started).toBe(2);
+      release();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(broker.sends()).toEqual([1, 3]);
+      expect(counts.sent).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps messages while the broker is down and sends them, in order, once it is back', async () => {
     const broker = switchableTransport();
     broker.down();
