@@ -265,38 +265,53 @@ export class RedisStreamsTransport implements Transport {
   }
 
   /**
-   * Entries delivered to this consumer's name and never acknowledged: by an earlier run under the same
-   * name (a restarted container keeps its hostname, and often pid 1), or by a read whose reply was lost.
-   * No one else handles them, so they are read again at once instead of after the redelivery timeout.
+   * Reads pages from one source into the carry-over for about `wanted` messages. `page(count, first)`
+   * reads up to `count` entries, holds what it should, and says whether the source may have more. After
+   * the first, pages are read only while they come back full and short of `wanted` (entries smaller than
+   * expected), sized from the entries just read, at most MAX_TOP_UP_READS more. True when some were held.
    */
-  async #readOwnPending(wanted: number): Promise<boolean> {
-    const { stream, group, consumer } = this.#options;
+  async #fill(wanted: number, page: (count: number, first: boolean) => Promise<boolean>): Promise<boolean> {
     const entriesBefore = this.#entriesHeld;
     const messagesBefore = this.#messagesHeld;
     let count = this.#entriesFor(wanted);
-    for (let topUps = 0; this.#ownPendingFrom !== undefined; ) {
-      const entries = readEntries(
-        await this.#commands.xreadgroup(
-          'GROUP',
-          group,
-          consumer,
-          'COUNT',
-          count,
-          'STREAMS',
-          stream,
-          this.#ownPendingFrom,
-        ),
-      );
-      // Fewer than asked for: the end of the list.
-      this.#ownPendingFrom = entries.length < count ? undefined : entries.at(-1)?.[0];
-      await this.#redelivered(this.#notInHand(entries));
+    for (let topUps = 0; ; topUps++) {
+      const more = await page(count, topUps === 0);
       const messages = this.#messagesHeld - messagesBefore;
-      // None yet (all in hand, or gone): on to the next page.
-      if (messages === 0) continue;
-      if (messages >= wanted || topUps++ === MAX_TOP_UP_READS) break;
+      if (!more || messages === 0 || messages >= wanted || topUps === MAX_TOP_UP_READS) break;
       count = RedisStreamsTransport.#topUp(wanted, messages, this.#entriesHeld - entriesBefore);
     }
     return this.#learnSince(entriesBefore, messagesBefore);
+  }
+
+  /**
+   * Entries delivered to this consumer's name and never acknowledged: by an earlier run under the same
+   * name (a restarted container keeps its hostname, and often pid 1), or by a read whose reply was lost.
+   * No one else handles them, so they are read again at once instead of after the redelivery timeout.
+   * A page goes on past entries in hand until it holds some or the list ends.
+   */
+  #readOwnPending(wanted: number): Promise<boolean> {
+    const { stream, group, consumer } = this.#options;
+    return this.#fill(wanted, async (count) => {
+      const messagesBefore = this.#messagesHeld;
+      while (this.#ownPendingFrom !== undefined && this.#messagesHeld === messagesBefore) {
+        const entries = readEntries(
+          await this.#commands.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'STREAMS',
+            stream,
+            this.#ownPendingFrom,
+          ),
+        );
+        // Fewer than asked for: the end of the list.
+        this.#ownPendingFrom = entries.length < count ? undefined : entries.at(-1)?.[0];
+        await this.#redelivered(this.#notInHand(entries));
+      }
+      return this.#ownPendingFrom !== undefined;
+    });
   }
 
   /**
@@ -307,10 +322,7 @@ export class RedisStreamsTransport implements Transport {
   async #claimAbandoned(wanted: number): Promise<boolean> {
     if (Date.now() < this.#nextClaimAt) return false;
     const { stream, group, consumer, redeliveryTimeout } = this.#options;
-    const entriesBefore = this.#entriesHeld;
-    const messagesBefore = this.#messagesHeld;
-    let count = this.#entriesFor(wanted);
-    for (let topUps = 0; ; topUps++) {
+    return this.#fill(wanted, async (count) => {
       const { cursor, entries } = claimedEntries(
         await this.#commands.xautoclaim(
           stream,
@@ -325,12 +337,8 @@ export class RedisStreamsTransport implements Transport {
       this.#claimCursor = cursor;
       if (cursor === '0-0' && entries.length < count) this.#nextClaimAt = Date.now() + this.#claimInterval;
       await this.#redelivered(this.#notInHand(entries));
-      const messages = this.#messagesHeld - messagesBefore;
-      if (messages === 0 || messages >= wanted || entries.length < count || cursor === '0-0') break;
-      if (topUps === MAX_TOP_UP_READS) break;
-      count = RedisStreamsTransport.#topUp(wanted, messages, this.#entriesHeld - entriesBefore);
-    }
-    return this.#learnSince(entriesBefore, messagesBefore);
+      return entries.length === count && cursor !== '0-0';
+    });
   }
 
   /**
@@ -363,24 +371,16 @@ export class RedisStreamsTransport implements Transport {
   }
 
   /**
-   * New entries, waiting up to `waitMs` on the connection kept for blocking reads. A read that came back
-   * with all the entries it asked for and fewer messages than wanted (entries smaller than expected) is
-   * followed by reads that do not wait.
+   * New entries, waiting up to `waitMs` on the connection kept for blocking reads; the pages that follow
+   * (see #fill) do not wait.
    */
   async #readNew(wanted: number, waitMs: number): Promise<void> {
-    const entriesBefore = this.#entriesHeld;
-    const messagesBefore = this.#messagesHeld;
-    let count = this.#entriesFor(wanted);
-    let entries = readEntries(await this.#readNewEntries(count, waitMs));
-    for (let topUps = 0; ; topUps++) {
+    await this.#fill(wanted, async (count, first) => {
+      const entries = readEntries(await this.#readNewEntries(count, first ? waitMs : 0));
       // Never null for new entries: only a pending entry can have left the stream.
       for (const [id, fields] of entries) this.#hold(id, fields ?? [], 0);
-      const messages = this.#messagesHeld - messagesBefore;
-      if (messages >= wanted || entries.length < count || topUps === MAX_TOP_UP_READS) break;
-      count = RedisStreamsTransport.#topUp(wanted, messages, this.#entriesHeld - entriesBefore);
-      entries = readEntries(await this.#readNewEntries(count, 0));
-    }
-    this.#learnSince(entriesBefore, messagesBefore);
+      return entries.length === count;
+    });
   }
 
   #readNewEntries(count: number, waitMs: number): Promise<unknown> {
