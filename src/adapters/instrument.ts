@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FinishedRequest } from '../core/recorder.js';
+import type { FinishedRequest, Recorder } from '../core/recorder.js';
 import type { Routeperf } from '../core/routeperf.js';
-import { runInScope } from '../core/scope.js';
+import { type RequestScope, runInScope } from '../core/scope.js';
 
 /** What an adapter tells `instrument` about its framework, read when the response ends. */
 export interface RequestDescription {
@@ -37,13 +37,10 @@ export function instrument<T>(
     request: describe.request,
   });
 
-  // Without query tracking no one reads the scope: not entering it spares the AsyncLocalStorage's cost.
-  const run = () => (recorder.tracksQueries ? runInScope(active, proceed) : proceed());
-
   if (!recorder.holdsResponse) {
     // Asynchronous mode: the metrics are handed on once the response has been sent, never before.
     res.once('finish', () => recorder.finish(active, finished()));
-    return run();
+    return proceedIn(recorder, active, proceed);
   }
 
   const end = res.end;
@@ -64,5 +61,13 @@ export function instrument<T>(
     return this;
   } as typeof res.end;
 
-  return run();
+  return proceedIn(recorder, active, proceed);
+}
+
+/**
+ * Runs the rest of the request in its scope, or outside any when queries are not tracked: no one reads
+ * the scope then, and not entering it spares the AsyncLocalStorage's cost.
+ */
+function proceedIn<T>(recorder: Recorder, scope: RequestScope, proceed: () => T): T {
+  return recorder.tracksQueries ? runInScope(scope, proceed) : proceed();
 }
