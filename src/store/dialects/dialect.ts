@@ -13,8 +13,11 @@ export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres' | 'mysql';
   /** Bound parameters one statement may carry; multi-row statements are chunked below it. */
   readonly maxParameters: number;
-  /** Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it. */
-  createDialect(url: string, onPoolError: (error: unknown) => void): Promise<Dialect>;
+  /**
+   * Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it.
+   * `onConnectionError` hears what a connection reports outside any query (it was closed or reset).
+   */
+  createDialect(url: string, onConnectionError: (error: unknown) => void): Promise<Dialect>;
   /** Column definition of an auto-increment primary key. */
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Type name of an auto-increment key column. */

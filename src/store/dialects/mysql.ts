@@ -10,7 +10,7 @@ export const mysqlDialect: StoreDialect = {
   name: 'mysql',
   maxParameters: 65_000,
   autoIncrementType: 'bigint',
-  async createDialect(url) {
+  async createDialect(url, onConnectionError) {
     const mysql = await importDriver<typeof import('mysql2')>('mysql2', 'A mysql: database');
     const pool = mysql.createPool({
       uri: url.replace(/^mariadb:/, 'mysql:'),
@@ -18,6 +18,9 @@ export const mysqlDialect: StoreDialect = {
       connectionLimit: 10,
       decimalNumbers: true,
     });
+    // mysql2's pool listens for one 'error' of each connection only; a connection the server killed can
+    // emit another, which unheard would crash the app. The failed query rejects on its own.
+    pool.on('connection', (connection) => connection.on('error', onConnectionError));
     return new MysqlDialect({ pool });
   },
   // The default collations fold case (and accents): a unique key on them would merge `/Users` into `/users`.

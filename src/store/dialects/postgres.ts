@@ -11,14 +11,18 @@ export const postgresDialect: StoreDialect = {
   name: 'postgres',
   maxParameters: 65_000,
   autoIncrementType: 'bigserial',
-  async createDialect(url, onPoolError) {
+  async createDialect(url, onConnectionError) {
     const { default: pg } = await importDriver<{ default: typeof import('pg') }>(
       'pg',
       'A postgres: database',
     );
     const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 });
-    // An idle client losing its connection emits on the pool; unhandled, it would crash the app.
-    pool.on('error', onPoolError);
+    // A client whose connection ends (the server restarts, a backend is terminated, the network resets)
+    // emits 'error', idle or checked out; unheard, that event would crash the app. The query in flight
+    // fails on its own and the pool drops the client on release, so the error is only reported here. The
+    // pool repeats an idle client's error, already reported by the client's own listener.
+    pool.on('connect', (client) => client.on('error', onConnectionError));
+    pool.on('error', () => {});
     return new PostgresDialect({ pool });
   },
   exactText: (length) => sql`varchar(${sql.lit(length)})`,
