@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../config/schema.js';
 import type { RequestMetrics } from '../core/metrics.js';
-import { isUnreachable } from '../store/errors.js';
+import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import type { IngestSummary } from '../store/ingestor.js';
 import type { Store } from '../store/store.js';
 import { decodeRecord, messageIdOf, type PoisonMessageError } from './envelope.js';
+import { OutageReport } from './outage-report.js';
 import { DEFAULT_RETRY, type RetryOptions, retryDelay } from './retry.js';
 import type { ReceivedMessage, Transport } from './transport.js';
 
@@ -65,15 +66,17 @@ export interface Worker {
   readonly done: Promise<WorkerSummary>;
 }
 
-/** Longest pause while the store is unreachable; the batch in hand is retried until it comes back. */
+/** Longest pause while the store or the transport is unavailable; the batch in hand is retried until it comes back. */
 const MAX_OUTAGE_BACKOFF_MS = 30_000;
 
 /**
  * The consume loop, the same for every transport: receive a batch, decode it (a message that cannot be
  * read goes to the failure store at once), store it in one transaction with deduplication by message id,
  * then acknowledge. A batch the store refuses is split to find the message at fault, which is retried
- * with the retry strategy and then moved to the failure store; the other messages are stored. While the
- * store is unreachable the batch stays unacknowledged and is retried with backoff.
+ * with the retry strategy and then moved to the failure store; the other messages are stored. An error
+ * that is not one message's fault (see ErrorKind: the store unreachable, read-only, out of connections or
+ * disk) fails nothing: the batch stays unacknowledged and is retried whole with backoff, and so is a
+ * transport that cannot be reached, from the start on. Limits and stop() apply while it waits.
  */
 export function startWorker(options: WorkerOptions): Worker {
   const id = `${hostname()}-${process.pid}-${Date.now().toString(36)}`;
@@ -90,6 +93,8 @@ export function startWorker(options: WorkerOptions): Worker {
   let stopReason: StopReason | undefined;
   let lastBatchAt: number | null = null;
   let nextHeartbeatAt = 0;
+  /** Whether a heartbeat has gone through: the store was usable once. */
+  let beaten = false;
   let interval = { at: startedAt, handled: 0, batches: 0 };
 
   /** Pending pauses (retry delays, outage backoff); stop() cuts them short. */
@@ -104,6 +109,16 @@ export function startWorker(options: WorkerOptions): Worker {
       const timer = setTimeout(done, ms);
       pauses.add(done);
     });
+
+  const log = (line: string) => options.logger?.error(`routeperf worker: ${line}`);
+  const storeOutage = new OutageReport(`the store ${store.description}`, log);
+  const transportOutage = new OutageReport(transport.description, log);
+  /** A pause before the next attempt, cut short so that --time-limit is kept while waiting. */
+  const backoff = (attempt: number) => {
+    const left =
+      options.timeLimit === undefined ? Number.POSITIVE_INFINITY : startedAt + options.timeLimit - Date.now();
+    return Math.max(0, Math.min(MAX_OUTAGE_BACKOFF_MS, retryDelay(retry, attempt), left));
+  };
 
   const heartbeat = async () => {
     const workers = await store.workers();
@@ -197,7 +212,7 @@ export function startWorker(options: WorkerOptions): Worker {
         { dedupe: transport.durable, inTransaction },
       );
     } catch (error) {
-      if (isUnreachable(error)) throw error;
+      if (isOutage(error)) throw error;
       if (group.length > 1) {
         const half = Math.ceil(group.length / 2);
         await storeGroup(group.slice(0, half), tally);
@@ -254,18 +269,25 @@ export function startWorker(options: WorkerOptions): Worker {
         }
         const left = readable.filter((entry) => !entry.done);
         if (left.length > 0) await storeGroup(left, tally);
+        storeOutage.recovered();
         break;
       } catch (error) {
-        if (!isUnreachable(error)) throw error;
+        if (!isOutage(error)) throw error;
         const left = [...poison, ...readable].filter((entry) => !entry.done).map((entry) => entry.message);
-        options.logger?.error(
-          `routeperf worker: the store is unreachable, keeping ${left.length} messages and retrying: ${(error as Error).message}`,
-        );
+        checkLimits();
         if (stopReason) {
-          await transport.release(left);
+          await transport
+            .release(left)
+            .catch((error: unknown) =>
+              options.logger?.warn(
+                `routeperf worker: ${left.length} messages not released; they come again after the transport's redelivery timeout: ${(error as Error).message}`,
+              ),
+            );
           return;
         }
-        await wait(Math.min(MAX_OUTAGE_BACKOFF_MS, retryDelay(retry, outage)));
+        const pause = backoff(outage);
+        storeOutage.failed(error, pause, ` (keeping ${left.length} messages)`);
+        await wait(pause);
       }
     }
     counts.batches += 1;
@@ -292,7 +314,6 @@ export function startWorker(options: WorkerOptions): Worker {
   };
 
   let setUp = false;
-  let transportOutage = 0;
   /** The next batch; while the transport is unreachable, [] after a backoff instead of an error. */
   const receive = async (wanted: number): Promise<ReceivedMessage[]> => {
     try {
@@ -301,17 +322,13 @@ export function startWorker(options: WorkerOptions): Worker {
         setUp = true;
       }
       const messages = await transport.receive(wanted, Math.min(sleep, heartbeatInterval));
-      transportOutage = 0;
+      transportOutage.recovered();
       return messages;
     } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      transportOutage += 1;
-      if (transportOutage === 1 || transportOutage % 10 === 0) {
-        options.logger?.error(
-          `routeperf worker: ${transport.description} is unreachable, retrying: ${(error as Error).message}`,
-        );
-      }
-      await wait(Math.min(MAX_OUTAGE_BACKOFF_MS, retryDelay(retry, transportOutage)));
+      if (!isOutage(error)) throw error;
+      const pause = backoff(transportOutage.attempts + 1);
+      transportOutage.failed(error, pause);
+      await wait(pause);
       return [];
     }
   };
@@ -325,8 +342,17 @@ export function startWorker(options: WorkerOptions): Worker {
       while (!stopReason && batchError === undefined) {
         if (Date.now() >= nextHeartbeatAt) {
           nextHeartbeatAt = Date.now() + heartbeatInterval;
-          await heartbeat().catch((error) =>
-            options.logger?.warn(`routeperf worker: heartbeat failed: ${error.message}`),
+          await heartbeat().then(
+            () => {
+              beaten = true;
+              storeOutage.recovered();
+            },
+            (error: unknown) => {
+              if (isOutage(error)) storeOutage.failed(error, heartbeatInterval);
+              // A store that cannot be used at all (a failed migration, a bug) is better said at once.
+              else if (!beaten) throw error;
+              else options.logger?.warn(`routeperf worker: heartbeat failed: ${(error as Error).message}`);
+            },
           );
         }
         checkLimits();
@@ -360,7 +386,10 @@ export function startWorker(options: WorkerOptions): Worker {
       stopReason = 'error';
       throw error;
     } finally {
-      await (await store.workers()).stopped(id).catch(() => {});
+      await store
+        .workers()
+        .then((workers) => workers.stopped(id))
+        .catch(() => {});
     }
     return {
       reason: stopReason ?? 'limit',

@@ -87,14 +87,16 @@ export async function consumeTransports(
   }
 }
 
-/** Opens and sets up every transport before any worker starts, so that a wrong one fails at once. */
+/**
+ * Opens every transport before any worker starts, so that a wrong DSN fails at once. Opening connects to
+ * nothing: a database or broker that is down when the workers start is waited for, as during an outage
+ * later (a supervisor gives up on a worker that keeps exiting at once, as it would all through a deploy).
+ */
 async function openAll(dsns: readonly string[], routeperf: Routeperf): Promise<Transport[]> {
   const opened: Transport[] = [];
   try {
     for (const dsn of dsns) {
-      const transport = await onTransport(dsn, 'open', () => openCliTransport(dsn, routeperf.config));
-      opened.push(transport);
-      await onTransport(dsn, 'set up', () => transport.setup());
+      opened.push(await onTransport(dsn, 'open', () => openCliTransport(dsn, routeperf.config)));
     }
     return opened;
   } catch (error) {

@@ -3,6 +3,7 @@ import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
 import { RouteperfError } from '../errors.js';
 import { redact } from '../store/dialects/index.js';
+import { isOutage } from '../store/errors.js';
 import type { CommonValues } from './command.js';
 import { describeCause } from './exit.js';
 
@@ -24,7 +25,7 @@ export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: 
 
 /**
  * The same for a command that records requests (the demo): async mode when the configuration asks for it.
- * Database errors that are not ours yet are wrapped so the message says which database.
+ * Outages that are not ours yet are wrapped so the message says which database.
  */
 export async function withRecordingRouteperf<T>(
   cli: RouteperfOptions,
@@ -34,7 +35,8 @@ export async function withRecordingRouteperf<T>(
   try {
     return await work(routeperf);
   } catch (error) {
-    if (error instanceof RouteperfError) throw error;
+    // A bug, or a statement the database refused, is not the database being down: it shows as it is.
+    if (error instanceof RouteperfError || !isOutage(error)) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
       `${databaseOf(routeperf)} failed: ${describeCause(error)}`,

@@ -11,7 +11,7 @@ const MAX_GROUP = 1000;
  * metrics, but requests that finish while a transaction is in flight share the next one. Under load a
  * transaction then carries tens of requests instead of one, for the price of one commit.
  *
- * When a group fails for a reason other than the database being out of reach, its requests are written
+ * When a group fails because of what it holds (not an outage: see ErrorKind), its requests are written
  * again one by one, so that one bad request loses only itself.
  */
 export class GroupCommit {
@@ -20,7 +20,7 @@ export class GroupCommit {
 
   constructor(
     private readonly write: (batch: RequestMetrics[]) => Promise<unknown>,
-    private readonly isUnreachable: (error: unknown) => boolean,
+    private readonly isOutage: (error: unknown) => boolean,
   ) {}
 
   /** Resolves once the metrics are committed or have failed; never rejects. */
@@ -46,8 +46,7 @@ export class GroupCommit {
 
   async #writeGroup(batch: RequestMetrics[]): Promise<WriteOutcome[]> {
     const outcome = await this.#attempt(batch);
-    if (outcome.stored || batch.length === 1 || this.isUnreachable(outcome.error))
-      return batch.map(() => outcome);
+    if (outcome.stored || batch.length === 1 || this.isOutage(outcome.error)) return batch.map(() => outcome);
     const outcomes: WriteOutcome[] = [];
     for (const metrics of batch) outcomes.push(await this.#attempt([metrics]));
     return outcomes;

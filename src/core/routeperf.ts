@@ -12,7 +12,7 @@ import { startWorker, type Worker } from '../bus/worker.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
 import { redact } from '../store/dialects/index.js';
-import { isUnreachable } from '../store/errors.js';
+import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import { Store, type StoreOptions } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
@@ -116,7 +116,7 @@ export async function createRouteperf(
     }
   };
 
-  const groupCommit = new GroupCommit((batch) => store.ingest(batch), isUnreachable);
+  const groupCommit = new GroupCommit((batch) => store.ingest(batch), isOutage);
   const closedOutcome = { stored: false, error: new Error('routeperf was closed') } as const;
 
   /** Writes one request's metrics to the store; settles once stored or failed, never rejects. */

@@ -1,26 +1,40 @@
-import { RouteperfError } from '../errors.js';
+import { RouteperfError, type RouteperfErrorCode } from '../errors.js';
+import { mysqlErrorKind } from './dialects/mysql-errors.js';
+import { postgresErrorKind } from './dialects/postgres-errors.js';
+import { sqliteErrorKind } from './dialects/sqlite-errors.js';
+import { type ErrorClassifier, type ErrorKind, socketErrorKind } from './error-kind.js';
 
-/** Error codes of the drivers that mean the database could not be reached at all, rather than refused a write. */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  '57P01', // PostgreSQL: admin shutdown
-  '08006', // PostgreSQL: connection failure
-]);
+export type { ErrorKind } from './error-kind.js';
+
+/** Each driver's errors have their own shape, so one reading serves the store, the failure store and the queue. */
+const CLASSIFIERS: readonly ErrorClassifier[] = [
+  socketErrorKind,
+  postgresErrorKind,
+  mysqlErrorKind,
+  sqliteErrorKind,
+];
+
+/** routeperf's own errors that say the database cannot be used as it is now. */
+const OUTAGE_CODES = new Set<RouteperfErrorCode>(['ROUTEPERF_STORE_UNREACHABLE', 'ROUTEPERF_STORE_SCHEMA']);
 
 /**
- * True when `error` says the database is out of reach: retrying a smaller batch then cannot help, while a
- * refused write (a bad value, a constraint) may be one request's fault.
+ * What a failed call means for its batch (see ErrorKind). An error no driver claims (a bug, a decoding
+ * error) is the batch's: `message`.
  */
-export function isUnreachable(error: unknown): boolean {
-  if (error instanceof RouteperfError) return error.code === 'ROUTEPERF_STORE_UNREACHABLE';
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-  return /timeout.*connect|connect.*timeout|Connection terminated/i.test(String((error as Error)?.message));
+export function errorKind(error: unknown): ErrorKind {
+  if (error instanceof RouteperfError) return OUTAGE_CODES.has(error.code) ? 'outage' : 'message';
+  for (const classify of CLASSIFIERS) {
+    const kind = classify(error);
+    if (kind) return kind;
+  }
+  // Connecting to `localhost` tries ::1 and 127.0.0.1, and fails with both errors.
+  if (error instanceof AggregateError)
+    return error.errors.some((inner) => errorKind(inner) !== 'message') ? 'outage' : 'message';
+  const cause = (error as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== error ? errorKind(cause) : 'message';
+}
+
+/** True when the error is not the batch's fault: the same batch, tried again later, will go through. */
+export function isOutage(error: unknown): boolean {
+  return errorKind(error) !== 'message';
 }

@@ -127,7 +127,7 @@ export class Ingestor {
           rows: result.rows,
         };
       } catch (error) {
-        if (attempt >= TRANSIENT_RETRIES || !this.dialect.isTransient(error)) throw error;
+        if (attempt >= TRANSIENT_RETRIES || this.dialect.classifyError(error) !== 'transient') throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
       }
     }

@@ -2,6 +2,7 @@ import { Kysely, type MigrationResultSet } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
 import { RouteperfError } from '../errors.js';
 import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
+import { isOutage } from './errors.js';
 import { FailureLog } from './failures.js';
 import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
 import { createMigrator } from './migrations.js';
@@ -162,8 +163,13 @@ export class Store {
     );
   }
 
-  /** The database could not be used for `action`; the cause is kept for logs. */
+  /**
+   * The database could not be used for `action`. Only an outage (see ErrorKind) is STORE_UNREACHABLE,
+   * naming the database and keeping the cause for logs; anything else (a bug, a SQL error) is thrown as
+   * it is, so that it reads as what it is rather than as a database to check.
+   */
   #failure(action: string, error: unknown) {
+    if (!isOutage(error)) return error;
     const message = `Could not ${action} ${this.description}: ${(error as Error)?.message ?? error}`;
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
   }

@@ -23,25 +23,34 @@ export interface OwnDatabase {
   drop(): Promise<void>;
 }
 
-export async function createOwnDatabase(kind: 'postgres' | 'mysql'): Promise<OwnDatabase> {
+/**
+ * On PostgreSQL, `ownRole` also creates a role of the same name that owns the database and that
+ * routeperf connects as, so that the test can limit its connections.
+ */
+export async function createOwnDatabase(
+  kind: 'postgres' | 'mysql',
+  options: { ownRole?: boolean } = {},
+): Promise<OwnDatabase> {
   const name = `rpt_${randomBytes(5).toString('hex')}`;
-  return kind === 'postgres' ? ownPostgres(name) : ownMysql(name);
+  return kind === 'postgres' ? ownPostgres(name, options.ownRole ?? false) : ownMysql(name);
 }
 
-function withDatabase(url: string, name: string): string {
+function withDatabase(url: string, name: string, user?: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
+  if (user) parsed.username = user;
   return parsed.href;
 }
 
-async function ownPostgres(name: string): Promise<OwnDatabase> {
+async function ownPostgres(name: string, ownRole: boolean): Promise<OwnDatabase> {
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  if (ownRole) await admin.query(`create role ${name} login`);
+  await admin.query(`create database ${name}${ownRole ? ` owner ${name}` : ''}`);
   const query = async (statement: string, params?: unknown[]) => (await admin.query(statement, params)).rows;
   const others = `from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`;
   return {
-    url: withDatabase(POSTGRES_URL, name),
+    url: withDatabase(POSTGRES_URL, name, ownRole ? name : undefined),
     name,
     connections: async () =>
       Number(((await query(`select count(*) as n ${others}`, [name]))[0] as { n: string }).n),
@@ -58,6 +67,7 @@ async function ownPostgres(name: string): Promise<OwnDatabase> {
     admin: query,
     async drop() {
       await admin.query(`drop database if exists ${name} with (force)`);
+      if (ownRole) await admin.query(`drop role if exists ${name}`);
       await admin.end();
     },
   };

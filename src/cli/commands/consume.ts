@@ -70,8 +70,6 @@ export const consumeCommand = defineCommand({
     };
     return withRouteperf(cliLayer(values), async (routeperf) => {
       const dsns = await consumableDsns(routeperf.config, names);
-      // The database is checked (and set up when autoSetup is on) before any transport is touched.
-      await routeperf.store.workers();
       return consumeTransports(routeperf, dsns, options);
     });
   },

@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely } from 'kysely';
 import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
+import type { ErrorClassifier } from '../error-kind.js';
 import type { Database } from '../tables.js';
 
 /** How a merged column combines the stored value with the incoming one. */
@@ -49,8 +50,11 @@ export interface StoreDialect {
   ): BulkInsert;
   /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
-  /** A deadlock or busy database: the transaction can simply be run again. */
-  isTransient(error: unknown): boolean;
+  /**
+   * What an error of this dialect's driver means (see ErrorKind); undefined for any other error. A
+   * `transient` one is worth running the transaction again at once.
+   */
+  readonly classifyError: ErrorClassifier;
 }
 
 /** The subset of Kysely's InsertQueryBuilder the dialects need; kept loose for every table type. */

@@ -2,9 +2,7 @@ import { MysqlDialect, sql } from 'kysely';
 import { valuesBulkInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
-
-/** ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: InnoDB gives these to concurrent upserts of a new key. */
-const TRANSIENT_ERRNOS = new Set([1213, 1205]);
+import { mysqlErrorKind } from './mysql-errors.js';
 
 export const mysqlDialect: StoreDialect = {
   name: 'mysql',
@@ -47,5 +45,5 @@ export const mysqlDialect: StoreDialect = {
     return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: (insert) => insert.ignore(),
-  isTransient: (error) => TRANSIENT_ERRNOS.has(Number((error as { errno?: number })?.errno)),
+  classifyError: mysqlErrorKind,
 };

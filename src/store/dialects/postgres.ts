@@ -3,9 +3,7 @@ import { ArrayInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
-
-/** Serialization failure, deadlock, lock not available. */
-const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03']);
+import { postgresErrorKind } from './postgres-errors.js';
 
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
@@ -31,5 +29,5 @@ export const postgresDialect: StoreDialect = {
     onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),
   bulkInsert: (db, table, columns, finish) => new ArrayInsert(db, table, columns, finish),
   insertIgnoringDuplicates: onConflictDoNothing,
-  isTransient: (error) => TRANSIENT_CODES.has(String((error as { code?: string })?.code)),
+  classifyError: postgresErrorKind,
 };

@@ -6,6 +6,7 @@ import { valuesBulkInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
+import { sqliteErrorKind } from './sqlite-errors.js';
 import { ImmediateSqliteDialect } from './sqlite-immediate.js';
 
 /** `sqlite:<path>` (relative to the working directory) or `sqlite::memory:`; the folder is created. */
@@ -65,5 +66,5 @@ export const sqliteDialect: StoreDialect = {
     return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: onConflictDoNothing,
-  isTransient: (error) => /SQLITE_BUSY|SQLITE_LOCKED/.test(String((error as { code?: string })?.code)),
+  classifyError: sqliteErrorKind,
 };

@@ -2,7 +2,7 @@ import { expect, it, vi } from 'vitest';
 import { encodeRecord } from '../../../src/bus/envelope.js';
 import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
 import { openTransport } from '../../../src/bus/transports/index.js';
-import { isUnreachable } from '../../../src/store/errors.js';
+import { isOutage } from '../../../src/store/errors.js';
 import {
   AMQP_HOST,
   AMQP_PORT,
@@ -325,7 +325,7 @@ describeWithRabbitMQ('amqp transport', () => {
       );
       expect(error).toMatchObject(outage);
       // What the worker waits out with backoff, rather than stopping.
-      expect(isUnreachable(error)).toBe(true);
+      expect(isOutage(error)).toBe(true);
     }
     expect(errors).toEqual([]);
   });
@@ -342,7 +342,7 @@ describeWithRabbitMQ('amqp transport', () => {
     );
     expect(error).toMatchObject({ message: expect.stringMatching(/RabbitMQ refused the connection/) });
     expect(String(error)).toMatch(reason);
-    expect(isUnreachable(error)).toBe(false);
+    expect(isOutage(error)).toBe(false);
   });
 
   it('gives up connecting to a broker that never answers after connectTimeout', async () => {

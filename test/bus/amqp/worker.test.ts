@@ -104,7 +104,7 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
 
     const { logger, lines } = capturingLogger();
     const worker = startWorker({ transport, store, limit: 700, sleep: 200, retry: { delay: 50 }, logger });
-    await vi.waitFor(() => expect(lines.error.join('\n')).toMatch(/is unreachable, retrying/));
+    await vi.waitFor(() => expect(lines.error.join('\n')).toMatch(/is unavailable, retrying/));
     proxy.heal();
     expect(await worker.done).toMatchObject({ reason: 'limit', handled: 700, failed: 0 });
     expect(await counts(store)).toEqual(expected(sent));
