@@ -174,16 +174,4 @@ describe.concurrent('routeperf consume', () => {
       'needs the "ioredis" package, which is not installed. Run: npm install ioredis',
     );
   });
-
-  it('an unreachable database exits 1 before consuming anything', async () => {
-    const { cwd, queue } = await queueSetup();
-    await queue.send(recordMessages(3));
-    const result = await runCli(['consume', '--database', 'postgres://postgres@127.0.0.1:1/routeperf'], {
-      cwd,
-    });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('ECONNREFUSED');
-    expect(result.stderr).toContain('Check that the database is running');
-  });
 });
