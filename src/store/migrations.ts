@@ -158,6 +158,13 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
           .execute();
       },
     },
+    '0004_correlation_id': {
+      // `request_id` holds the message id routeperf makes; the client's request id header, which many
+      // requests may share, is kept apart. Not indexed: no read of routeperf's looks requests up by it.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('access_records').addColumn('correlation_id', 'varchar(128)').execute();
+      },
+    },
   };
 }
 

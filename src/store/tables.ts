@@ -59,6 +59,7 @@ export interface HistogramTable {
 
 export interface AccessRecordsTable {
   id: Generated<number>;
+  /** The message id routeperf made for the request: unique, the deduplication key. */
   request_id: string;
   route_id: number;
   created_at: number;
@@ -70,6 +71,8 @@ export interface AccessRecordsTable {
   path: string | null;
   referer: string | null;
   user_id: string | null;
+  /** The client's request id header, when it sent a sane one; not unique. */
+  correlation_id: string | null;
 }
 
 /** An access record's columns and their types, in the order of `accessRecordValues`. */
@@ -85,6 +88,7 @@ export const ACCESS_RECORD_COLUMNS = [
   ['path', 'text'],
   ['referer', 'text'],
   ['user_id', 'text'],
+  ['correlation_id', 'text'],
 ] as const satisfies readonly (readonly [keyof AccessRecordsTable, BulkColumn[1]])[];
 
 /** A request's access record as the values of `ACCESS_RECORD_COLUMNS`. */
@@ -101,6 +105,7 @@ export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[
     m.path ?? null,
     m.referer ?? null,
     m.userId ?? null,
+    m.correlationId ?? null,
   ];
 }
 
