@@ -165,6 +165,15 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
         await db.schema.alterTable('access_records').addColumn('correlation_id', 'varchar(128)').execute();
       },
     },
+    '0005_environments': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('environments')
+          .addColumn('environment', dialect.exactText(64), (c) => c.primaryKey())
+          .addColumn('locked_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { BulkColumn } from './bulk-insert.js';
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [
   'routes',
+  'environments',
   'aggregates',
   'status_counts',
   'histogram',
@@ -25,6 +26,16 @@ export interface RoutesTable {
   route: string;
   first_seen_at: number;
   last_accessed_at: number;
+}
+
+/**
+ * One row per environment with routes: the lock a transaction holds while it adds routes, so that
+ * `maxRoutes` holds for the whole store (see RouteAdmission).
+ */
+export interface EnvironmentsTable {
+  environment: string;
+  /** When a writer last took the row to add routes. */
+  locked_at: number;
 }
 
 /** One row per route and minute; sums and extremes merge with upserts. */
@@ -147,6 +158,7 @@ export interface ControlTable {
 
 export interface Database {
   routes: RoutesTable;
+  environments: EnvironmentsTable;
   aggregates: AggregatesTable;
   status_counts: StatusCountsTable;
   histogram: HistogramTable;
