@@ -6,9 +6,11 @@ export const RECORD_MESSAGE_TYPE = 'routeperf.record';
 export const RECORD_MESSAGE_VERSION = 1;
 
 /**
- * The message a request becomes in asynchronous mode: versioned JSON whose `id` is the request id, the
- * deduplication key from producer to store.
+ * The message a request becomes in asynchronous mode: versioned JSON whose `id` is the message id
+ * routeperf made for the request, the deduplication key from producer to store.
  * `{ "type": "routeperf.record", "v": 1, "id": "…", "ts": 1700000000000, "body": { … } }`
+ * Fields added to version 1 since its first release are optional (`body.correlationId`), so that a
+ * message without them still decodes; a worker must be upgraded before the apps that send them.
  */
 export interface RecordEnvelope {
   type: typeof RECORD_MESSAGE_TYPE;
@@ -47,6 +49,7 @@ const body = z.strictObject(
     queryCount: whole(0),
     queryTime: amount,
     memory: amount,
+    correlationId: text(0, 128).optional(),
     path: text(0, 2048).optional(),
     referer: text(0, 2048).optional(),
     userId: text(0, 255).optional(),

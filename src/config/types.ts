@@ -82,7 +82,10 @@ export interface RouteperfSettings {
   bufferSize?: number;
   /** How long (ms) a stored message id is remembered against redelivery. Default 600000 (10 minutes). */
   dedupWindow?: number;
-  /** Header whose value becomes the request id when it is a sane token. Default `x-request-id`. */
+  /**
+   * Header of the client's request id, kept as the correlation id of access records when it is a sane
+   * token; never the message id, which routeperf makes. Default `x-request-id`.
+   */
   requestIdHeader?: string;
   /** Any object with info/warn/error (pino-compatible). Default: warnings and errors to stderr. */
   logger?: Logger;

@@ -7,7 +7,10 @@ export const MAX_ROUTE_LENGTH = 600;
 
 /** What routeperf knows about one finished request. Times are milliseconds, memory is bytes. */
 export interface RequestMetrics {
-  /** Request id: from the request id header when it is a sane token, else generated. Deduplication key. */
+  /**
+   * Message id, made by routeperf for each request (never taken from the client): unique and
+   * time-ordered, the deduplication and sampling key.
+   */
   id: string;
   /** When the request started, whole ms since the epoch. */
   ts: number;
@@ -22,6 +25,11 @@ export interface RequestMetrics {
   queryTime: number;
   /** Resident set size of the whole process when the response completed (one figure shared by all requests). */
   memory: number;
+  /**
+   * The client's request id header (`requestIdHeader`) when it is a sane token: many requests may share
+   * it. Stored with the access record, to find a request by the id the client or a proxy logged.
+   */
+  correlationId?: string;
   /** Only when access records are on. */
   path?: string;
   referer?: string;

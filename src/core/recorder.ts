@@ -1,14 +1,15 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from './metrics.js';
-import { requestIdFrom, sampleKey } from './request-id.js';
+import { correlationIdFrom, newMessageId, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
 import { createScope, type RequestScope } from './scope.js';
 
 const MEMORY_READ_INTERVAL_MS = 100;
 
-/** A request being recorded: its scope plus the id decided when it started. */
+/** A request being recorded: its scope plus the ids given when it started. */
 export interface ActiveRequest extends RequestScope {
-  readonly requestId: string;
+  readonly messageId: string;
+  readonly correlationId: string | undefined;
 }
 
 /** What an adapter knows once the response is complete. */
@@ -40,7 +41,7 @@ export type MetricsSink = (metrics: RequestMetrics) => Promise<void> | undefined
 export class Recorder {
   /** False when routeperf is disabled or the environment is not recorded; adapters then do nothing. */
   readonly active: boolean;
-  /** The request id header, lower-cased as node:http keys headers. */
+  /** The header of the client's request id (kept as the correlation id), lower-cased as node:http keys headers. */
   readonly requestIdHeader: string;
   /** Adapters run each request in its scope, so that its queries are counted (`trackQueries`). */
   readonly tracksQueries: boolean;
@@ -61,12 +62,17 @@ export class Recorder {
     this.#isIgnored = compileIgnore(config.ignoreRoutes);
   }
 
-  /** Starts a request, or returns undefined when it is not to be recorded (inactive or sampled out). */
+  /**
+   * Starts a request, or returns undefined when it is not to be recorded (inactive or sampled out). The
+   * request gets a message id of routeperf's making, which decides sampling and deduplication: a client
+   * can neither choose whether it is sampled nor have two requests counted as one. Its request id header
+   * is only kept, as the correlation id.
+   */
   begin(requestIdHeader: string | string[] | undefined): ActiveRequest | undefined {
     if (!this.active) return undefined;
-    const requestId = requestIdFrom(requestIdHeader);
-    if (this.config.samplingRate < 1 && sampleKey(requestId) >= this.config.samplingRate) return undefined;
-    return Object.assign(createScope(), { requestId });
+    const messageId = newMessageId();
+    if (this.config.samplingRate < 1 && sampleKey(messageId) >= this.config.samplingRate) return undefined;
+    return Object.assign(createScope(), { messageId, correlationId: correlationIdFrom(requestIdHeader) });
   }
 
   /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
@@ -78,7 +84,7 @@ export class Recorder {
 
     const elapsed = endedAt - active.startedAt;
     const metrics: RequestMetrics = {
-      id: active.requestId,
+      id: active.messageId,
       // Whole milliseconds: the stores keep `ts` in integer columns, and PostgreSQL rejects a fraction.
       ts: Math.round(Date.now() - elapsed),
       environment: this.config.environment,
@@ -90,6 +96,7 @@ export class Recorder {
       queryTime: active.queryTime,
       memory: this.#residentMemory(endedAt),
     };
+    if (active.correlationId !== undefined) metrics.correlationId = active.correlationId;
     const { accessRecords } = this.config;
     if (accessRecords.enabled) {
       metrics.path = done.url.slice(0, 2048);

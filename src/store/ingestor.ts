@@ -1,13 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
-import { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from '../core/metrics.js';
+import { OVERFLOW_ROUTE, type RequestMetrics } from '../core/metrics.js';
 import { type CounterRow, planBatch, planRoutes, type RouteRow, routeKey } from './batch-plan.js';
 import type { BulkColumn, BulkInsert, FinishInsert } from './bulk-insert.js';
 import type { Merge } from './dialects/dialect.js';
 import type { StoreDialect } from './dialects/index.js';
+import { type Admission, RouteAdmission } from './route-admission.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues, type Database } from './tables.js';
 
 export interface IngestorOptions {
-  /** Distinct routes per environment before new ones go to `(overflow)`. */
+  /** Distinct routes per environment in the store before new ones go to `(overflow)`. */
   maxRoutes: number;
   /** Write one access record per request. */
   accessRecords: boolean;
@@ -95,8 +96,7 @@ export class Ingestor {
   readonly #routeIds = new Map<string, number>();
   /** First and last times of each route as this process last wrote them. */
   readonly #writtenTimes = new Map<string, { firstSeenAt: number; lastAccessedAt: number }>();
-  /** Per environment, the method and route pairs that count toward `maxRoutes`. */
-  readonly #knownRoutes = new Map<string, Promise<KnownRoutes>>();
+  readonly #admission: RouteAdmission;
   readonly #statements: Statements;
 
   constructor(
@@ -105,20 +105,22 @@ export class Ingestor {
     private readonly options: IngestorOptions,
   ) {
     this.#statements = compileStatements(db, dialect);
+    this.#admission = new RouteAdmission(dialect, options.maxRoutes);
   }
 
   async ingest(batch: readonly RequestMetrics[], options: IngestOptions = {}): Promise<IngestSummary> {
     if (batch.length === 0) return { requests: 0, duplicates: 0, routes: 0, rows: 0 };
-    const limited = await this.#applyRouteLimit(batch);
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.db.transaction().execute(async (trx) => {
-          const written = await this.#write(trx, limited, options.dedupe ?? false);
+          const { admitted, routes, admission } = await this.#admitRoutes(trx, batch);
+          const written = await this.#write(trx, admitted, routes, admission, options.dedupe ?? false);
           await options.inTransaction?.(trx);
-          return written;
+          return { ...written, admission };
         });
-        // Ids learnt inside a transaction are only true once it has committed.
+        // What is learnt inside a transaction is only true once it has committed.
         for (const [key, id] of result.newRouteIds) this.#routeIds.set(key, id);
+        if (result.admission) this.#admission.committed(result.admission);
         this.#wrote(result.writtenRoutes);
         return {
           requests: batch.length,
@@ -134,13 +136,37 @@ export class Ingestor {
   }
 
   /**
+   * The batch with the requests to new routes past `maxRoutes` moved to `(overflow)` of their method, so
+   * that a scan of random URLs cannot grow the tables without bound; and its routes. Only routes this
+   * process has no id for are looked at (see RouteAdmission).
+   */
+  async #admitRoutes(trx: Transaction<Database>, batch: readonly RequestMetrics[]) {
+    const routes = planRoutes(batch);
+    const unknown = routes.filter((row) => !this.#routeIds.has(row.key));
+    if (unknown.length === 0) return { admitted: batch, routes, admission: undefined };
+    const admission = await this.#admission.admit(trx, unknown, (key) => this.#routeIds.has(key));
+    if (admission.overflowed.size === 0) return { admitted: batch, routes, admission };
+    const admitted = batch.map((m) =>
+      admission.overflowed.has(routeKey(m.environment, m.method, m.route))
+        ? { ...m, route: OVERFLOW_ROUTE }
+        : m,
+    );
+    return { admitted, routes: planRoutes(admitted), admission };
+  }
+
+  /**
    * Routes first (access records need their ids), then the requests not counted before — told by the
    * ledger, or by the access records' unique request id (see #byLedger) — then what those add
    * to the aggregates, status counts and histogram.
    */
-  async #write(trx: Transaction<Database>, batch: readonly RequestMetrics[], dedupe: boolean) {
-    const routes = planRoutes(batch);
-    const { newRouteIds, writtenRoutes } = await this.#upsertRoutes(trx, routes);
+  async #write(
+    trx: Transaction<Database>,
+    batch: readonly RequestMetrics[],
+    routes: readonly RouteRow[],
+    admission: Admission | undefined,
+    dedupe: boolean,
+  ) {
+    const { newRouteIds, writtenRoutes } = await this.#upsertRoutes(trx, routes, admission?.ids);
     const id = (key: string) => this.#routeIds.get(key) ?? newRouteIds.get(key)!;
     const recordValues = (m: RequestMetrics) =>
       accessRecordValues(m, id(routeKey(m.environment, m.method, m.route)));
@@ -255,8 +281,15 @@ export class Ingestor {
     }
   }
 
-  /** Upserts the batch's routes that need it; returns them, and the ids of routes not cached yet. */
-  async #upsertRoutes(trx: Transaction<Database>, routes: readonly RouteRow[]) {
+  /**
+   * Upserts the batch's routes that need it; returns them, and the ids of routes not cached yet (`found`
+   * holds those the transaction read already).
+   */
+  async #upsertRoutes(
+    trx: Transaction<Database>,
+    routes: readonly RouteRow[],
+    found = new Map<string, number>(),
+  ) {
     const stale = routes.filter((row) => this.#isStale(row));
     await this.#statements.routes.run(trx, stale, (row) => [
       row.environment,
@@ -266,10 +299,10 @@ export class Ingestor {
       row.lastAccessedAt,
     ]);
 
-    const newRouteIds = new Map<string, number>();
+    const newRouteIds = new Map(found);
     const byEnvironment = new Map<string, string[]>();
     for (const row of routes) {
-      if (this.#routeIds.has(row.key)) continue;
+      if (this.#routeIds.has(row.key) || found.has(row.key)) continue;
       byEnvironment.set(row.environment, [...(byEnvironment.get(row.environment) ?? []), row.route]);
     }
     for (const [environment, names] of byEnvironment) {
@@ -282,73 +315,6 @@ export class Ingestor {
       for (const row of found) newRouteIds.set(routeKey(environment, row.method, row.route), Number(row.id));
     }
     return { newRouteIds, writtenRoutes: stale };
-  }
-
-  /**
-   * Past `maxRoutes` distinct routes in an environment, requests to a route not yet known are counted
-   * under `(overflow)` of their method, so a scan of random URLs cannot grow the tables without bound.
-   */
-  async #applyRouteLimit(batch: readonly RequestMetrics[]): Promise<readonly RequestMetrics[]> {
-    const known = new Map<string, KnownRoutes>();
-    for (const m of batch)
-      if (!known.has(m.environment)) known.set(m.environment, await this.#known(m.environment));
-    let result: RequestMetrics[] | undefined;
-    for (let i = 0; i < batch.length; i++) {
-      const m = batch[i]!;
-      if (m.route === UNMATCHED_ROUTE || m.route === OVERFLOW_ROUTE) continue;
-      const routes = known.get(m.environment)!;
-      if (routes.has(m.method, m.route)) continue;
-      if (routes.size < this.options.maxRoutes) {
-        routes.add(m.method, m.route);
-        continue;
-      }
-      result ??= [...batch];
-      result[i] = { ...m, route: OVERFLOW_ROUTE };
-    }
-    return result ?? batch;
-  }
-
-  #known(environment: string): Promise<KnownRoutes> {
-    let known = this.#knownRoutes.get(environment);
-    if (!known) {
-      known = this.db
-        .selectFrom('routes')
-        .select(['method', 'route'])
-        .where('environment', '=', environment)
-        .where('route', 'not in', [UNMATCHED_ROUTE, OVERFLOW_ROUTE])
-        .execute()
-        .then((rows) => {
-          const routes = new KnownRoutes();
-          for (const row of rows) routes.add(row.method, row.route);
-          return routes;
-        });
-      // A failed load (database down) must be retried on the next batch, not cached.
-      known.catch(() => this.#knownRoutes.delete(environment));
-      this.#knownRoutes.set(environment, known);
-    }
-    return known;
-  }
-}
-
-/** The method and route pairs of an environment, looked up without building a key per request. */
-class KnownRoutes {
-  readonly #byMethod = new Map<string, Set<string>>();
-  size = 0;
-
-  has(method: string, route: string): boolean {
-    return this.#byMethod.get(method)?.has(route) ?? false;
-  }
-
-  add(method: string, route: string): void {
-    let routes = this.#byMethod.get(method);
-    if (!routes) {
-      routes = new Set();
-      this.#byMethod.set(method, routes);
-    }
-    if (!routes.has(route)) {
-      routes.add(route);
-      this.size += 1;
-    }
   }
 }
 

@@ -158,6 +158,22 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
           .execute();
       },
     },
+    '0004_correlation_id': {
+      // `request_id` holds the message id routeperf makes; the client's request id header, which many
+      // requests may share, is kept apart. Not indexed: no read of routeperf's looks requests up by it.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('access_records').addColumn('correlation_id', 'varchar(128)').execute();
+      },
+    },
+    '0005_environments': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('environments')
+          .addColumn('environment', dialect.exactText(64), (c) => c.primaryKey())
+          .addColumn('locked_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

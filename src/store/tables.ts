@@ -5,6 +5,7 @@ import type { BulkColumn } from './bulk-insert.js';
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [
   'routes',
+  'environments',
   'aggregates',
   'status_counts',
   'histogram',
@@ -25,6 +26,16 @@ export interface RoutesTable {
   route: string;
   first_seen_at: number;
   last_accessed_at: number;
+}
+
+/**
+ * One row per environment with routes: the lock a transaction holds while it adds routes, so that
+ * `maxRoutes` holds for the whole store (see RouteAdmission).
+ */
+export interface EnvironmentsTable {
+  environment: string;
+  /** When a writer last took the row to add routes. */
+  locked_at: number;
 }
 
 /** One row per route and minute; sums and extremes merge with upserts. */
@@ -59,6 +70,7 @@ export interface HistogramTable {
 
 export interface AccessRecordsTable {
   id: Generated<number>;
+  /** The message id routeperf made for the request: unique, the deduplication key. */
   request_id: string;
   route_id: number;
   created_at: number;
@@ -70,6 +82,8 @@ export interface AccessRecordsTable {
   path: string | null;
   referer: string | null;
   user_id: string | null;
+  /** The client's request id header, when it sent a sane one; not unique. */
+  correlation_id: string | null;
 }
 
 /** An access record's columns and their types, in the order of `accessRecordValues`. */
@@ -85,6 +99,7 @@ export const ACCESS_RECORD_COLUMNS = [
   ['path', 'text'],
   ['referer', 'text'],
   ['user_id', 'text'],
+  ['correlation_id', 'text'],
 ] as const satisfies readonly (readonly [keyof AccessRecordsTable, BulkColumn[1]])[];
 
 /** A request's access record as the values of `ACCESS_RECORD_COLUMNS`. */
@@ -101,6 +116,7 @@ export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[
     m.path ?? null,
     m.referer ?? null,
     m.userId ?? null,
+    m.correlationId ?? null,
   ];
 }
 
@@ -142,6 +158,7 @@ export interface ControlTable {
 
 export interface Database {
   routes: RoutesTable;
+  environments: EnvironmentsTable;
   aggregates: AggregatesTable;
   status_counts: StatusCountsTable;
   histogram: HistogramTable;

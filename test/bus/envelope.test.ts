@@ -23,6 +23,18 @@ describe('the routeperf.record envelope', () => {
     expect(messageIdOf(raw)).toBe(metrics.id);
   });
 
+  it('carries the correlation id, and still decodes a message written before it existed', () => {
+    const metrics = requestMetrics({ correlationId: 'client-id-0001' });
+    expect(JSON.parse(encodeRecord(metrics)).body.correlationId).toBe('client-id-0001');
+    expect(decodeRecord(encodeRecord(metrics))).toEqual(metrics);
+    const older =
+      '{"type":"routeperf.record","v":1,"id":"req-1","ts":1700000000000,"body":{"environment":"test",' +
+      '"method":"GET","route":"/users/:id","statusCode":200,"requestTime":10,"queryCount":2,"queryTime":3,' +
+      '"memory":50000000}}';
+    expect(decodeRecord(older)).not.toHaveProperty('correlationId');
+    expect(decodeRecord(older)).toMatchObject({ id: 'req-1', route: '/users/:id' });
+  });
+
   it.each([
     ['{not json', /^not JSON: /],
     ['[1, 2]', /^not a routeperf\.record envelope: \(message\): expected an object/],
@@ -37,6 +49,10 @@ describe('the routeperf.record envelope', () => {
     [envelope({}, { requestTime: -1 }), /requestTime: expected a number of at least 0/],
     [envelope({}, { route: 'x'.repeat(601) }), /route: expected a string of 1 to 600 characters/],
     [envelope({}, { extra: true }), /^invalid body: extra: unknown field/],
+    [
+      envelope({}, { correlationId: 'x'.repeat(129) }),
+      /correlationId: expected a string of 0 to 128 characters/,
+    ],
     [
       JSON.stringify({ type: 'routeperf.record', v: 1, id: 'a', ts: 1, body: null }),
       /^invalid body: \(message\): expected an object/,
@@ -80,6 +96,7 @@ describe('the routeperf.record envelope', () => {
         queryCount: whole(0, 1000),
         queryTime: amount,
         memory: amount,
+        correlationId: text(0, 128),
         path: text(0, 2048),
         referer: text(0, 2048),
         userId: text(0, 255),

@@ -31,6 +31,8 @@ describeEachDatabase((database) => {
       expect.objectContaining({ migrationName: '0001_initial', status: 'Success' }),
       expect.objectContaining({ migrationName: '0002_async_recording', status: 'Success' }),
       expect.objectContaining({ migrationName: '0003_ledger_speed', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0004_correlation_id', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0005_environments', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });
