@@ -9,14 +9,20 @@ import {
   type RouteperfStats,
   storeOptionsOf,
 } from '../core/routeperf.js';
+import { redactDsn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
 import { describeCause } from './exit.js';
 import { formatCount, plural } from './format.js';
 import { imposing } from './open.js';
-import { ALIVE_WITHIN_MS, isInProcess, openCliTransport, transportDsn } from './transports.js';
+import {
+  ALIVE_WITHIN_MS,
+  isInProcess,
+  openCliTransport,
+  transportCause,
+  transportDsn,
+} from './transports.js';
 
 /** Longest any one check waits: a database or broker that hangs is a finding, not a reason to hang. */
 const CHECK_TIMEOUT_MS = 10_000;
@@ -93,7 +99,11 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
     const transport = !durableAsync
       ? null
       : parseDsn(dsn).protocol === 'database:' && !database.reachable
-        ? { dsn: redact(dsn), reachable: false, error: 'its queue is in the database, which is unreachable' }
+        ? {
+            dsn: redactDsn(dsn),
+            reachable: false,
+            error: 'its queue is in the database, which is unreachable',
+          }
         : await checkTransport(dsn, config, problems);
     const readable = database.tables === 'complete';
     const failedMessages = readable ? await countFailures(store) : null;
@@ -114,7 +124,7 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
       ].filter(Boolean);
       problems.push({
         code: 'no-worker-alive',
-        message: `No worker is alive to store the messages of ${redact(dsn)}${details.length ? ` (${details.join('; ')})` : ''}; in production keep workers running under systemd or supervisord`,
+        message: `No worker is alive to store the messages of ${redactDsn(dsn)}${details.length ? ` (${details.join('; ')})` : ''}; in production keep workers running under systemd or supervisord`,
         fix: 'run: npx routeperf consume',
       });
     }
@@ -125,11 +135,11 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
         configFile: config.configFile ?? null,
         environment: config.environment,
         recording: recordingState(config),
-        database: redact(config.database),
+        database: redactDsn(config.database),
         autoSetup: config.autoSetup,
         async: config.async,
-        transport: redact(dsn),
-        failureTransport: redact(config.failureTransport),
+        transport: redactDsn(dsn),
+        failureTransport: redactDsn(config.failureTransport),
       },
       mode: { ...mode, summary: describeMode(mode, dsn) },
       database,
@@ -223,7 +233,7 @@ async function checkTransport(
   config: ResolvedConfig,
   problems: Problem[],
 ): Promise<NonNullable<Diagnosis['transport']>> {
-  const shown = redact(dsn);
+  const shown = redactDsn(dsn);
   try {
     const transport = await within(openCliTransport(dsn, config), shown);
     try {
@@ -235,10 +245,10 @@ async function checkTransport(
   } catch (error) {
     problems.push({
       code: 'transport-unreachable',
-      message: `Cannot use the transport ${shown}: ${describeCause(error)}`,
+      message: `Cannot use the transport ${shown}: ${transportCause(dsn, error)}`,
       fix: 'start the broker or fix "transport", then run: npx routeperf diagnose',
     });
-    return { dsn: shown, reachable: false, error: describeCause(error) };
+    return { dsn: shown, reachable: false, error: transportCause(dsn, error) };
   }
 }
 

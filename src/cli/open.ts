@@ -1,8 +1,8 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 import type { CommonValues } from './command.js';
 import { describeCause } from './exit.js';
 
@@ -37,7 +37,7 @@ export async function withRecordingRouteperf<T>(
     if (error instanceof RouteperfError) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
-      `${databaseOf(routeperf)} failed: ${describeCause(error)}`,
+      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), [routeperf.config.database])}`,
       { cause: error },
     );
   } finally {
@@ -47,7 +47,7 @@ export async function withRecordingRouteperf<T>(
 
 /** The database URL for messages, password redacted. */
 export function databaseOf(routeperf: Routeperf): string {
-  return redact(routeperf.config.database);
+  return redactDsn(routeperf.config.database);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Kysely, type MigrationResultSet } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
+import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
+import { dialectFor, type StoreDialect } from './dialects/index.js';
 import { FailureLog } from './failures.js';
 import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
 import { createMigrator } from './migrations.js';
@@ -58,7 +59,7 @@ export class Store {
 
   /** The database with a redacted password, for messages. */
   get description(): string {
-    return redact(this.options.database);
+    return redactDsn(this.options.database);
   }
 
   /** Writes one batch in one transaction. Throws when the database cannot take it. */
@@ -164,7 +165,8 @@ export class Store {
 
   /** The database could not be used for `action`; the cause is kept for logs. */
   #failure(action: string, error: unknown) {
-    const message = `Could not ${action} ${this.description}: ${(error as Error)?.message ?? error}`;
+    const cause = redactSecretsIn(String((error as Error)?.message ?? error), [this.options.database]);
+    const message = `Could not ${action} ${this.description}: ${cause}`;
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
   }
 
