@@ -15,7 +15,6 @@ import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
 import { describeCause } from './exit.js';
 import { formatCount, plural } from './format.js';
-import { imposing } from './open.js';
 import {
   ALIVE_WITHIN_MS,
   isInProcess,
@@ -82,8 +81,8 @@ const quiet: Logger = { info() {}, warn() {}, error() {} };
 
 /**
  * Looks at the configuration, the mode an app would run in, the database, the transport, the failure store
- * and the workers, without changing anything: the schema is read, never migrated, and the transport is not
- * set up. A SQLite file that does not exist yet is created empty, as opening it always does.
+ * and the workers, without changing anything: the schema is read, never migrated, a missing SQLite file is
+ * not created, and the transport is not set up.
  */
 export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   // The fallback warning would interrupt the report, which states it as a problem with its fix.
@@ -168,7 +167,7 @@ async function effectiveMode(
   let routeperf: Awaited<ReturnType<typeof createRouteperf>>;
   try {
     // On memory:// createRouteperf starts an in-process worker, whose heartbeat would create the tables.
-    routeperf = await createRouteperf({}, { cli: await imposing(layer, { autoSetup: false }) });
+    routeperf = await createRouteperf({}, { cli: layer, readOnly: true });
   } catch (error) {
     problems.push({
       code: 'routeperf-start',
@@ -193,9 +192,9 @@ async function effectiveMode(
   }
 }
 
-/** A store over the same database that never creates or upgrades tables, whatever autoSetup says. */
+/** A store over the same database that never creates a file or a table, whatever autoSetup says. */
 function readOnlyStore(config: ResolvedConfig): Store {
-  return new Store({ ...storeOptionsOf(config, () => {}), autoSetup: false });
+  return new Store({ ...storeOptionsOf(config, () => {}), readOnly: true });
 }
 
 async function checkDatabase(store: Store, config: ResolvedConfig, problems: Problem[]) {
@@ -204,13 +203,14 @@ async function checkDatabase(store: Store, config: ResolvedConfig, problems: Pro
     return { reachable: true, tables: 'complete' as const };
   } catch (error) {
     if (error instanceof RouteperfError && error.code === 'ROUTEPERF_STORE_SCHEMA') {
-      if (!config.autoSetup) {
-        problems.push({
-          code: 'schema-incomplete',
-          message: `The routeperf tables (prefix "${config.tablePrefix}") in ${store.description} are missing or out of date, and autoSetup is off`,
-          fix: 'run: npx routeperf migrate',
-        });
-      }
+      const why = config.autoSetup
+        ? 'an app with autoSetup on creates them when it first records, but workers and reports need them first'
+        : 'and autoSetup is off';
+      problems.push({
+        code: 'schema-incomplete',
+        message: `The routeperf tables (prefix "${config.tablePrefix}") in ${store.location} are missing or out of date; ${why}`,
+        fix: 'run: npx routeperf migrate',
+      });
       return { reachable: true, tables: 'missing or out of date' as const };
     }
     const cause = describeCause(error);

@@ -23,14 +23,26 @@ export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: 
 }
 
 /**
+ * The same for a report, which only reads: it creates no file, table or migration, and without
+ * routeperf's tables it fails with the `routeperf migrate` to run.
+ */
+export async function withReadOnlyRouteperf<T>(
+  cli: RouteperfOptions,
+  work: (routeperf: Routeperf) => Promise<T>,
+) {
+  return withRecordingRouteperf(await recordingNothing(cli), work, { readOnly: true });
+}
+
+/**
  * The same for a command that records requests (the demo): async mode when the configuration asks for it.
  * Database errors that are not ours yet are wrapped so the message says which database.
  */
 export async function withRecordingRouteperf<T>(
   cli: RouteperfOptions,
   work: (routeperf: Routeperf) => Promise<T>,
+  { readOnly = false } = {},
 ) {
-  const routeperf = await createRouteperf({}, { cli });
+  const routeperf = await createRouteperf({}, { cli, readOnly });
   try {
     return await work(routeperf);
   } catch (error) {
@@ -63,7 +75,7 @@ function recordingNothing(cli: RouteperfOptions): Promise<RouteperfOptions> {
  * `cli` with `settings` that the configuration cannot undo: `overrides` of the environment apply after the
  * command line, so the settings go there too.
  */
-export async function imposing(cli: RouteperfOptions, settings: RouteperfOptions): Promise<RouteperfOptions> {
+async function imposing(cli: RouteperfOptions, settings: RouteperfOptions): Promise<RouteperfOptions> {
   const { environment } = await resolveConfig({ cli });
   return { ...cli, ...settings, overrides: { [environment]: settings } };
 }

@@ -59,6 +59,8 @@ export interface Routeperf {
 export interface CreateOptions {
   /** CLI flags: they win over the other sources. */
   cli?: RouteperfOptions;
+  /** The stores only read (the CLI's reports): they create no file, table or migration. */
+  readOnly?: boolean;
 }
 
 /** The Store settings a configuration gives. */
@@ -93,9 +95,12 @@ export async function createRouteperf(
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  const storeOptions = storeOptionsOf(config, (error) =>
-    logError('store-background', 'routeperf database connection error', error),
-  );
+  const storeOptions = {
+    ...storeOptionsOf(config, (error) =>
+      logError('store-background', 'routeperf database connection error', error),
+    ),
+    readOnly: create.readOnly,
+  };
   const store = new Store(storeOptions);
 
   // Failed messages go to the store's database unless `failureTransport` names another one.

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { knownMessages } from '../failed-messages.js';
-import { cliLayer, withRouteperf } from '../open.js';
+import { cliLayer, withReadOnlyRouteperf } from '../open.js';
 import { positiveIds } from '../values.js';
 
 export const failedShowCommand = defineCommand({
@@ -13,7 +13,7 @@ export const failedShowCommand = defineCommand({
   exitCodes: 'Exit codes: 0 shown, 1 no such id or the database failed, 2 wrong arguments or configuration.',
   async run(values, [given]) {
     const [id] = positiveIds('id', [given!]);
-    return withRouteperf(cliLayer(values), async (routeperf) => {
+    return withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
       const [message] = (await knownMessages(await routeperf.failures(), [id!], 'failed show')) ?? [];
       if (!message) return EXIT_FAILURE;
       process.stdout.write(

@@ -13,8 +13,15 @@ export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres' | 'mysql';
   /** Bound parameters one statement may carry; multi-row statements are chunked below it. */
   readonly maxParameters: number;
-  /** Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it. */
-  createDialect(url: string, onPoolError: (error: unknown) => void): Promise<Dialect>;
+  /**
+   * Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it.
+   * `readOnly` connections create nothing, not even a missing SQLite file.
+   */
+  createDialect(
+    url: string,
+    onPoolError: (error: unknown) => void,
+    options?: { readOnly?: boolean },
+  ): Promise<Dialect>;
   /** Column definition of an auto-increment primary key. */
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Type name of an auto-increment key column. */
