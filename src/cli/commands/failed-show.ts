@@ -1,6 +1,7 @@
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { knownMessages } from '../failed-messages.js';
+import { printable, printableLines } from '../format.js';
 import { cliLayer, withReadOnlyRouteperf } from '../open.js';
 import { positiveIds } from '../values.js';
 
@@ -19,16 +20,16 @@ export const failedShowCommand = defineCommand({
       process.stdout.write(
         `${[
           `Failed message ${message.id}`,
-          `  message id  ${message.messageId ?? '- (the message was not readable enough to have one)'}`,
+          `  message id  ${printable(message.messageId ?? '- (the message was not readable enough to have one)')}`,
           `  failed at   ${message.failedAt.toISOString()}`,
           `  tries       ${message.attempts}`,
-          `  transport   ${message.transport}`,
+          `  transport   ${printable(message.transport)}`,
           '',
           'Error:',
-          message.error,
+          printableLines(message.error),
           '',
           'Body:',
-          message.body,
+          printableLines(message.body),
         ].join('\n')}\n`,
       );
       return undefined;
