@@ -38,15 +38,15 @@ export function renderDiagnosis(diagnosis: Diagnosis): string {
     ),
     '',
     pairs([
-      ['Mode', diagnosis.mode.summary],
-      ...(diagnosis.mode.fallback ? ([['  why', diagnosis.mode.fallback]] as [string, string][]) : []),
+      ['Mode', diagnosis.mode?.summary ?? 'none: an app with this configuration cannot start routeperf'],
+      ...(diagnosis.mode?.fallback ? ([['  why', diagnosis.mode.fallback]] as [string, string][]) : []),
       [
         'Database',
         database.reachable
           ? `reachable, tables ${database.tables}`
           : `unreachable${database.error ? `: ${database.error}` : ''}`,
       ],
-      ['Transport', describeTransport(transport)],
+      ['Transport', diagnosis.mode ? describeTransport(transport) : 'not checked'],
       [
         'Failed messages',
         diagnosis.failedMessages === null ? `unknown (${unreadable})` : formatCount(diagnosis.failedMessages),

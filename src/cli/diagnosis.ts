@@ -13,7 +13,7 @@ import { redactDsn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
 import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
-import { describeCause } from './exit.js';
+import { describeCause, EXIT_USAGE, exitCodeFor } from './exit.js';
 import { formatCount, plural } from './format.js';
 import {
   ALIVE_WITHIN_MS,
@@ -58,8 +58,11 @@ export interface Diagnosis {
     transport: string;
     failureTransport: string;
   };
-  /** How an app with this configuration records, once installed packages are taken into account. */
-  mode: RecordingMode & { summary: string };
+  /**
+   * How an app with this configuration records, once installed packages are taken into account; null when
+   * an app with it cannot start routeperf (the first problem says why).
+   */
+  mode: (RecordingMode & { summary: string }) | null;
   database: { reachable: boolean; tables: 'complete' | 'missing or out of date' | 'unknown'; error?: string };
   /** Checked only when a separate worker is needed (async mode on a durable transport). */
   transport: { dsn: string; reachable: boolean; pending?: number; inFlight?: number; error?: string } | null;
@@ -94,7 +97,7 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   const store = readOnlyStore(config);
   try {
     const database = await checkDatabase(store, config, problems);
-    const durableAsync = mode.async && !isInProcess(dsn);
+    const durableAsync = mode?.async === true && !isInProcess(dsn);
     const transport = !durableAsync
       ? null
       : parseDsn(dsn).protocol === 'database:' && !database.reachable
@@ -140,7 +143,7 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
         transport: redactDsn(dsn),
         failureTransport: redactDsn(config.failureTransport),
       },
-      mode: { ...mode, summary: describeMode(mode, dsn) },
+      mode: mode && { ...mode, summary: describeMode(mode, dsn) },
       database,
       transport,
       failedMessages,
@@ -156,25 +159,30 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   }
 }
 
-/** createRouteperf's own verdict, so that diagnose says exactly what an app would do. */
+/**
+ * createRouteperf's own verdict, so that diagnose says exactly what an app would do. A configuration it
+ * refuses (a transport DSN with an unknown scheme or option) is a configuration error like any other:
+ * thrown, so that it is the first and only thing said, and the exit code is 2.
+ */
 async function effectiveMode(
   layer: RouteperfOptions,
   config: ResolvedConfig,
   dsn: string,
   problems: Problem[],
-): Promise<{ mode: RecordingMode; stats: RouteperfStats }> {
+): Promise<{ mode: RecordingMode | null; stats: RouteperfStats }> {
   const none = { recorded: 0, stored: 0, dropped: 0, sent: 0, queued: 0 };
   let routeperf: Awaited<ReturnType<typeof createRouteperf>>;
   try {
     // On memory:// createRouteperf starts an in-process worker, whose heartbeat would create the tables.
     routeperf = await createRouteperf({}, { cli: layer, readOnly: true });
   } catch (error) {
+    if (exitCodeFor(error) === EXIT_USAGE) throw error;
     problems.push({
       code: 'routeperf-start',
       message: `An app with this configuration cannot start routeperf: ${describeCause(error)}`,
-      fix: 'fix "transport" (or install what it needs), then run: npx routeperf diagnose',
+      fix: 'fix what the message names, then run: npx routeperf diagnose',
     });
-    return { mode: { async: false }, stats: none };
+    return { mode: null, stats: none };
   }
   try {
     const { mode } = routeperf;

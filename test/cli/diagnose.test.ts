@@ -161,6 +161,30 @@ describe.concurrent('routeperf diagnose', () => {
     expect(sqliteTables(database).filter((table) => table.startsWith('routeperf_'))).toEqual([]);
   });
 
+  for (const [what, transport, message] of [
+    [
+      'an unknown scheme',
+      'redsi://127.0.0.1:6379/routeperf',
+      'transport: expected a DSN starting with sync://, memory://',
+    ],
+    [
+      'an unknown option',
+      'redis://127.0.0.1:6379/routeperf?maxlength=5',
+      'transport redis:// maxlength: unknown option',
+    ],
+  ]) {
+    it(`a transport with ${what}: said first and alone, as the configuration error it is (exit 2)`, async () => {
+      const cwd = tempFolder({ database: sqliteUrl(), environment: 'test', async: true, transport });
+      for (const format of ['table', 'json']) {
+        const result = await runCli(['diagnose', '--format', format], { cwd });
+        expect(result.code).toBe(2);
+        expect(result.stderr.split('\n')[0]).toContain(`routeperf diagnose: ${message}`);
+        // No report whose mode (synchronous) or transport line contradicts "async: on".
+        expect(result.stdout).toBe('');
+      }
+    });
+  }
+
   it('async on with the client package missing: the fallback, and the npm install line', async () => {
     const cwd = tempFolder({
       database: sqliteUrl(),
