@@ -1,5 +1,5 @@
+import { redactDsn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 
 /** A transport DSN parsed as a URL, or a configuration error that says what is wrong with it. */
 export function parseDsn(dsn: string, key = 'transport'): URL {
@@ -8,7 +8,7 @@ export function parseDsn(dsn: string, key = 'transport'): URL {
   } catch {
     throw new RouteperfError(
       'ROUTEPERF_CONFIG_INVALID',
-      `${key}: expected a transport DSN such as redis://127.0.0.1:6379/routeperf, got ${JSON.stringify(redact(dsn))}`,
+      `${key}: expected a transport DSN such as redis://127.0.0.1:6379/routeperf, got ${JSON.stringify(redactDsn(dsn))}`,
     );
   }
 }
@@ -34,5 +34,5 @@ export function dsnString(dsn: URL, name: string, fallback: string): string {
 
 /** The DSN as it may appear in logs: password hidden. */
 export function describeDsn(dsn: URL): string {
-  return redact(dsn.href);
+  return redactDsn(dsn.href);
 }

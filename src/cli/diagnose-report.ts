@@ -1,6 +1,6 @@
 import type { WorkerStatus } from '../store/workers.js';
 import type { Diagnosis } from './diagnosis.js';
-import { type Column, formatCount, renderTable } from './format.js';
+import { type Column, formatCount, printable, renderTable } from './format.js';
 
 const WORKER_COLUMNS = (now: number): Column<WorkerStatus>[] => [
   { header: 'HOST', align: 'left', cell: (worker) => worker.host, maxWidth: 30 },
@@ -38,15 +38,15 @@ export function renderDiagnosis(diagnosis: Diagnosis): string {
     ),
     '',
     pairs([
-      ['Mode', diagnosis.mode.summary],
-      ...(diagnosis.mode.fallback ? ([['  why', diagnosis.mode.fallback]] as [string, string][]) : []),
+      ['Mode', diagnosis.mode?.summary ?? 'none: an app with this configuration cannot start routeperf'],
+      ...(diagnosis.mode?.fallback ? ([['  why', diagnosis.mode.fallback]] as [string, string][]) : []),
       [
         'Database',
         database.reachable
           ? `reachable, tables ${database.tables}`
           : `unreachable${database.error ? `: ${database.error}` : ''}`,
       ],
-      ['Transport', describeTransport(transport)],
+      ['Transport', diagnosis.mode ? describeTransport(transport) : 'not checked'],
       [
         'Failed messages',
         diagnosis.failedMessages === null ? `unknown (${unreadable})` : formatCount(diagnosis.failedMessages),
@@ -78,7 +78,7 @@ function describeWorkers(workers: NonNullable<Diagnosis['workers']>, now: number
   if (workers.alive.length) return `${formatCount(workers.alive.length)} (${rule})`;
   const last = workers.lastSeen;
   return last
-    ? `none (${rule}); last seen ${ago(last.heartbeatAt, now)}: ${last.host} pid ${last.pid}`
+    ? `none (${rule}); last seen ${ago(last.heartbeatAt, now)}: ${printable(last.host)} pid ${last.pid}`
     : `none (${rule}); none seen in the last week`;
 }
 

@@ -9,14 +9,19 @@ import {
   type RouteperfStats,
   storeOptionsOf,
 } from '../core/routeperf.js';
+import { redactDsn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
-import { describeCause } from './exit.js';
+import { describeCause, EXIT_USAGE, exitCodeFor } from './exit.js';
 import { formatCount, plural } from './format.js';
-import { imposing } from './open.js';
-import { ALIVE_WITHIN_MS, isInProcess, openCliTransport, transportDsn } from './transports.js';
+import {
+  ALIVE_WITHIN_MS,
+  isInProcess,
+  openCliTransport,
+  transportCause,
+  transportDsn,
+} from './transports.js';
 
 /** Longest any one check waits: a database or broker that hangs is a finding, not a reason to hang. */
 const CHECK_TIMEOUT_MS = 10_000;
@@ -53,8 +58,11 @@ export interface Diagnosis {
     transport: string;
     failureTransport: string;
   };
-  /** How an app with this configuration records, once installed packages are taken into account. */
-  mode: RecordingMode & { summary: string };
+  /**
+   * How an app with this configuration records, once installed packages are taken into account; null when
+   * an app with it cannot start routeperf (the first problem says why).
+   */
+  mode: (RecordingMode & { summary: string }) | null;
   database: { reachable: boolean; tables: 'complete' | 'missing or out of date' | 'unknown'; error?: string };
   /** Checked only when a separate worker is needed (async mode on a durable transport). */
   transport: { dsn: string; reachable: boolean; pending?: number; inFlight?: number; error?: string } | null;
@@ -76,8 +84,8 @@ const quiet: Logger = { info() {}, warn() {}, error() {} };
 
 /**
  * Looks at the configuration, the mode an app would run in, the database, the transport, the failure store
- * and the workers, without changing anything: the schema is read, never migrated, and the transport is not
- * set up. A SQLite file that does not exist yet is created empty, as opening it always does.
+ * and the workers, without changing anything: the schema is read, never migrated, a missing SQLite file is
+ * not created, and the transport is not set up.
  */
 export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   // The fallback warning would interrupt the report, which states it as a problem with its fix.
@@ -89,11 +97,15 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   const store = readOnlyStore(config);
   try {
     const database = await checkDatabase(store, config, problems);
-    const durableAsync = mode.async && !isInProcess(dsn);
+    const durableAsync = mode?.async === true && !isInProcess(dsn);
     const transport = !durableAsync
       ? null
       : parseDsn(dsn).protocol === 'database:' && !database.reachable
-        ? { dsn: redact(dsn), reachable: false, error: 'its queue is in the database, which is unreachable' }
+        ? {
+            dsn: redactDsn(dsn),
+            reachable: false,
+            error: 'its queue is in the database, which is unreachable',
+          }
         : await checkTransport(dsn, config, problems);
     const readable = database.tables === 'complete';
     const failedMessages = readable ? await countFailures(store) : null;
@@ -114,7 +126,7 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
       ].filter(Boolean);
       problems.push({
         code: 'no-worker-alive',
-        message: `No worker is alive to store the messages of ${redact(dsn)}${details.length ? ` (${details.join('; ')})` : ''}; in production keep workers running under systemd or supervisord`,
+        message: `No worker is alive to store the messages of ${redactDsn(dsn)}${details.length ? ` (${details.join('; ')})` : ''}; in production keep workers running under systemd or supervisord`,
         fix: 'run: npx routeperf consume',
       });
     }
@@ -125,13 +137,13 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
         configFile: config.configFile ?? null,
         environment: config.environment,
         recording: recordingState(config),
-        database: redact(config.database),
+        database: redactDsn(config.database),
         autoSetup: config.autoSetup,
         async: config.async,
-        transport: redact(dsn),
-        failureTransport: redact(config.failureTransport),
+        transport: redactDsn(dsn),
+        failureTransport: redactDsn(config.failureTransport),
       },
-      mode: { ...mode, summary: describeMode(mode, dsn) },
+      mode: mode && { ...mode, summary: describeMode(mode, dsn) },
       database,
       transport,
       failedMessages,
@@ -147,25 +159,30 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   }
 }
 
-/** createRouteperf's own verdict, so that diagnose says exactly what an app would do. */
+/**
+ * createRouteperf's own verdict, so that diagnose says exactly what an app would do. A configuration it
+ * refuses (a transport DSN with an unknown scheme or option) is a configuration error like any other:
+ * thrown, so that it is the first and only thing said, and the exit code is 2.
+ */
 async function effectiveMode(
   layer: RouteperfOptions,
   config: ResolvedConfig,
   dsn: string,
   problems: Problem[],
-): Promise<{ mode: RecordingMode; stats: RouteperfStats }> {
+): Promise<{ mode: RecordingMode | null; stats: RouteperfStats }> {
   const none = { recorded: 0, stored: 0, dropped: 0, sent: 0, queued: 0 };
   let routeperf: Awaited<ReturnType<typeof createRouteperf>>;
   try {
     // On memory:// createRouteperf starts an in-process worker, whose heartbeat would create the tables.
-    routeperf = await createRouteperf({}, { cli: await imposing(layer, { autoSetup: false }) });
+    routeperf = await createRouteperf({}, { cli: layer, readOnly: true });
   } catch (error) {
+    if (exitCodeFor(error) === EXIT_USAGE) throw error;
     problems.push({
       code: 'routeperf-start',
       message: `An app with this configuration cannot start routeperf: ${describeCause(error)}`,
-      fix: 'fix "transport" (or install what it needs), then run: npx routeperf diagnose',
+      fix: 'fix what the message names, then run: npx routeperf diagnose',
     });
-    return { mode: { async: false }, stats: none };
+    return { mode: null, stats: none };
   }
   try {
     const { mode } = routeperf;
@@ -183,9 +200,9 @@ async function effectiveMode(
   }
 }
 
-/** A store over the same database that never creates or upgrades tables, whatever autoSetup says. */
+/** A store over the same database that never creates a file or a table, whatever autoSetup says. */
 function readOnlyStore(config: ResolvedConfig): Store {
-  return new Store({ ...storeOptionsOf(config, () => {}), autoSetup: false });
+  return new Store({ ...storeOptionsOf(config, () => {}), readOnly: true });
 }
 
 async function checkDatabase(store: Store, config: ResolvedConfig, problems: Problem[]) {
@@ -194,13 +211,14 @@ async function checkDatabase(store: Store, config: ResolvedConfig, problems: Pro
     return { reachable: true, tables: 'complete' as const };
   } catch (error) {
     if (error instanceof RouteperfError && error.code === 'ROUTEPERF_STORE_SCHEMA') {
-      if (!config.autoSetup) {
-        problems.push({
-          code: 'schema-incomplete',
-          message: `The routeperf tables (prefix "${config.tablePrefix}") in ${store.description} are missing or out of date, and autoSetup is off`,
-          fix: 'run: npx routeperf migrate',
-        });
-      }
+      const why = config.autoSetup
+        ? 'an app with autoSetup on creates them when it first records, but workers and reports need them first'
+        : 'and autoSetup is off';
+      problems.push({
+        code: 'schema-incomplete',
+        message: `The routeperf tables (prefix "${config.tablePrefix}") in ${store.location} are missing or out of date; ${why}`,
+        fix: 'run: npx routeperf migrate',
+      });
       return { reachable: true, tables: 'missing or out of date' as const };
     }
     const cause = describeCause(error);
@@ -223,7 +241,7 @@ async function checkTransport(
   config: ResolvedConfig,
   problems: Problem[],
 ): Promise<NonNullable<Diagnosis['transport']>> {
-  const shown = redact(dsn);
+  const shown = redactDsn(dsn);
   try {
     const transport = await within(openCliTransport(dsn, config), shown);
     try {
@@ -235,10 +253,10 @@ async function checkTransport(
   } catch (error) {
     problems.push({
       code: 'transport-unreachable',
-      message: `Cannot use the transport ${shown}: ${describeCause(error)}`,
+      message: `Cannot use the transport ${shown}: ${transportCause(dsn, error)}`,
       fix: 'start the broker or fix "transport", then run: npx routeperf diagnose',
     });
-    return { dsn: shown, reachable: false, error: describeCause(error) };
+    return { dsn: shown, reachable: false, error: transportCause(dsn, error) };
   }
 }
 

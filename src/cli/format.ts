@@ -8,13 +8,18 @@ export interface Column<Row> {
   maxWidth?: number;
 }
 
-/** Columns padded to their widest cell, two spaces apart, no trailing spaces. */
+/**
+ * Columns padded to their widest cell, two spaces apart, no trailing spaces. Cells are made printable, so
+ * that a stored value (a route, a host) cannot break a row or send escape sequences to the terminal.
+ */
 export function renderTable<Row>(
   columns: readonly Column<Row>[],
   rows: readonly Row[],
   { withHeader = true } = {},
 ): string {
-  const cells = rows.map((row) => columns.map((column) => truncate(column.cell(row), column.maxWidth)));
+  const cells = rows.map((row) =>
+    columns.map((column) => truncate(printable(column.cell(row)), column.maxWidth)),
+  );
   const headers = withHeader ? [columns.map((column) => column.header)] : [];
   const lines = [...headers, ...cells];
   const widths = columns.map((_, i) => Math.max(0, ...lines.map((line) => line[i]!.length)));
@@ -32,10 +37,41 @@ export function truncate(text: string, width = Infinity): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
+/** C0 and C1 control characters, DEL, and the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with each control character written as an escape (`\n`, `\x1b`): one line, no terminal codes. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (char) => NAMED_ESCAPES[char] ?? codeEscape(char.charCodeAt(0)));
+}
+
+/** The same, line by line: for text of several lines such as an error with its stack. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}
+
+function codeEscape(code: number): string {
+  const hex = code.toString(16);
+  return code > 0xff ? `\\u${hex.padStart(4, '0')}` : `\\x${hex.padStart(2, '0')}`;
+}
+
+/**
+ * Text a spreadsheet would run as a formula (OWASP's CSV injection list): a leading `=`, `+`, `-`, `@`,
+ * tab or carriage return.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. Text that a spreadsheet
+ * would run as a formula gets a leading `'` and quotes, as OWASP recommends; numbers (negative ones too)
+ * stay numbers.
+ */
 export function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  const quoted = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  if (FORMULA_START.test(value)) return quoted(`'${value}`);
+  return /[",\r\n]/.test(value) ? quoted(value) : value;
 }
 
 export function csvLine(values: readonly (string | number)[]): string {

@@ -1,8 +1,8 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 import { isOutage } from '../store/errors.js';
 import type { CommonValues } from './command.js';
 import { describeCause } from './exit.js';
@@ -24,14 +24,26 @@ export async function withRouteperf<T>(cli: RouteperfOptions, work: (routeperf: 
 }
 
 /**
+ * The same for a report, which only reads: it creates no file, table or migration, and without
+ * routeperf's tables it fails with the `routeperf migrate` to run.
+ */
+export async function withReadOnlyRouteperf<T>(
+  cli: RouteperfOptions,
+  work: (routeperf: Routeperf) => Promise<T>,
+) {
+  return withRecordingRouteperf(await recordingNothing(cli), work, { readOnly: true });
+}
+
+/**
  * The same for a command that records requests (the demo): async mode when the configuration asks for it.
  * Outages that are not ours yet are wrapped so the message says which database.
  */
 export async function withRecordingRouteperf<T>(
   cli: RouteperfOptions,
   work: (routeperf: Routeperf) => Promise<T>,
+  { readOnly = false } = {},
 ) {
-  const routeperf = await createRouteperf({}, { cli });
+  const routeperf = await createRouteperf({}, { cli, readOnly });
   try {
     return await work(routeperf);
   } catch (error) {
@@ -39,7 +51,7 @@ export async function withRecordingRouteperf<T>(
     if (error instanceof RouteperfError || !isOutage(error)) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
-      `${databaseOf(routeperf)} failed: ${describeCause(error)}`,
+      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), [routeperf.config.database])}`,
       { cause: error },
     );
   } finally {
@@ -49,7 +61,7 @@ export async function withRecordingRouteperf<T>(
 
 /** The database URL for messages, password redacted. */
 export function databaseOf(routeperf: Routeperf): string {
-  return redact(routeperf.config.database);
+  return redactDsn(routeperf.config.database);
 }
 
 /**
@@ -65,7 +77,7 @@ function recordingNothing(cli: RouteperfOptions): Promise<RouteperfOptions> {
  * `cli` with `settings` that the configuration cannot undo: `overrides` of the environment apply after the
  * command line, so the settings go there too.
  */
-export async function imposing(cli: RouteperfOptions, settings: RouteperfOptions): Promise<RouteperfOptions> {
+async function imposing(cli: RouteperfOptions, settings: RouteperfOptions): Promise<RouteperfOptions> {
   const { environment } = await resolveConfig({ cli });
   return { ...cli, ...settings, overrides: { [environment]: settings } };
 }

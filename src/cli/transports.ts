@@ -3,8 +3,8 @@ import { parseDsn } from '../bus/dsn.js';
 import type { Transport } from '../bus/transport.js';
 import { missingClientPackage, openTransport, recordTransportDsn } from '../bus/transports/index.js';
 import type { ResolvedConfig } from '../config/types.js';
+import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { redact } from '../store/dialects/index.js';
 import { describeCause } from './exit.js';
 import { didYouMean, usageError } from './usage-error.js';
 
@@ -41,7 +41,7 @@ export async function requireClientPackage(dsn: string, config: ResolvedConfig):
   if (missing === undefined) return;
   throw new RouteperfError(
     'ROUTEPERF_DRIVER_MISSING',
-    `transport ${redact(dsn)} needs the "${missing}" package, which is not installed. Run: npm install ${missing}`,
+    `transport ${redactDsn(dsn)} needs the "${missing}" package, which is not installed. Run: npm install ${missing}`,
   );
 }
 
@@ -52,7 +52,7 @@ export function openCliTransport(dsn: string, config: ResolvedConfig): Promise<T
     tablePrefix: config.tablePrefix,
     consumerName: `${hostname()}-${process.pid}`,
     onBackgroundError: (error) =>
-      config.logger.error(`routeperf transport ${redact(dsn)}: ${describeCause(error)}`),
+      config.logger.error(`routeperf transport ${redactDsn(dsn)}: ${transportCause(dsn, error)}`),
   });
 }
 
@@ -68,7 +68,12 @@ export async function onTransport<T>(dsn: string, action: string, call: () => Pr
     // No code of its own yet: ROUTEPERF_STORE_UNREACHABLE without a cause prints the message as it is.
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
-      `could not ${action} transport ${redact(dsn)}: ${describeCause(error).replace(/\.$/, '')}. Check that it is running and that "transport" points at it.`,
+      `could not ${action} transport ${redactDsn(dsn)}: ${transportCause(dsn, error).replace(/\.$/, '')}. Check that it is running and that "transport" points at it.`,
     );
   }
+}
+
+/** What went wrong with the transport of `dsn`, without its secrets should the client library echo them. */
+export function transportCause(dsn: string, error: unknown): string {
+  return redactSecretsIn(describeCause(error), [dsn]);
 }

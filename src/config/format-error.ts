@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { redactDsn } from '../dsn.js';
 
 /** Renders zod issues as `key.path: expected …, got …` lines, with a "did you mean" for unknown keys. */
 export function formatIssues(
@@ -37,7 +38,8 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value))}`;
   if (typeof value === 'object' && value !== null) return 'an object';
-  return truncate(JSON.stringify(value));
+  // Any string may be a database URL or a DSN with its password.
+  return truncate(JSON.stringify(typeof value === 'string' ? redactDsn(value) : value));
 }
 
 function truncate(text: string) {

@@ -11,7 +11,7 @@ import { MemoryTransport } from '../bus/transports/memory/index.js';
 import { startWorker, type Worker } from '../bus/worker.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import { redact } from '../store/dialects/index.js';
+import { redactDsn } from '../dsn.js';
 import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import { Store, type StoreOptions } from '../store/store.js';
@@ -59,6 +59,8 @@ export interface Routeperf {
 export interface CreateOptions {
   /** CLI flags: they win over the other sources. */
   cli?: RouteperfOptions;
+  /** The stores only read (the CLI's reports): they create no file, table or migration. */
+  readOnly?: boolean;
 }
 
 /** The Store settings a configuration gives. */
@@ -93,9 +95,12 @@ export async function createRouteperf(
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  const storeOptions = storeOptionsOf(config, (error) =>
-    logError('store-background', 'routeperf database connection error', error),
-  );
+  const storeOptions = {
+    ...storeOptionsOf(config, (error) =>
+      logError('store-background', 'routeperf database connection error', error),
+    ),
+    readOnly: create.readOnly,
+  };
   const store = new Store(storeOptions);
 
   // Failed messages go to the store's database unless `failureTransport` names another one.
@@ -301,8 +306,8 @@ async function recordingMode(config: ResolvedConfig): Promise<RecordingMode> {
   const dsn = recordTransportDsn(config);
   if (isSyncDsn(dsn)) return { async: true, transport: 'sync://' };
   const missing = await missingClientPackage(dsn, config);
-  if (missing === undefined) return { async: true, transport: redact(dsn) };
-  const fallback = `async: true needs the "${missing}" package for transport ${redact(dsn)}, and it is not installed; recording synchronously instead. Run: npm install ${missing}`;
+  if (missing === undefined) return { async: true, transport: redactDsn(dsn) };
+  const fallback = `async: true needs the "${missing}" package for transport ${redactDsn(dsn)}, and it is not installed; recording synchronously instead. Run: npm install ${missing}`;
   try {
     config.logger.warn(fallback);
   } catch {

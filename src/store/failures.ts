@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { redactDsn } from '../dsn.js';
 import type { Database } from './tables.js';
 
 /** A message a worker gave up on. */
@@ -36,7 +37,7 @@ export class FailureLog {
           message_id: m.messageId,
           body: m.body,
           error: m.error.slice(0, 10_000),
-          transport: m.transport.slice(0, 512),
+          transport: redactDsn(m.transport).slice(0, 512),
           attempts: m.attempts,
           failed_at: now,
         })),
@@ -91,7 +92,8 @@ function toFailedMessage(row: Selectable<Database['failed_messages']>): FailedMe
     messageId: row.message_id,
     body: row.body,
     error: row.error,
-    transport: row.transport,
+    // A row written by an older routeperf may still hold a password.
+    transport: redactDsn(row.transport),
     attempts: Number(row.attempts),
     failedAt: new Date(Number(row.failed_at)),
   };

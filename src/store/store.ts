@@ -1,7 +1,10 @@
-import { Kysely, type MigrationResultSet } from 'kysely';
+import { existsSync } from 'node:fs';
+import { Kysely, type MigrationResultSet, sql } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
+import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
-import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
+import { dialectFor, type StoreDialect } from './dialects/index.js';
+import { sqliteFile } from './dialects/sqlite.js';
 import { isOutage } from './errors.js';
 import { FailureLog } from './failures.js';
 import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
@@ -29,6 +32,11 @@ export interface StoreOptions {
   dedupWindow?: number;
   /** Called with errors that happen outside any call (an idle pooled connection dying). */
   onBackgroundError: (error: unknown) => void;
+  /**
+   * Only read (reports): never create the SQLite file, a table or a migration, whatever `autoSetup` says;
+   * a missing file or missing tables are an error that says to run `routeperf migrate`.
+   */
+  readOnly?: boolean;
 }
 
 const MINUTE_MS = 60_000;
@@ -57,9 +65,14 @@ export class Store {
     this.dialect = dialectFor(options.database);
   }
 
+  /** Where the tables are, for messages that ask to create them: a SQLite file by its absolute path. */
+  get location(): string {
+    return this.dialect.name === 'sqlite' ? sqliteFile(this.options.database) : this.description;
+  }
+
   /** The database with a redacted password, for messages. */
   get description(): string {
-    return redact(this.options.database);
+    return redactDsn(this.options.database);
   }
 
   /** Writes one batch in one transaction. Throws when the database cannot take it. */
@@ -90,7 +103,10 @@ export class Store {
 
   /** Creates or upgrades the schema to this version's, whatever `autoSetup` says. */
   async migrate(): Promise<MigrationResultSet> {
-    const db = await this.#connect();
+    return this.#migrate(await this.#connected());
+  }
+
+  async #migrate(db: Kysely<Database>): Promise<MigrationResultSet> {
     const result = await createMigrator(db, this.dialect, this.options.tablePrefix).migrateToLatest();
     if (result.error) throw this.#failure('migrate', result.error);
     return result;
@@ -106,7 +122,8 @@ export class Store {
 
   #connect(): Promise<Kysely<Database>> {
     if (this.#connection) return this.#connection;
-    const connection = this.dialect.createDialect(this.options.database, this.options.onBackgroundError).then(
+    const { database, onBackgroundError, readOnly } = this.options;
+    const connection = this.dialect.createDialect(database, onBackgroundError, { readOnly }).then(
       (dialect) =>
         new Kysely<Database>({
           dialect,
@@ -123,8 +140,8 @@ export class Store {
   #open() {
     if (this.#ready) return this.#ready;
     const ready = (async () => {
-      const db = await this.#connect();
-      if (this.options.autoSetup) await this.migrate();
+      const db = await this.#connected();
+      if (this.options.autoSetup && !this.options.readOnly) await this.#migrate(db);
       else await this.#requireSchema(db);
       return {
         ingestor: new Ingestor(db, this.dialect, {
@@ -149,6 +166,33 @@ export class Store {
     return ready;
   }
 
+  /**
+   * The connection once the database has answered, so that a database out of reach is reported as such
+   * rather than as a failure of whatever came next (a migration, a read).
+   */
+  async #connected(): Promise<Kysely<Database>> {
+    if (this.options.readOnly) this.#requireSqliteFile();
+    try {
+      const db = await this.#connect();
+      await sql`select 1`.execute(db);
+      return db;
+    } catch (error) {
+      if (error instanceof RouteperfError) throw error;
+      throw this.#failure('connect to', error);
+    }
+  }
+
+  /** better-sqlite3 would create a missing file; a store that only reads says that there is none instead. */
+  #requireSqliteFile() {
+    if (this.dialect.name !== 'sqlite') return;
+    const file = sqliteFile(this.options.database);
+    if (file === ':memory:' || existsSync(file)) return;
+    throw new RouteperfError(
+      'ROUTEPERF_STORE_SCHEMA',
+      `There is no routeperf database at ${file}: run \`routeperf migrate\` to create it, or point "database" (or --database) at the right file.`,
+    );
+  }
+
   /** Without autoSetup, tables that are missing or older than this version are a step the user must take. */
   async #requireSchema(db: Kysely<Database>) {
     const migrations = await createMigrator(db, this.dialect, this.options.tablePrefix)
@@ -159,7 +203,11 @@ export class Store {
     if (migrations.every((migration) => migration.executedAt)) return;
     throw new RouteperfError(
       'ROUTEPERF_STORE_SCHEMA',
-      `The routeperf tables (prefix "${this.options.tablePrefix}") in ${this.description} are missing or out of date, and autoSetup is off: run \`routeperf migrate\`, or set autoSetup: true.`,
+      `The routeperf tables (prefix "${this.options.tablePrefix}") in ${this.location} are missing or out of date, ${
+        this.options.readOnly
+          ? 'and this command only reads: run `routeperf migrate` to create them.'
+          : 'and autoSetup is off: run `routeperf migrate`, or set autoSetup: true.'
+      }`,
     );
   }
 
@@ -170,7 +218,8 @@ export class Store {
    */
   #failure(action: string, error: unknown) {
     if (!isOutage(error)) return error;
-    const message = `Could not ${action} ${this.description}: ${(error as Error)?.message ?? error}`;
+    const cause = redactSecretsIn(String((error as Error)?.message ?? error), [this.options.database]);
+    const message = `Could not ${action} ${this.description}: ${cause}`;
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
   }
 

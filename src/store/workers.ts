@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { redactDsn } from '../dsn.js';
 import type { Database } from './tables.js';
 
 /** What a worker says about itself on every heartbeat. */
@@ -34,7 +35,7 @@ export class WorkerRegistry {
     const values = {
       host: worker.host.slice(0, 255),
       pid: worker.pid,
-      transport: worker.transport.slice(0, 512),
+      transport: redactDsn(worker.transport).slice(0, 512),
       heartbeat_at: now,
       last_batch_at: worker.lastBatchAt,
       handled: worker.handled,
@@ -69,7 +70,8 @@ export class WorkerRegistry {
       id: row.id,
       host: row.host,
       pid: Number(row.pid),
-      transport: row.transport,
+      // A row written by an older routeperf may still hold a password.
+      transport: redactDsn(row.transport),
       handled: Number(row.handled),
       failed: Number(row.failed),
       startedAt: new Date(Number(row.started_at)),

@@ -138,12 +138,15 @@ describe.concurrent('routeperf diagnose', () => {
     expect(sqliteTables(database).filter((table) => table.startsWith('routeperf_'))).toEqual([]);
   });
 
-  it('missing tables with autoSetup on are no problem (the app creates them), and diagnose still creates none', async () => {
+  it('missing tables with autoSetup on: workers and reports need them first; diagnose still creates none', async () => {
     const database = sqliteUrl();
     const cwd = tempFolder({ database, environment: 'test' });
     const { code, diagnosis } = await diagnoseJson(cwd);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     expect(diagnosis.database).toEqual({ reachable: true, tables: 'missing or out of date' });
+    expect(diagnosis.problems).toEqual([
+      expect.objectContaining({ code: 'schema-incomplete', fix: 'run: npx routeperf migrate' }),
+    ]);
     expect(sqliteTables(database).filter((table) => table.startsWith('routeperf_'))).toEqual([]);
   });
 
@@ -151,15 +154,36 @@ describe.concurrent('routeperf diagnose', () => {
     const database = sqliteUrl();
     const cwd = tempFolder({ database, environment: 'test', async: true, transport: 'memory://' });
     const { code, diagnosis } = await diagnoseJson(cwd);
-    expect(code).toBe(0);
-    expect(diagnosis).toMatchObject({
-      mode: { async: true, transport: 'memory://' },
-      transport: null,
-      problems: [],
-    });
+    expect(code).toBe(1);
+    expect(diagnosis).toMatchObject({ mode: { async: true, transport: 'memory://' }, transport: null });
+    expect(codes(diagnosis.problems)).toEqual(['schema-incomplete']);
     expect(diagnosis.mode.summary).toContain('stored by a worker inside the app');
     expect(sqliteTables(database).filter((table) => table.startsWith('routeperf_'))).toEqual([]);
   });
+
+  for (const [what, transport, message] of [
+    [
+      'an unknown scheme',
+      'redsi://127.0.0.1:6379/routeperf',
+      'transport: expected a DSN starting with sync://, memory://',
+    ],
+    [
+      'an unknown option',
+      'redis://127.0.0.1:6379/routeperf?maxlength=5',
+      'transport redis:// maxlength: unknown option',
+    ],
+  ]) {
+    it(`a transport with ${what}: said first and alone, as the configuration error it is (exit 2)`, async () => {
+      const cwd = tempFolder({ database: sqliteUrl(), environment: 'test', async: true, transport });
+      for (const format of ['table', 'json']) {
+        const result = await runCli(['diagnose', '--format', format], { cwd });
+        expect(result.code).toBe(2);
+        expect(result.stderr.split('\n')[0]).toContain(`routeperf diagnose: ${message}`);
+        // No report whose mode (synchronous) or transport line contradicts "async: on".
+        expect(result.stdout).toBe('');
+      }
+    });
+  }
 
   it('async on with the client package missing: the fallback, and the npm install line', async () => {
     const cwd = tempFolder({
@@ -169,6 +193,7 @@ describe.concurrent('routeperf diagnose', () => {
       transport: 'redis://127.0.0.1:6379/routeperf',
     });
     const env = { NODE_OPTIONS: `--import ${HIDE_PACKAGES}`, HIDE_PACKAGES: 'ioredis' };
+    expect((await runCli(['migrate'], { cwd })).code).toBe(0);
     const { code, stderr, diagnosis } = await diagnoseJson(cwd, [], env);
     expect(code).toBe(1);
     // Stated once, in the report, rather than also as a warning on stderr.

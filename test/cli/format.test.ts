@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { csvLine, formatMegabytes, formatMs, formatPercent, renderTable } from '../../src/cli/format.js';
+import {
+  csvLine,
+  formatMegabytes,
+  formatMs,
+  formatPercent,
+  printable,
+  renderTable,
+} from '../../src/cli/format.js';
 import { pointInTime } from '../../src/cli/values.js';
 
 describe('CLI formatting helpers', () => {
@@ -7,6 +14,24 @@ describe('CLI formatting helpers', () => {
     expect(csvLine(['plain', 12.5, 'a,b', 'say "hi"', 'two\nlines', ''])).toBe(
       'plain,12.5,"a,b","say ""hi""","two\nlines",',
     );
+  });
+
+  it('neutralises CSV text a spreadsheet would run as a formula, and keeps numbers as numbers', () => {
+    expect(csvLine(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', -1.5, 0, 'a-b'])).toBe(
+      `"'=1+1","'+1","'-1","'@SUM(A1)","'\tx","'\rx",-1.5,0,a-b`,
+    );
+    expect(csvLine(['=HYPERLINK("http://x","y")'])).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+  });
+
+  it('writes control characters as escapes, in one line', () => {
+    expect(printable('a\nb\rc\td\x1b[31me\x00f\x7fg\x9bh\u2028i é')).toBe(
+      'a\\nb\\rc\\td\\x1b[31me\\x00f\\x7fg\\x9bh\\u2028i é',
+    );
+    const table = renderTable(
+      [{ header: 'ROUTE', align: 'left', cell: (row: string) => row }],
+      ['/a\nGET /b'],
+    );
+    expect(table.split('\n')).toEqual(['ROUTE', '/a\\nGET /b']);
   });
 
   it('gives milliseconds a precision that fits their size', () => {

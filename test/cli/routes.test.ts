@@ -84,7 +84,7 @@ describe('routeperf migrate with autoSetup off', () => {
     const cwd = tempFolder({ database: 'sqlite:./manual.sqlite', autoSetup: false });
     const before = await runCli(['routes'], { cwd });
     expect(before.code).toBe(1);
-    expect(before.stderr).toContain('autoSetup is off: run `routeperf migrate`');
+    expect(before.stderr).toContain('run `routeperf migrate`');
 
     expect((await runCli(['migrate'], { cwd })).stdout).toContain('applied 0001_initial');
     const after = await runCli(['routes'], { cwd });
@@ -143,6 +143,7 @@ describe('routeperf routes output formats', () => {
 
   it('table: a friendly message when there is nothing to show', async () => {
     const { cwd } = sqliteFolder();
+    expect((await runCli(['migrate'], { cwd })).code).toBe(0);
     const result = await runCli(['routes', '--since', '30m'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
@@ -153,6 +154,7 @@ describe('routeperf routes output formats', () => {
 
   it('json: an empty array when there is nothing to show', async () => {
     const { cwd } = sqliteFolder();
+    expect((await runCli(['migrate'], { cwd })).code).toBe(0);
     const result = await runCli(['routes', '--format', 'json'], { cwd });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual([]);

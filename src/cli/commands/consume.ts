@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../../config/types.js';
-import { redact } from '../../store/dialects/index.js';
+import { redactDsn } from '../../dsn.js';
 import { defineCommand } from '../command.js';
 import { consumeTransports } from '../consume-run.js';
 import { cliLayer, withRouteperf } from '../open.js';
@@ -88,8 +88,8 @@ async function consumableDsns(config: ResolvedConfig, names: readonly string[]):
 
 function notConsumable(dsn: string, configured: boolean) {
   const which = configured
-    ? `the configured transport is ${redact(dsn)}`
-    : `${redact(dsn)} is an in-process transport`;
+    ? `the configured transport is ${redactDsn(dsn)}`
+    : `${redactDsn(dsn)} is an in-process transport`;
   return usageError(
     `${which}: its messages are handled inside the app's own process and never reach another one, so there is nothing to consume. For separate workers, set "transport" to a durable one (database://default, redis://…, amqp://…) or name it: routeperf consume <transport>`,
   );

@@ -1,4 +1,4 @@
-import { redact } from '../../store/dialects/index.js';
+import { redactDsn } from '../../dsn.js';
 import { defineCommand } from '../command.js';
 import { formatCount } from '../format.js';
 import { cliLayer, databaseOf, withRecordingRouteperf } from '../open.js';
@@ -60,7 +60,7 @@ export const demoCommand = defineCommand({
             out(
               [
                 `Serving the demo at ${url} (Ctrl-C to stop). Try ${url}/slow or ${url}/users/7/orders,`,
-                `then: routeperf routes --database ${redact(database)}`,
+                `then: routeperf routes --database ${redactDsn(database)}`,
               ].join('\n'),
             ),
           stopped: () => out('Stopped.'),

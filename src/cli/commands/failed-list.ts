@@ -1,7 +1,7 @@
 import type { FailedMessage } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { type Column, formatCount, plural, renderTable } from '../format.js';
-import { cliLayer, databaseOf, withRouteperf } from '../open.js';
+import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
 import { oneOf, wholeNumber } from '../values.js';
 
 const COLUMNS: Column<FailedMessage>[] = [
@@ -24,7 +24,7 @@ export const failedListCommand = defineCommand({
   async run(values) {
     const limit = wholeNumber('limit', values.limit) ?? 100;
     const format = oneOf('format', values.format, ['table', 'json'] as const) ?? 'table';
-    await withRouteperf(cliLayer(values), async (routeperf) => {
+    await withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
       const failures = await routeperf.failures();
       const [messages, total] = await Promise.all([failures.list({ limit }), failures.count()]);
       if (format === 'json') {

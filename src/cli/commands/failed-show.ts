@@ -1,7 +1,8 @@
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { knownMessages } from '../failed-messages.js';
-import { cliLayer, withRouteperf } from '../open.js';
+import { printable, printableLines } from '../format.js';
+import { cliLayer, withReadOnlyRouteperf } from '../open.js';
 import { positiveIds } from '../values.js';
 
 export const failedShowCommand = defineCommand({
@@ -13,22 +14,22 @@ export const failedShowCommand = defineCommand({
   exitCodes: 'Exit codes: 0 shown, 1 no such id or the database failed, 2 wrong arguments or configuration.',
   async run(values, [given]) {
     const [id] = positiveIds('id', [given!]);
-    return withRouteperf(cliLayer(values), async (routeperf) => {
+    return withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
       const [message] = (await knownMessages(await routeperf.failures(), [id!], 'failed show')) ?? [];
       if (!message) return EXIT_FAILURE;
       process.stdout.write(
         `${[
           `Failed message ${message.id}`,
-          `  message id  ${message.messageId ?? '- (the message was not readable enough to have one)'}`,
+          `  message id  ${printable(message.messageId ?? '- (the message was not readable enough to have one)')}`,
           `  failed at   ${message.failedAt.toISOString()}`,
           `  tries       ${message.attempts}`,
-          `  transport   ${message.transport}`,
+          `  transport   ${printable(message.transport)}`,
           '',
           'Error:',
-          message.error,
+          printableLines(message.error),
           '',
           'Body:',
-          message.body,
+          printableLines(message.body),
         ].join('\n')}\n`,
       );
       return undefined;

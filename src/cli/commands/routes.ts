@@ -1,6 +1,6 @@
 import { ROUTE_SORT_KEYS } from '../../store/reads.js';
 import { defineCommand } from '../command.js';
-import { cliLayer, databaseOf, withRouteperf } from '../open.js';
+import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
 import { REPORT_FORMATS, renderRoutes } from '../routes-report.js';
 import { usageError } from '../usage-error.js';
 import { httpMethod, nonEmpty, oneOf, pointInTime, wholeNumber } from '../values.js';
@@ -59,7 +59,7 @@ export const routesCommand = defineCommand({
     const environment = nonEmpty('environment', values.environment);
     const cli = cliLayer(values, environment === undefined ? {} : { environment });
 
-    await withRouteperf(cli, async (routeperf) => {
+    await withReadOnlyRouteperf(cli, async (routeperf) => {
       const routes = await routeperf.store.routes(query);
       const window = describeWindow(since?.label, until?.label);
       const heading = { environment: routeperf.config.environment, window, database: databaseOf(routeperf) };

@@ -1,5 +1,5 @@
 import { defineCommand } from '../command.js';
-import { plural } from '../format.js';
+import { plural, printable } from '../format.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
 import { ALIVE_WITHIN_MS, HEARTBEAT_INTERVAL_MS } from '../transports.js';
 
@@ -19,7 +19,9 @@ export const stopWorkersCommand = defineCommand({
       const now = Date.now();
       await workers.requestStop(now);
       const running = (await workers.list(now - ALIVE_WITHIN_MS)).filter((worker) => !worker.stoppedAt);
-      const who = running.map((worker) => `  ${worker.host} pid ${worker.pid} (${worker.transport})`);
+      const who = running.map(
+        (worker) => `  ${printable(worker.host)} pid ${worker.pid} (${printable(worker.transport)})`,
+      );
       process.stdout.write(
         `${[
           running.length

@@ -17,8 +17,13 @@ export interface StoreDialect {
   /**
    * Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it.
    * `onConnectionError` hears what a connection reports outside any query (it was closed or reset).
+   * `readOnly` connections create nothing, not even a missing SQLite file.
    */
-  createDialect(url: string, onConnectionError: (error: unknown) => void): Promise<Dialect>;
+  createDialect(
+    url: string,
+    onConnectionError: (error: unknown) => void,
+    options?: { readOnly?: boolean },
+  ): Promise<Dialect>;
   /** Column definition of an auto-increment primary key. */
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Type name of an auto-increment key column. */

@@ -1,3 +1,4 @@
+import { redactDsn } from '../../dsn.js';
 import { RouteperfError } from '../../errors.js';
 import type { StoreDialect } from './dialect.js';
 import { mysqlDialect } from './mysql.js';
@@ -21,12 +22,7 @@ export function dialectFor(url: string): StoreDialect {
     default:
       throw new RouteperfError(
         'ROUTEPERF_DATABASE_URL',
-        `database: expected a URL starting with sqlite:, postgres://, postgresql://, mysql:// or mariadb://, got ${JSON.stringify(redact(url))}`,
+        `database: expected a URL starting with sqlite:, postgres://, postgresql://, mysql:// or mariadb://, got ${JSON.stringify(redactDsn(url))}`,
       );
   }
-}
-
-/** The URL with its password replaced, fit for logs and errors. */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }

@@ -9,13 +9,10 @@ import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
 import { sqliteErrorKind } from './sqlite-errors.js';
 import { ImmediateSqliteDialect } from './sqlite-immediate.js';
 
-/** `sqlite:<path>` (relative to the working directory) or `sqlite::memory:`; the folder is created. */
-export function sqlitePath(url: string): string {
+/** The absolute path of `sqlite:<path>` (relative to the working directory), or `:memory:`. */
+export function sqliteFile(url: string): string {
   const rest = url.replace(/^sqlite:(\/\/)?/, '');
-  if (rest === ':memory:') return rest;
-  const path = resolve(rest);
-  mkdirSync(dirname(path), { recursive: true });
-  return path;
+  return rest === ':memory:' ? rest : resolve(rest);
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -46,14 +43,18 @@ export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
   maxParameters: 32_000,
   autoIncrementType: 'integer',
-  async createDialect(url) {
+  async createDialect(url, _onPoolError, { readOnly = false } = {}) {
     const { default: Database } = await importDriver<{ default: typeof import('better-sqlite3') }>(
       'better-sqlite3',
       'A sqlite: database',
     );
-    const database = new Database(sqlitePath(url));
+    const path = sqliteFile(url);
+    // better-sqlite3 creates a missing file (and the folder is made for it): only where routeperf may write.
+    const readOnlyFile = readOnly && path !== ':memory:';
+    if (!readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const database = new Database(path, { readonly: readOnlyFile, fileMustExist: readOnlyFile });
     // WAL lets the CLI read while the app writes; NORMAL skips an fsync per commit, still crash-safe in WAL.
-    database.pragma('journal_mode = WAL');
+    if (!readOnlyFile) database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     return new ImmediateSqliteDialect({ database: withStatementCache(database) });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { redactDsn } from '../../../dsn.js';
 import { RouteperfError } from '../../../errors.js';
 import { dsnInteger, dsnString } from '../../dsn.js';
 
@@ -70,9 +71,12 @@ export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOpt
 
 /** `redis://user:***@host:port/stream?group=g` — what identifies the stream, never the password. */
 function describe(dsn: URL, address: string, stream: string, group: string, db: number): string {
-  const auth = dsn.username || dsn.password ? `${dsn.username}${dsn.password ? ':***' : ''}@` : '';
+  const auth =
+    dsn.username || dsn.password ? `${dsn.username}${dsn.password ? `:${dsn.password}` : ''}@` : '';
   const database = db === 0 ? '' : `&db=${db}`;
-  return `redis://${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`;
+  return redactDsn(
+    `redis://${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`,
+  );
 }
 
 function decoded(raw: string, key: string): string {
