@@ -8,7 +8,6 @@ import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
 
 const CONFIG_FILE_NAMES = ['routeperf.config.js', 'routeperf.config.mjs', 'routeperf.config.json'];
-const KNOWN_KEYS = Object.keys(optionsSchema.shape);
 
 /** Types and editor completion for a config file or inline options; validation happens at start-up. */
 export function defineConfig(options: RouteperfOptions): RouteperfOptions {
@@ -93,7 +92,7 @@ function stripMeta(layer: RouteperfOptions): RouteperfSettings {
 export function validate(options: unknown, source: string): RouteperfOptions {
   const result = optionsSchema.safeParse(options);
   if (result.success) return options as RouteperfOptions;
-  const lines = formatIssues(result.error.issues, options, KNOWN_KEYS);
+  const lines = formatIssues(result.error.issues, options, optionsSchema);
   throw new RouteperfError(
     'ROUTEPERF_CONFIG_INVALID',
     `Invalid routeperf configuration (${source}):\n  ${lines.join('\n  ')}`,

@@ -147,10 +147,49 @@ describe('invalid configuration', () => {
     expect(await invalid(options)).toContain(message);
   });
 
-  it('rejects unknown keys with a "did you mean" hint where one is close', async () => {
+  it('rejects unknown keys with a "did you mean" hint where one is close, and the keys allowed', async () => {
     const message = await invalid({ samplingrate: 0.5, colour: 'blue' });
-    expect(message).toContain('samplingrate: unknown key; did you mean "samplingRate"?');
-    expect(message).toMatch(/colour: unknown key$/m);
+    expect(message).toContain(
+      'samplingrate: unknown key; did you mean "samplingRate"? (expected one of enabled,',
+    );
+    expect(message).toMatch(
+      /colour: unknown key \(expected one of enabled, environment, .*, configFile, overrides\)$/m,
+    );
+  });
+
+  const RETRY_KEYS = 'expected one of maxRetries, delay, multiplier, maxDelay, jitter';
+  it.each([
+    [{ retry: { maxRetry: 5 } }, `retry.maxRetry: unknown key; did you mean "maxRetries"? (${RETRY_KEYS})`],
+    [
+      { accessRecords: { retention: 30 } },
+      'accessRecords.retention: unknown key; did you mean "retentionDays"? (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { accessRecords: { keep: 30 } },
+      'accessRecords.keep: unknown key (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { accessRecords: { retentiondays: 30 } },
+      'accessRecords.retentiondays: unknown key; did you mean "retentionDays"? (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { transports: { x: { dsn: 'memory://', retry: { delya: 10 } } } },
+      `transports.x.retry.delya: unknown key; did you mean "delay"? (${RETRY_KEYS})`,
+    ],
+    [
+      { transports: { x: { dsn: 'memory://', retyr: {} } } },
+      'transports.x.retyr: unknown key; did you mean "retry"? (expected one of dsn, retry)',
+    ],
+    [
+      { overrides: { production: { samplingrate: 0.5 } } },
+      'overrides.production.samplingrate: unknown key; did you mean "samplingRate"? (expected one of enabled,',
+    ],
+    [
+      { overrides: { production: { retry: { jiter: 0.5 } } } },
+      `overrides.production.retry.jiter: unknown key; did you mean "jitter"? (${RETRY_KEYS})`,
+    ],
+  ])('names a nested unknown key with a hint and the keys allowed there: %j', async (options, message) => {
+    expect(await invalid(options)).toContain(message);
   });
 
   it('names the source of the error', async () => {
