@@ -62,7 +62,8 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value))}`;
   if (typeof value === 'object' && value !== null) return 'an object';
-  return truncate(JSON.stringify(value));
+  const text = truncate(JSON.stringify(value));
+  return typeof value === 'string' && text.endsWith('…') ? `${text} (${[...value].length} characters)` : text;
 }
 
 function truncate(text: string) {

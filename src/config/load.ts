@@ -43,7 +43,7 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
 function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
   return {
     enabled: true,
-    environment: env.ROUTEPERF_ENV || env.NODE_ENV || 'development',
+    environment: environmentFrom(env),
     environments: DEFAULT_ENVIRONMENTS,
     database: env.ROUTEPERF_DATABASE_URL || 'sqlite:./var/routeperf.sqlite',
     tablePrefix: 'routeperf_',
@@ -67,6 +67,15 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     dedupWindow: 600_000,
     logger: stderrLogger,
   };
+}
+
+/** The environment named by ROUTEPERF_ENV or NODE_ENV, validated like the `environment` option. */
+function environmentFrom(env: NodeJS.ProcessEnv): string {
+  for (const variable of ['ROUTEPERF_ENV', 'NODE_ENV']) {
+    const environment = env[variable];
+    if (environment) return validate({ environment }, `environment variable ${variable}`).environment!;
+  }
+  return 'development';
 }
 
 function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {

@@ -140,11 +140,57 @@ describe('invalid configuration', () => {
       'overrides.production.maxRoutes: expected a whole number of at least 1, got "many"',
     ],
     [
+      { environment: 'e'.repeat(65) },
+      `environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "${'e'.repeat(56)}… (65 characters)`,
+    ],
+    [
+      { environment: 'prod\u0000' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\u0000"',
+    ],
+    [
+      { environment: 'prod\nuction' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\nuction"',
+    ],
+    [
+      { environment: 'prod\ud800' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\ud800"',
+    ],
+    [{ environment: '' }, 'environment: expected an environment name of 1 to 64 characters'],
+    [
+      { environments: ['production', 'x'.repeat(70)] },
+      'environments[1]: expected an environment name of 1 to 64 characters',
+    ],
+    [
+      { overrides: { production: { environment: 'a\u0007' } } },
+      'overrides.production.environment: expected an environment name',
+    ],
+    [
+      { tablePrefix: `a${'b'.repeat(32)}` },
+      'tablePrefix: expected letters, digits and underscores, starting with a letter (32 at most, so that table and index names fit PostgreSQL\'s and MySQL\'s limits), got "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"',
+    ],
+    [
       { requestIdHeader: 'x request id' },
       'requestIdHeader: expected an HTTP header name, got "x request id"',
     ],
   ])('%j → %s', async (options, message) => {
     expect(await invalid(options)).toContain(message);
+  });
+
+  it.each([
+    ['ROUTEPERF_ENV', 'x'.repeat(65)],
+    ['NODE_ENV', 'prod\u0000'],
+  ])('rejects an environment from %s that the store cannot hold', async (variable, value) => {
+    const error = await configError(resolveConfig({ env: { [variable]: value }, cwd: folderWith() }));
+    expect(error.code).toBe('ROUTEPERF_CONFIG_INVALID');
+    expect(error.message).toContain(`(environment variable ${variable})`);
+    expect(error.message).toContain('environment: expected an environment name of 1 to 64 characters');
+  });
+
+  it('accepts an environment of 64 characters, emoji counted as one', async () => {
+    const environment = '😀'.repeat(64);
+    expect((await resolveConfig({ env: {}, cwd: folderWith(), explicit: { environment } })).environment).toBe(
+      environment,
+    );
   });
 
   it('rejects unknown keys with a "did you mean" hint where one is close, and the keys allowed', async () => {
