@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_RETRY } from '../bus/retry.js';
 import { RouteperfError } from '../errors.js';
+import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
@@ -37,6 +38,8 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   let merged = mergeSettings(defaults(env), ...layers);
   const overrides = layers.map((layer) => layer.overrides?.[merged.environment] ?? {});
   merged = mergeSettings(merged, ...overrides);
+  const overrideKeys = layers.flatMap((layer) => Object.keys(layer.overrides ?? {}));
+  for (const warning of unknownOverrideWarnings(overrideKeys, merged)) warnOnce(merged.logger, warning);
   return { ...merged, ...(file ? { configFile: file.path } : {}) };
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../bus/transports/index.js';
 import { MemoryTransport } from '../bus/transports/memory/index.js';
 import { startWorker, type Worker } from '../bus/worker.js';
+import { unrecordedEnvironment, warnOnce } from '../config/environments.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
 import { redact } from '../store/dialects/index.js';
@@ -88,6 +89,8 @@ export async function createRouteperf(
   create: CreateOptions = {},
 ): Promise<Routeperf> {
   const config = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
+  const unrecorded = unrecordedEnvironment(config);
+  if (unrecorded) warnOnce(config.logger, unrecorded);
   const logError = rateLimitedErrorLog(config.logger);
   const counters = { recorded: 0, stored: 0, dropped: 0, sent: 0 };
   const inFlight = new Set<Promise<void>>();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempFolder } from '../support/cli.js';
 
@@ -22,5 +23,35 @@ describe('routeperf with a configuration the store could not hold', () => {
     const result = await runCli(['routes'], { cwd: tempFolder(config) });
     expect(result.stderr).toContain(message);
     expect(result.code).toBe(2);
+  });
+});
+
+describe('routeperf diagnose', () => {
+  it('reports an environment that is not in `environments` as a problem, and exits 1', async () => {
+    const cwd = tempFolder();
+    const database = `sqlite:${join(cwd, 'routeperf.sqlite')}`;
+    const config = tempFolder({ database, environment: 'staging' });
+    expect((await runCli(['migrate', '--database', database], { cwd })).code).toBe(0);
+
+    const result = await runCli(['diagnose', '--format', 'json'], { cwd: config });
+    const diagnosis = JSON.parse(result.stdout);
+    expect(diagnosis.problems.map((problem: { code: string }) => problem.code)).toEqual([
+      'environment-not-recorded',
+    ]);
+    expect(diagnosis.problems[0].message).toContain(
+      'environment "staging" is not in environments [production, development, test]',
+    );
+    expect(diagnosis.configuration.recording.on).toBe(false);
+    expect(result.code).toBe(1);
+  });
+
+  it('finds nothing wrong once the environment is listed', async () => {
+    const cwd = tempFolder();
+    const database = `sqlite:${join(cwd, 'routeperf.sqlite')}`;
+    const config = tempFolder({ database, environment: 'staging', environments: ['staging'] });
+    expect((await runCli(['migrate', '--database', database], { cwd })).code).toBe(0);
+    const result = await runCli(['diagnose', '--format', 'json'], { cwd: config });
+    expect(JSON.parse(result.stdout).problems).toEqual([]);
+    expect(result.code).toBe(0);
   });
 });
