@@ -3,6 +3,7 @@ import { TABLE_PREFIX, TABLE_PREFIX_EXPECTED } from '../../../config/schema.js';
 import { RouteperfError } from '../../../errors.js';
 import { dialectFor, type StoreDialect } from '../../../store/dialects/index.js';
 import { describeDsn, dsnInteger, dsnString } from '../../dsn.js';
+import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { TransportContext } from '../../transport.js';
 import { QUEUE_NAME_LENGTH } from './queue-table.js';
 
@@ -37,6 +38,13 @@ export function queueOptions(dsn: URL, context: TransportContext): QueueOptions 
       `expected database://default (the store's database) or the URL of another database, got database://${dsn.host}`,
     );
   }
+  // In the store's database the table prefix is the store's; elsewhere the other options are the driver's.
+  rejectUnknownOptions(
+    dsn,
+    inStoreDatabase
+      ? { known: OWN_PARAMETERS.filter((name) => name !== 'tablePrefix') }
+      : { known: OWN_PARAMETERS, othersPassedOn: true },
+  );
   const database = inStoreDatabase ? context.database : withoutOwnParameters(dsn);
   const dialect = dialectFor(database);
   const tablePrefix = inStoreDatabase
