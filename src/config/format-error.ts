@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { redact } from '../store/dialects/index.js';
 
 /**
  * Renders zod issues as `key.path: expected …, got …` lines. An unknown key, at any depth, gets a
@@ -62,7 +63,8 @@ function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value))}`;
   if (typeof value === 'object' && value !== null) return 'an object';
-  const text = truncate(JSON.stringify(value));
+  // A string may be a URL with a password in it.
+  const text = truncate(JSON.stringify(typeof value === 'string' ? redact(value) : value));
   return typeof value === 'string' && text.endsWith('…') ? `${text} (${[...value].length} characters)` : text;
 }
 

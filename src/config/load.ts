@@ -46,9 +46,9 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
 function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
   return {
     enabled: true,
-    environment: environmentFrom(env),
+    environment: 'development',
     environments: DEFAULT_ENVIRONMENTS,
-    database: env.ROUTEPERF_DATABASE_URL || 'sqlite:./var/routeperf.sqlite',
+    database: 'sqlite:./var/routeperf.sqlite',
     tablePrefix: 'routeperf_',
     autoSetup: true,
     trackRequestTime: true,
@@ -60,7 +60,7 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     accessRecords: { enabled: false, retentionDays: null, trackUser: false },
     requestIdHeader: 'x-request-id',
     async: false,
-    transport: env.ROUTEPERF_TRANSPORT_DSN || 'sync://',
+    transport: 'sync://',
     transports: {},
     routing: {},
     failureTransport: 'database://default',
@@ -69,16 +69,29 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     bufferSize: 10_000,
     dedupWindow: 600_000,
     logger: stderrLogger,
+    ...fromEnvironmentVariables(env),
   };
 }
 
-/** The environment named by ROUTEPERF_ENV or NODE_ENV, validated like the `environment` option. */
-function environmentFrom(env: NodeJS.ProcessEnv): string {
-  for (const variable of ['ROUTEPERF_ENV', 'NODE_ENV']) {
-    const environment = env[variable];
-    if (environment) return validate({ environment }, `environment variable ${variable}`).environment!;
+/** Options that environment variables may set, each from the first variable of its list that is set. */
+const ENVIRONMENT_VARIABLES = {
+  environment: ['ROUTEPERF_ENV', 'NODE_ENV'],
+  database: ['ROUTEPERF_DATABASE_URL'],
+  transport: ['ROUTEPERF_TRANSPORT_DSN'],
+} as const;
+
+/** The options set by environment variables, validated like the same options anywhere else. */
+function fromEnvironmentVariables(
+  env: NodeJS.ProcessEnv,
+): Partial<Record<keyof typeof ENVIRONMENT_VARIABLES, string>> {
+  const settings: Record<string, string> = {};
+  for (const [key, variables] of Object.entries(ENVIRONMENT_VARIABLES)) {
+    const variable = variables.find((name) => env[name]);
+    if (variable === undefined) continue;
+    settings[key] = env[variable]!;
+    validate({ [key]: env[variable] }, `environment variable ${variable}`);
   }
-  return 'development';
+  return settings;
 }
 
 function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlProblem } from './url.js';
 
 /** Where recording is on unless the user says otherwise. */
 export const DEFAULT_ENVIRONMENTS = ['production', 'development', 'test'];
@@ -20,6 +21,13 @@ const fn = (what: string) =>
 
 const nonEmptyString = (what: string) =>
   z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** A URL the drivers and clients can parse: checked at start rather than failing like an outage later. */
+const url = (what: string) =>
+  nonEmptyString(what).superRefine((value, context) => {
+    const problem = urlProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: `expected a valid URL (${problem})` });
+  });
 
 /** Characters of the store's `environment` column (varchar(64), counted in characters by every database). */
 export const ENVIRONMENT_NAME_LENGTH = 64;
@@ -60,9 +68,7 @@ const accessRecords = z.strictObject(
   { error: 'expected an object { enabled, retentionDays, trackUser }' },
 );
 
-const dsn = nonEmptyString(
-  'a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…',
-);
+const dsn = url('a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…');
 const retry = z.strictObject(
   {
     maxRetries: z
@@ -93,7 +99,7 @@ const settingsShape = {
   environments: z.array(environmentName, {
     error: 'expected a list of environment names',
   }),
-  database: nonEmptyString('a database URL (sqlite:<path>, sqlite::memory:, postgres://…, mysql://…)'),
+  database: url('a database URL (sqlite:<path>, sqlite::memory:, postgres://…, mysql://…)'),
   tablePrefix: z
     .string({ error: `expected ${TABLE_PREFIX_EXPECTED}` })
     .regex(TABLE_PREFIX, { error: `expected ${TABLE_PREFIX_EXPECTED}` }),
@@ -127,11 +133,10 @@ const settingsShape = {
   routing: z.record(z.string(), nonEmptyString('a transport name from `transports`'), {
     error: "expected an object such as { 'routeperf.record': '<transport name>' }",
   }),
-  failureTransport: z
-    .string({ error: 'expected database://default or a SQL database URL' })
-    .regex(/^(database:\/\/default|sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, {
-      error: 'expected database://default or a SQL database URL (sqlite:, postgres://, mysql://)',
-    }),
+  failureTransport: url('database://default or a SQL database URL').regex(
+    /^(database:\/\/default|sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/,
+    { error: 'expected database://default or a SQL database URL (sqlite:, postgres://, mysql://)' },
+  ),
   retry: retry.partial(),
   overflow: z.enum(['store', 'drop'], { error: 'expected "store" or "drop"' }),
   bufferSize: z

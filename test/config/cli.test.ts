@@ -55,3 +55,29 @@ describe('routeperf diagnose', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('routeperf with a malformed URL', () => {
+  it.each([
+    [
+      ['routes', '--database', 'postgres://u:s3cret@db.example:abc/app'],
+      {},
+      'database: expected a valid URL (the port must be a number from 0 to 65535, not "abc")',
+    ],
+    [
+      ['failed', 'list'],
+      { failureTransport: 'mysql://u:s3cret@db.example:x/app' },
+      'failureTransport: expected a valid URL',
+    ],
+    [
+      ['consume', '--limit', '1'],
+      { transport: 'redis://app:s3cret@r.example:63a79/s', async: true },
+      'transport: expected a valid URL',
+    ],
+  ])('%j exits 2 naming the key, not as an outage', async (args, config, message) => {
+    const result = await runCli(args, { cwd: tempFolder(config) });
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('Check that the database is running');
+    expect(result.stderr).not.toContain('s3cret');
+    expect(result.code).toBe(2);
+  });
+});

@@ -169,6 +169,34 @@ describe('invalid configuration', () => {
       'tablePrefix: expected letters, digits and underscores, starting with a letter (32 at most, so that table and index names fit PostgreSQL\'s and MySQL\'s limits), got "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"',
     ],
     [
+      { database: 'postgres://u:s3cret@db:abc/app' },
+      'database: expected a valid URL (the port must be a number from 0 to 65535, not "abc"), got "postgres://u:***@db:abc/app"',
+    ],
+    [
+      { database: 'mysql://db:99999/app' },
+      'database: expected a valid URL (the port must be a number from 0 to 65535, not "99999")',
+    ],
+    [
+      { database: 'postgres://u:p/ss@db/app' },
+      'database: expected a valid URL (a character such as @ : / ? # in a user name or password must be percent-encoded)',
+    ],
+    [
+      { transport: 'redis://127.0.0.1:port/stream' },
+      'transport: expected a valid URL (the port must be a number from 0 to 65535, not "port")',
+    ],
+    [
+      { transports: { metrics: 'amqp://mq:5672x/%2F' } },
+      'transports.metrics: expected a valid URL (the port must be a number from 0 to 65535, not "5672x")',
+    ],
+    [
+      { transports: { metrics: { dsn: 'amqp://[::1]:x/', retry: { maxRetries: 1 } } } },
+      'transports.metrics.dsn: expected a valid URL (the port must be a number from 0 to 65535, not "x")',
+    ],
+    [
+      { failureTransport: 'postgres://u:s3cret@db:5432:5433/app' },
+      'failureTransport: expected a valid URL (the port must be a number from 0 to 65535, not "5432:5433"), got "postgres://u:***@db:5432:5433/app"',
+    ],
+    [
       { requestIdHeader: 'x request id' },
       'requestIdHeader: expected an HTTP header name, got "x request id"',
     ],
@@ -177,13 +205,15 @@ describe('invalid configuration', () => {
   });
 
   it.each([
-    ['ROUTEPERF_ENV', 'x'.repeat(65)],
-    ['NODE_ENV', 'prod\u0000'],
-  ])('rejects an environment from %s that the store cannot hold', async (variable, value) => {
+    ['ROUTEPERF_ENV', 'x'.repeat(65), 'environment: expected an environment name of 1 to 64 characters'],
+    ['NODE_ENV', 'prod\u0000', 'environment: expected an environment name of 1 to 64 characters'],
+    ['ROUTEPERF_DATABASE_URL', 'postgres://u@db:abc/app', 'database: expected a valid URL (the port must be'],
+    ['ROUTEPERF_TRANSPORT_DSN', 'redis://r:abc', 'transport: expected a valid URL (the port must be'],
+  ])('rejects %s=%j, naming the variable and the key', async (variable, value, message) => {
     const error = await configError(resolveConfig({ env: { [variable]: value }, cwd: folderWith() }));
     expect(error.code).toBe('ROUTEPERF_CONFIG_INVALID');
     expect(error.message).toContain(`(environment variable ${variable})`);
-    expect(error.message).toContain('environment: expected an environment name of 1 to 64 characters');
+    expect(error.message).toContain(message);
   });
 
   it('accepts an environment of 64 characters, emoji counted as one', async () => {
