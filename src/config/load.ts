@@ -1,14 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DEFAULT_RETRY } from '../bus/retry.js';
 import { RouteperfError } from '../errors.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
+import { importConfigFile } from './import-file.js';
 import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
 
-const CONFIG_FILE_NAMES = ['routeperf.config.js', 'routeperf.config.mjs', 'routeperf.config.json'];
+/** Looked for in the working directory, in this order, when no config file is named. */
+const CONFIG_FILE_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'json'].map(
+  (ext) => `routeperf.config.${ext}`,
+);
 
 /** Types and editor completion for a config file or inline options; validation happens at start-up. */
 export function defineConfig(options: RouteperfOptions): RouteperfOptions {
@@ -137,9 +140,7 @@ async function loadConfigFile(requested: string | undefined, cwd: string) {
   }
   let options: unknown;
   try {
-    options = path.endsWith('.json')
-      ? JSON.parse(readFileSync(path, 'utf8'))
-      : ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+    options = await importConfigFile(path);
   } catch (error) {
     throw new RouteperfError(
       'ROUTEPERF_CONFIG_FILE',
