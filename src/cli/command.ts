@@ -36,7 +36,8 @@ export const COMMON_OPTIONS = {
   config: {
     type: 'string',
     value: '<file>',
-    description: 'Config file to load instead of routeperf.config.{js,mjs,json} in this folder',
+    description:
+      'Config file to load instead of routeperf.config.{js,mjs,cjs,ts,mts,cts,json} in this folder',
   },
   database: {
     type: 'string',

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseDsn } from '../bus/dsn.js';
 import { missingClientPackage } from '../bus/transports/index.js';
+import { unrecordedEnvironment } from '../config/environments.js';
 import { resolveConfig } from '../config/load.js';
 import type { Logger, ResolvedConfig, RouteperfOptions } from '../config/types.js';
 import {
@@ -32,6 +33,7 @@ const LAST_SEEN_WITHIN_MS = 7 * 24 * 3_600_000;
 export interface Problem {
   code:
     | 'routeperf-start'
+    | 'environment-not-recorded'
     | 'client-package-missing'
     | 'database-unreachable'
     | 'schema-incomplete'
@@ -92,6 +94,14 @@ export async function diagnose(cli: RouteperfOptions): Promise<Diagnosis> {
   const layer = { ...cli, logger: quiet };
   const config = await resolveConfig({ cli: layer });
   const problems: Problem[] = [];
+  const unrecorded = unrecordedEnvironment(config);
+  if (unrecorded) {
+    problems.push({
+      code: 'environment-not-recorded',
+      message: `Apps record nothing here: ${unrecorded}`,
+      fix: `set "environments" in the config file to include "${config.environment}", then run: npx routeperf diagnose`,
+    });
+  }
   const dsn = transportDsn(config);
   const { mode, stats } = await effectiveMode(layer, config, dsn, problems);
   const store = readOnlyStore(config);
@@ -285,13 +295,8 @@ async function listWorkers(store: Store): Promise<Diagnosis['workers']> {
 
 function recordingState(config: ResolvedConfig): Diagnosis['configuration']['recording'] {
   if (!config.enabled) return { on: false, reason: 'enabled is false' };
-  if (!config.environments.includes(config.environment)) {
-    return {
-      on: false,
-      reason: `"${config.environment}" is not in environments [${config.environments.join(', ')}]`,
-    };
-  }
-  return { on: true };
+  const unrecorded = unrecordedEnvironment(config);
+  return unrecorded ? { on: false, reason: unrecorded } : { on: true };
 }
 
 function describeMode(mode: RecordingMode, dsn: string): string {

@@ -1,14 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DEFAULT_RETRY } from '../bus/retry.js';
 import { RouteperfError } from '../errors.js';
+import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
+import { importConfigFile } from './import-file.js';
 import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
 
-const CONFIG_FILE_NAMES = ['routeperf.config.js', 'routeperf.config.mjs', 'routeperf.config.json'];
-const KNOWN_KEYS = Object.keys(optionsSchema.shape);
+/** Looked for in the working directory, in this order, when no config file is named. */
+const CONFIG_FILE_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'json'].map(
+  (ext) => `routeperf.config.${ext}`,
+);
 
 /** Types and editor completion for a config file or inline options; validation happens at start-up. */
 export function defineConfig(options: RouteperfOptions): RouteperfOptions {
@@ -38,15 +41,17 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   let merged = mergeSettings(defaults(env), ...layers);
   const overrides = layers.map((layer) => layer.overrides?.[merged.environment] ?? {});
   merged = mergeSettings(merged, ...overrides);
+  const overrideKeys = layers.flatMap((layer) => Object.keys(layer.overrides ?? {}));
+  for (const warning of unknownOverrideWarnings(overrideKeys, merged)) warnOnce(merged.logger, warning);
   return { ...merged, ...(file ? { configFile: file.path } : {}) };
 }
 
 function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
   return {
     enabled: true,
-    environment: env.ROUTEPERF_ENV || env.NODE_ENV || 'development',
+    environment: 'development',
     environments: DEFAULT_ENVIRONMENTS,
-    database: env.ROUTEPERF_DATABASE_URL || 'sqlite:./var/routeperf.sqlite',
+    database: 'sqlite:./var/routeperf.sqlite',
     tablePrefix: 'routeperf_',
     autoSetup: true,
     trackRequestTime: true,
@@ -58,7 +63,7 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     accessRecords: { enabled: false, retentionDays: null, trackUser: false },
     requestIdHeader: 'x-request-id',
     async: false,
-    transport: env.ROUTEPERF_TRANSPORT_DSN || 'sync://',
+    transport: 'sync://',
     transports: {},
     routing: {},
     failureTransport: 'database://default',
@@ -67,7 +72,29 @@ function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
     bufferSize: 10_000,
     dedupWindow: 600_000,
     logger: stderrLogger,
+    ...fromEnvironmentVariables(env),
   };
+}
+
+/** Options that environment variables may set, each from the first variable of its list that is set. */
+const ENVIRONMENT_VARIABLES = {
+  environment: ['ROUTEPERF_ENV', 'NODE_ENV'],
+  database: ['ROUTEPERF_DATABASE_URL'],
+  transport: ['ROUTEPERF_TRANSPORT_DSN'],
+} as const;
+
+/** The options set by environment variables, validated like the same options anywhere else. */
+function fromEnvironmentVariables(
+  env: NodeJS.ProcessEnv,
+): Partial<Record<keyof typeof ENVIRONMENT_VARIABLES, string>> {
+  const settings: Record<string, string> = {};
+  for (const [key, variables] of Object.entries(ENVIRONMENT_VARIABLES)) {
+    const variable = variables.find((name) => env[name]);
+    if (variable === undefined) continue;
+    settings[key] = env[variable]!;
+    validate({ [key]: env[variable] }, `environment variable ${variable}`);
+  }
+  return settings;
 }
 
 function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {
@@ -93,7 +120,7 @@ function stripMeta(layer: RouteperfOptions): RouteperfSettings {
 export function validate(options: unknown, source: string): RouteperfOptions {
   const result = optionsSchema.safeParse(options);
   if (result.success) return options as RouteperfOptions;
-  const lines = formatIssues(result.error.issues, options, KNOWN_KEYS);
+  const lines = formatIssues(result.error.issues, options, optionsSchema);
   throw new RouteperfError(
     'ROUTEPERF_CONFIG_INVALID',
     `Invalid routeperf configuration (${source}):\n  ${lines.join('\n  ')}`,
@@ -113,9 +140,7 @@ async function loadConfigFile(requested: string | undefined, cwd: string) {
   }
   let options: unknown;
   try {
-    options = path.endsWith('.json')
-      ? JSON.parse(readFileSync(path, 'utf8'))
-      : ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+    options = await importConfigFile(path);
   } catch (error) {
     throw new RouteperfError(
       'ROUTEPERF_CONFIG_FILE',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlProblem } from './url.js';
 
 /** Where recording is on unless the user says otherwise. */
 export const DEFAULT_ENVIRONMENTS = ['production', 'development', 'test'];
@@ -21,6 +22,39 @@ const fn = (what: string) =>
 const nonEmptyString = (what: string) =>
   z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
+/** A URL the drivers and clients can parse: checked at start rather than failing like an outage later. */
+const url = (what: string) =>
+  nonEmptyString(what).superRefine((value, context) => {
+    const problem = urlProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: `expected a valid URL (${problem})` });
+  });
+
+/** Characters of the store's `environment` column (varchar(64), counted in characters by every database). */
+export const ENVIRONMENT_NAME_LENGTH = 64;
+
+/**
+ * A name every database stores as given: PostgreSQL refuses NUL, and all three turn a lone surrogate into
+ * U+FFFD, so that what was written could never be read back by its name. Other control characters are
+ * refused too: they would garble every table and log line that shows the name.
+ */
+export function isStorableName(name: string): boolean {
+  return [...name].length <= ENVIRONMENT_NAME_LENGTH && !/[\p{Cc}\p{Cs}]/u.test(name);
+}
+
+const ENVIRONMENT_NAME = `an environment name of 1 to ${ENVIRONMENT_NAME_LENGTH} characters, without control characters or lone surrogates`;
+const environmentName = nonEmptyString(ENVIRONMENT_NAME).refine(isStorableName, {
+  error: `expected ${ENVIRONMENT_NAME}`,
+});
+
+/**
+ * The longest `tablePrefix`: the longest name routeperf gives a table or an index is 25 characters
+ * (`access_records_route_time`), PostgreSQL cuts identifiers at 63 and MySQL refuses more than 64; the rest
+ * leaves room for the names of future migrations.
+ */
+export const TABLE_PREFIX_LENGTH = 32;
+export const TABLE_PREFIX = new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${TABLE_PREFIX_LENGTH - 1}}$`);
+export const TABLE_PREFIX_EXPECTED = `letters, digits and underscores, starting with a letter (${TABLE_PREFIX_LENGTH} at most, so that table and index names fit PostgreSQL's and MySQL's limits)`;
+
 const accessRecords = z.strictObject(
   {
     enabled: z.boolean({ error: 'expected true or false' }),
@@ -34,9 +68,7 @@ const accessRecords = z.strictObject(
   { error: 'expected an object { enabled, retentionDays, trackUser }' },
 );
 
-const dsn = nonEmptyString(
-  'a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…',
-);
+const dsn = url('a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…');
 const retry = z.strictObject(
   {
     maxRetries: z
@@ -63,16 +95,14 @@ const retry = z.strictObject(
 /** Every key a user may set, with its own message for a wrong value. Unknown keys are rejected. */
 const settingsShape = {
   enabled: z.boolean({ error: 'expected true or false' }),
-  environment: nonEmptyString('a non-empty environment name'),
-  environments: z.array(nonEmptyString('a non-empty environment name'), {
+  environment: environmentName,
+  environments: z.array(environmentName, {
     error: 'expected a list of environment names',
   }),
-  database: nonEmptyString('a database URL (sqlite:<path>, sqlite::memory:, postgres://…, mysql://…)'),
+  database: url('a database URL (sqlite:<path>, sqlite::memory:, postgres://…, mysql://…)'),
   tablePrefix: z
-    .string({ error: 'expected letters, digits and underscores, starting with a letter' })
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, {
-      error: 'expected letters, digits and underscores, starting with a letter (40 at most)',
-    }),
+    .string({ error: `expected ${TABLE_PREFIX_EXPECTED}` })
+    .regex(TABLE_PREFIX, { error: `expected ${TABLE_PREFIX_EXPECTED}` }),
   autoSetup: z.boolean({ error: 'expected true or false' }),
   trackRequestTime: z.boolean({ error: 'expected true or false' }),
   trackQueries: z.boolean({ error: 'expected true or false' }),
@@ -103,11 +133,10 @@ const settingsShape = {
   routing: z.record(z.string(), nonEmptyString('a transport name from `transports`'), {
     error: "expected an object such as { 'routeperf.record': '<transport name>' }",
   }),
-  failureTransport: z
-    .string({ error: 'expected database://default or a SQL database URL' })
-    .regex(/^(database:\/\/default|sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/, {
-      error: 'expected database://default or a SQL database URL (sqlite:, postgres://, mysql://)',
-    }),
+  failureTransport: url('database://default or a SQL database URL').regex(
+    /^(database:\/\/default|sqlite:|postgres(ql)?:\/\/|mysql:\/\/|mariadb:\/\/)/,
+    { error: 'expected database://default or a SQL database URL (sqlite:, postgres://, mysql://)' },
+  ),
   retry: retry.partial(),
   overflow: z.enum(['store', 'drop'], { error: 'expected "store" or "drop"' }),
   bufferSize: z

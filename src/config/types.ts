@@ -98,7 +98,7 @@ export interface RouteperfSettings {
 }
 
 export interface RouteperfOptions extends RouteperfSettings {
-  /** Path of a config file to load instead of `routeperf.config.{js,mjs,json}` in the working directory. */
+  /** Path of a config file to load instead of `routeperf.config.{js,mjs,cjs,ts,mts,cts,json}` in the working directory. */
   configFile?: string;
   /** Settings applied last, for the current environment only: `{ production: { … } }`. */
   overrides?: Record<string, RouteperfSettings>;

@@ -9,6 +9,7 @@ import {
 } from '../bus/transports/index.js';
 import { MemoryTransport } from '../bus/transports/memory/index.js';
 import { startWorker, type Worker } from '../bus/worker.js';
+import { unrecordedEnvironment, warnOnce } from '../config/environments.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
 import { redactDsn } from '../dsn.js';
@@ -17,7 +18,7 @@ import type { FailureLog } from '../store/failures.js';
 import { Store, type StoreOptions } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
 import { rateLimitedErrorLog } from './log.js';
-import type { RequestMetrics } from './metrics.js';
+import { type RequestMetrics, UNMATCHED_ROUTE } from './metrics.js';
 import { Recorder } from './recorder.js';
 
 export interface RouteperfStats {
@@ -90,6 +91,8 @@ export async function createRouteperf(
   create: CreateOptions = {},
 ): Promise<Routeperf> {
   const config = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
+  const unrecorded = unrecordedEnvironment(config);
+  if (unrecorded) warnOnce(config.logger, unrecorded);
   const logError = rateLimitedErrorLog(config.logger);
   const counters = { recorded: 0, stored: 0, dropped: 0, sent: 0 };
   const inFlight = new Set<Promise<void>>();
@@ -213,8 +216,7 @@ export async function createRouteperf(
     config,
     sink,
     !mode.async,
-    (hook, error) =>
-      logError(hook, `${hook} hook failed; the request is recorded as if it had not run`, error),
+    (hook, error) => logError(hook, `${hook} hook failed; ${HOOK_FAILURE_OUTCOME[hook]}`, error),
     () => {
       counters.recorded += 1;
     },
@@ -282,6 +284,13 @@ export async function createRouteperf(
 }
 
 const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/** What becomes of a request when one of the app's hooks throws, as the Recorder handles it. */
+const HOOK_FAILURE_OUTCOME: Record<string, string> = {
+  routeOf: `the request is recorded under the route "${UNMATCHED_ROUTE}"`,
+  getUser: 'the request is recorded without a user id',
+  beforeRecord: 'the request is recorded, with whatever changes the hook made to the metrics before it threw',
+};
 
 /** Longest close() waits for an in-process worker to store what is queued. */
 const CLOSE_DEADLINE_MS = 10_000;

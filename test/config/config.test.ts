@@ -140,6 +140,63 @@ describe('invalid configuration', () => {
       'overrides.production.maxRoutes: expected a whole number of at least 1, got "many"',
     ],
     [
+      { environment: 'e'.repeat(65) },
+      `environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "${'e'.repeat(56)}… (65 characters)`,
+    ],
+    [
+      { environment: 'prod\u0000' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\u0000"',
+    ],
+    [
+      { environment: 'prod\nuction' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\nuction"',
+    ],
+    [
+      { environment: 'prod\ud800' },
+      'environment: expected an environment name of 1 to 64 characters, without control characters or lone surrogates, got "prod\\ud800"',
+    ],
+    [{ environment: '' }, 'environment: expected an environment name of 1 to 64 characters'],
+    [
+      { environments: ['production', 'x'.repeat(70)] },
+      'environments[1]: expected an environment name of 1 to 64 characters',
+    ],
+    [
+      { overrides: { production: { environment: 'a\u0007' } } },
+      'overrides.production.environment: expected an environment name',
+    ],
+    [
+      { tablePrefix: `a${'b'.repeat(32)}` },
+      'tablePrefix: expected letters, digits and underscores, starting with a letter (32 at most, so that table and index names fit PostgreSQL\'s and MySQL\'s limits), got "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"',
+    ],
+    [
+      { database: 'postgres://u:s3cret@db:abc/app' },
+      'database: expected a valid URL (the port must be a number from 0 to 65535, not "abc"), got "postgres://u:***@db:abc/app"',
+    ],
+    [
+      { database: 'mysql://db:99999/app' },
+      'database: expected a valid URL (the port must be a number from 0 to 65535, not "99999")',
+    ],
+    [
+      { database: 'postgres://u:p/ss@db/app' },
+      'database: expected a valid URL (a character such as @ : / ? # in a user name or password must be percent-encoded)',
+    ],
+    [
+      { transport: 'redis://127.0.0.1:port/stream' },
+      'transport: expected a valid URL (the port must be a number from 0 to 65535, not "port")',
+    ],
+    [
+      { transports: { metrics: 'amqp://mq:5672x/%2F' } },
+      'transports.metrics: expected a valid URL (the port must be a number from 0 to 65535, not "5672x")',
+    ],
+    [
+      { transports: { metrics: { dsn: 'amqp://[::1]:x/', retry: { maxRetries: 1 } } } },
+      'transports.metrics.dsn: expected a valid URL (the port must be a number from 0 to 65535, not "x")',
+    ],
+    [
+      { failureTransport: 'postgres://u:s3cret@db:5432:5433/app' },
+      'failureTransport: expected a valid URL (the port must be a number from 0 to 65535, not "5432:5433"), got "postgres://u:***@db:5432:5433/app"',
+    ],
+    [
       { requestIdHeader: 'x request id' },
       'requestIdHeader: expected an HTTP header name, got "x request id"',
     ],
@@ -147,10 +204,68 @@ describe('invalid configuration', () => {
     expect(await invalid(options)).toContain(message);
   });
 
-  it('rejects unknown keys with a "did you mean" hint where one is close', async () => {
+  it.each([
+    ['ROUTEPERF_ENV', 'x'.repeat(65), 'environment: expected an environment name of 1 to 64 characters'],
+    ['NODE_ENV', 'prod\u0000', 'environment: expected an environment name of 1 to 64 characters'],
+    ['ROUTEPERF_DATABASE_URL', 'postgres://u@db:abc/app', 'database: expected a valid URL (the port must be'],
+    ['ROUTEPERF_TRANSPORT_DSN', 'redis://r:abc', 'transport: expected a valid URL (the port must be'],
+  ])('rejects %s=%j, naming the variable and the key', async (variable, value, message) => {
+    const error = await configError(resolveConfig({ env: { [variable]: value }, cwd: folderWith() }));
+    expect(error.code).toBe('ROUTEPERF_CONFIG_INVALID');
+    expect(error.message).toContain(`(environment variable ${variable})`);
+    expect(error.message).toContain(message);
+  });
+
+  it('accepts an environment of 64 characters, emoji counted as one', async () => {
+    const environment = '😀'.repeat(64);
+    expect((await resolveConfig({ env: {}, cwd: folderWith(), explicit: { environment } })).environment).toBe(
+      environment,
+    );
+  });
+
+  it('rejects unknown keys with a "did you mean" hint where one is close, and the keys allowed', async () => {
     const message = await invalid({ samplingrate: 0.5, colour: 'blue' });
-    expect(message).toContain('samplingrate: unknown key; did you mean "samplingRate"?');
-    expect(message).toMatch(/colour: unknown key$/m);
+    expect(message).toContain(
+      'samplingrate: unknown key; did you mean "samplingRate"? (expected one of enabled,',
+    );
+    expect(message).toMatch(
+      /colour: unknown key \(expected one of enabled, environment, .*, configFile, overrides\)$/m,
+    );
+  });
+
+  const RETRY_KEYS = 'expected one of maxRetries, delay, multiplier, maxDelay, jitter';
+  it.each([
+    [{ retry: { maxRetry: 5 } }, `retry.maxRetry: unknown key; did you mean "maxRetries"? (${RETRY_KEYS})`],
+    [
+      { accessRecords: { retention: 30 } },
+      'accessRecords.retention: unknown key; did you mean "retentionDays"? (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { accessRecords: { keep: 30 } },
+      'accessRecords.keep: unknown key (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { accessRecords: { retentiondays: 30 } },
+      'accessRecords.retentiondays: unknown key; did you mean "retentionDays"? (expected one of enabled, retentionDays, trackUser)',
+    ],
+    [
+      { transports: { x: { dsn: 'memory://', retry: { delya: 10 } } } },
+      `transports.x.retry.delya: unknown key; did you mean "delay"? (${RETRY_KEYS})`,
+    ],
+    [
+      { transports: { x: { dsn: 'memory://', retyr: {} } } },
+      'transports.x.retyr: unknown key; did you mean "retry"? (expected one of dsn, retry)',
+    ],
+    [
+      { overrides: { production: { samplingrate: 0.5 } } },
+      'overrides.production.samplingrate: unknown key; did you mean "samplingRate"? (expected one of enabled,',
+    ],
+    [
+      { overrides: { production: { retry: { jiter: 0.5 } } } },
+      `overrides.production.retry.jiter: unknown key; did you mean "jitter"? (${RETRY_KEYS})`,
+    ],
+  ])('names a nested unknown key with a hint and the keys allowed there: %j', async (options, message) => {
+    expect(await invalid(options)).toContain(message);
   });
 
   it('names the source of the error', async () => {

@@ -1,5 +1,6 @@
 import { RouteperfError } from '../../../errors.js';
 import { describeDsn, dsnInteger, dsnString } from '../../dsn.js';
+import { rejectUnknownOptions } from '../../dsn-options.js';
 
 /** What an `amqp://` DSN asks for, validated. */
 export interface AmqpOptions {
@@ -34,7 +35,7 @@ const QUEUE_TYPES = ['classic', 'quorum'] as const;
  * (`/%2F` is the vhost `/`, also the default when the path is empty).
  */
 export function amqpOptions(dsn: URL): AmqpOptions {
-  rejectUnknownKeys(dsn);
+  rejectUnknownOptions(dsn, { known: OWN_KEYS, passedOn: AMQPLIB_KEYS });
   const queue = resourceName(dsn, 'queue', 'routeperf');
   const exchange = dsn.searchParams.has('exchange') ? resourceName(dsn, 'exchange', '') : '';
   if (dsn.searchParams.has('heartbeat')) dsnInteger(dsn, 'heartbeat', 0, 0);
@@ -54,15 +55,6 @@ export function amqpOptions(dsn: URL): AmqpOptions {
     sendTimeout: dsnInteger(dsn, 'sendTimeout', 10_000),
     description: describeDsn(described),
   };
-}
-
-/** A misspelt option would otherwise be ignored silently (`?prefech=2000`). */
-function rejectUnknownKeys(dsn: URL) {
-  for (const key of dsn.searchParams.keys()) {
-    if (!OWN_KEYS.includes(key) && !AMQPLIB_KEYS.includes(key)) {
-      throw invalid(dsn, key, `unknown option; expected one of ${[...OWN_KEYS, ...AMQPLIB_KEYS].join(', ')}`);
-    }
-  }
 }
 
 /**

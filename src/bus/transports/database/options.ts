@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { TABLE_PREFIX, TABLE_PREFIX_EXPECTED } from '../../../config/schema.js';
 import { RouteperfError } from '../../../errors.js';
 import { dialectFor, type StoreDialect } from '../../../store/dialects/index.js';
 import { describeDsn, dsnInteger, dsnString } from '../../dsn.js';
+import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { TransportContext } from '../../transport.js';
 import { QUEUE_NAME_LENGTH } from './queue-table.js';
 
@@ -24,7 +26,6 @@ export interface QueueOptions {
 /** The DSN parameters that belong to the transport; every other one is the database driver's. */
 const OWN_PARAMETERS = ['queue', 'tablePrefix', 'redeliveryTimeout', 'pollInterval'];
 const DEFAULT_TABLE_PREFIX = 'routeperf_';
-const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 /** PostgreSQL is woken by NOTIFY, so its poll is only the safety net. */
 const DEFAULT_POLL_INTERVAL = { sqlite: 200, postgres: 1000, mysql: 200 } as const;
 
@@ -37,16 +38,20 @@ export function queueOptions(dsn: URL, context: TransportContext): QueueOptions 
       `expected database://default (the store's database) or the URL of another database, got database://${dsn.host}`,
     );
   }
+  // In the store's database the table prefix is the store's; elsewhere the other options are the driver's.
+  rejectUnknownOptions(
+    dsn,
+    inStoreDatabase
+      ? { known: OWN_PARAMETERS.filter((name) => name !== 'tablePrefix') }
+      : { known: OWN_PARAMETERS, othersPassedOn: true },
+  );
   const database = inStoreDatabase ? context.database : withoutOwnParameters(dsn);
   const dialect = dialectFor(database);
   const tablePrefix = inStoreDatabase
     ? context.tablePrefix
     : dsnString(dsn, 'tablePrefix', DEFAULT_TABLE_PREFIX);
   if (!TABLE_PREFIX.test(tablePrefix)) {
-    throw invalid(
-      dsn,
-      `tablePrefix: expected letters, digits and underscores, starting with a letter (40 at most), got ${JSON.stringify(tablePrefix)}`,
-    );
+    throw invalid(dsn, `tablePrefix: expected ${TABLE_PREFIX_EXPECTED}, got ${JSON.stringify(tablePrefix)}`);
   }
   const queue = dsnString(dsn, 'queue', 'default');
   if (queue.length > QUEUE_NAME_LENGTH) {

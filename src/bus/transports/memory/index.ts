@@ -1,4 +1,5 @@
 import { dsnInteger } from '../../dsn.js';
+import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
 
 /**
@@ -16,6 +17,7 @@ export class MemoryTransport implements Transport {
   #wake: (() => void) | undefined;
 
   constructor(dsn: URL) {
+    rejectUnknownOptions(dsn, { known: ['batchSize', 'flushInterval', 'maxQueue'] });
     this.batchSize = dsnInteger(dsn, 'batchSize', 500);
     this.flushInterval = dsnInteger(dsn, 'flushInterval', 250);
     this.maxQueue = dsnInteger(dsn, 'maxQueue', 10_000);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { redactDsn } from '../../../dsn.js';
 import { RouteperfError } from '../../../errors.js';
 import { dsnInteger, dsnString } from '../../dsn.js';
+import { rejectUnknownOptions } from '../../dsn-options.js';
 
 /**
  * What a `redis://[user:pass@]host:port/<stream>?group=…&consumer=…&maxLength=…&redeliveryTimeout=…&pack=…&db=…`
@@ -42,12 +43,8 @@ const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'pack
 
 /** Reads a redis:// DSN; a mistake in it throws ROUTEPERF_CONFIG_INVALID naming the key at fault. */
 export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOptions {
-  for (const key of dsn.searchParams.keys()) {
-    // A misspelt option (`maxlength`) silently ignored would leave the stream unbounded: refuse it.
-    if (!QUERY_KEYS.includes(key)) {
-      throw invalid(key, `unknown option; expected one of ${QUERY_KEYS.join(', ')}`);
-    }
-  }
+  // A misspelt option (`maxlength`) silently ignored would leave the stream unbounded.
+  rejectUnknownOptions(dsn, { known: QUERY_KEYS });
   const host = dsn.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = dsn.port ? Number(dsn.port) : DEFAULT_PORT;
   const db = dsnInteger(dsn, 'db', 0, 0);
