@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const repoPackage = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 /** The repository's TypeScript compiler, so that type checks need no install of their own. */
-export const tsc = join(repo, 'node_modules', '.bin', 'tsc');
+const tsc = join(repo, 'node_modules', '.bin', 'tsc');
 const execFileAsync = promisify(execFile);
 
 /** What a user's shell would have: no npm lifecycle variables of the outer `npm test`, no routeperf settings. */
@@ -141,4 +141,26 @@ async function installNativeSqlite(app: string) {
   const binary = join('build', 'Release', 'better_sqlite3.node');
   mkdirSync(join(target, 'build', 'Release'), { recursive: true });
   cpSync(join(source, binary), join(target, binary));
+}
+
+/**
+ * Checks the app's TypeScript files matching `include` as a user's strict ESM project would (NodeNext),
+ * with the repository's tsc; with `emit`, writes each file's JavaScript next to it. Fails with tsc's errors.
+ */
+export function compileTypeScript(app: string, include: string[], emit: boolean) {
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: !emit,
+        types: ['node'],
+      },
+      include,
+    }),
+  );
+  return run(tsc, ['-p', 'tsconfig.json'], app);
 }

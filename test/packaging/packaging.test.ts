@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  compileTypeScript,
   type InstalledPackage,
   installPackedRouteperf,
   repoPackage,
   run,
-  tsc,
   userEnv,
 } from './installed-package.js';
 
@@ -244,22 +244,8 @@ describe('the npm package', () => {
   });
 
   it("has type declarations that resolve from a TypeScript app (NodeNext), with the repository's tsc", async () => {
-    writeFileSync(
-      join(app, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          strict: true,
-          noEmit: true,
-          types: ['node'],
-        },
-        files: ['check.ts'],
-      }),
-    );
     writeFileSync(join(app, 'check.ts'), typesCheck);
-    await run(tsc, ['-p', 'tsconfig.json'], app);
+    await compileTypeScript(app, ['check.ts'], false);
   });
 });
 
