@@ -18,6 +18,7 @@ import {
   type InstalledPackage,
   installPackedRouteperf,
   repo,
+  repoPackage,
   run,
   userEnv,
 } from '../packaging/installed-package.js';
@@ -243,6 +244,12 @@ describeWithService(
       } finally {
         npx.killGroup();
       }
+    });
+
+    it('installs, in the README, the tarball that npm pack writes for this version', () => {
+      const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+      expect(installed.tarball).toBe(`routeperf-${repoPackage.version}.tgz`);
+      expect(readme).toContain(`npm install ../routeperf/${installed.tarball}`);
     });
 
     it('lists every command of `routeperf --help` in the README, each with an example', async () => {

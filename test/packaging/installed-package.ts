@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -50,6 +50,8 @@ export async function run(command: string, args: string[], cwd: string, options:
 export interface InstalledPackage {
   /** The app folder: an ESM package.json and node_modules with routeperf and the packages asked for. */
   readonly app: string;
+  /** The file name `npm pack` gave the tarball. */
+  readonly tarball: string;
   /** The paths inside the tarball, as `npm pack` lists them. */
   readonly files: string[];
   /** Deletes the temporary folder with the tarball and the app. */
@@ -85,7 +87,12 @@ export async function installPackedRouteperf(packages: readonly string[]): Promi
       { timeout: 300_000 },
     );
     await installNativeSqlite(app);
-    return { app, files, remove: () => rmSync(work, { recursive: true, force: true }) };
+    return {
+      app,
+      tarball: basename(tarball),
+      files,
+      remove: () => rmSync(work, { recursive: true, force: true }),
+    };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     throw error;
