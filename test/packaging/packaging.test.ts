@@ -3,107 +3,33 @@
  * fastify and express, then run apps and the `routeperf` bin from there. Nothing here imports the
  * repository's sources: everything goes through the installed package, its exports map and its bin.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compileTypeScript,
+  type InstalledPackage,
+  installPackedRouteperf,
+  repoPackage,
+  run,
+  userEnv,
+} from './installed-package.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const repoPackage = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-const tsc = join(repo, 'node_modules', '.bin', 'tsc');
-const execFileAsync = promisify(execFile);
 
-/** What a user's shell would have: no npm lifecycle variables of the outer `npm test`, no routeperf settings. */
-const userEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([key]) => !/^(npm_|routeperf_)/i.test(key) && !['NODE_ENV', 'NODE_OPTIONS', 'VITEST'].includes(key),
-  ),
-);
-
-let work: string;
+let installed: InstalledPackage;
 let app: string;
 let packedFiles: string[];
 let running: ChildProcess[] = [];
 
-async function run(command: string, args: string[], cwd: string, timeout = 120_000) {
-  try {
-    return await execFileAsync(command, args, { cwd, env: userEnv, timeout, maxBuffer: 32 * 1024 * 1024 });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}\n${stderr ?? ''}\n${stdout ?? ''}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * Packs a copy of the repository, not the repository itself: `prepack` runs `rm -rf dist && tsc`, which
- * would pull `dist/` away from other test files running at the same time. The copy also proves that the
- * tarball builds from the sources alone, with no stale `dist/` in it.
- */
-async function pack(): Promise<string> {
-  const source = join(work, 'source');
-  const skipped = new Set(['node_modules', '.git', 'dist', 'var', 'coverage']);
-  cpSync(repo, source, {
-    recursive: true,
-    filter: (path) => !(skipped.has(relative(repo, path).split(sep)[0]!) || path.endsWith('.tgz')),
-  });
-  symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'), 'dir');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], source);
-  // Lifecycle output may precede the JSON report on stdout.
-  const [report] = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1 || 0));
-  packedFiles = report.files.map((file: { path: string }) => file.path);
-  return join(work, report.filename);
-}
-
-/**
- * better-sqlite3 is a native module. No prebuilt binary can be downloaded here and compiling it takes
- * over a minute on a small machine (measured: 65 s of a 67 s install on 2 cores). So the install runs
- * with `--ignore-scripts` — routeperf, fastify and express have no install scripts of their own — and
- * better-sqlite3's one step, producing `build/Release/better_sqlite3.node`, is replaced by a copy of the
- * binary the repository compiled from the same better-sqlite3 version for the same node. Every other file
- * is the one npm installed. When the versions differ, or with ROUTEPERF_PACKAGING_NATIVE_BUILD=1, it is
- * compiled for real with `npm rebuild`.
- */
-async function installNativeSqlite() {
-  const installed = createRequire(join(app, 'node_modules', 'routeperf', 'package.json'));
-  const target = join(installed.resolve('better-sqlite3/package.json'), '..');
-  const source = join(createRequire(join(repo, 'package.json')).resolve('better-sqlite3/package.json'), '..');
-  const version = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
-  if (version(target) !== version(source) || process.env.ROUTEPERF_PACKAGING_NATIVE_BUILD === '1') {
-    await run('npm', ['rebuild', 'better-sqlite3', '--no-audit', '--no-fund'], app, 600_000);
-    return;
-  }
-  const binary = join('build', 'Release', 'better_sqlite3.node');
-  mkdirSync(join(target, 'build', 'Release'), { recursive: true });
-  cpSync(join(source, binary), join(target, binary));
-}
-
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'routeperf-packaging-'));
-  app = join(work, 'app');
-  mkdirSync(app);
-  const tarball = await pack();
-  writeFileSync(
-    join(app, 'package.json'),
-    JSON.stringify({ name: 'routeperf-packaging-app', private: true, type: 'module' }, null, 2),
-  );
-  const dev = repoPackage.devDependencies as Record<string, string>;
-  const packages = ['fastify', 'express', '@types/node'].map((name) => `${name}@${dev[name]}`);
-  await run(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...packages],
-    app,
-    300_000,
-  );
-  await installNativeSqlite();
+  installed = await installPackedRouteperf(['fastify', 'express', '@types/node']);
+  ({ app, files: packedFiles } = installed);
   for (const name of ['fastify-app.mjs', 'express-app.mjs', 'http-app.mjs']) {
     cpSync(join(fixtures, name), join(app, name));
   }
@@ -114,9 +40,7 @@ afterEach(() => {
   running = [];
 });
 
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => installed?.remove());
 
 /** `npx --no`: the bin must come from the installed package, never from the registry. */
 function routeperfBin(args: string[]) {
@@ -209,6 +133,30 @@ describe('the npm package', () => {
     expect(packedFiles.filter((file) => /^(src|test|bench)\//.test(file))).toEqual([]);
   });
 
+  it('ships the MIT LICENSE that package.json names, and no test files', () => {
+    expect(repoPackage.license).toBe('MIT');
+    expect(packedFiles).toContain('LICENSE');
+    const license = readFileSync(join(app, 'node_modules', 'routeperf', 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} routeperf contributors\n/);
+    expect(
+      packedFiles.filter((file) => /(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\./.test(file)),
+    ).toEqual([]);
+  });
+
+  it('ships source maps only with their sources embedded: a stack trace can be mapped without src/', () => {
+    const maps = packedFiles.filter((file) => file.endsWith('.map'));
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(
+        readFileSync(join(app, 'node_modules', 'routeperf', map), 'utf8'),
+      ) as { sources: string[]; sourcesContent?: (string | null)[] };
+      expect(sourcesContent?.length, map).toBe(sources.length);
+      expect(
+        sourcesContent?.every((content) => typeof content === 'string' && content.length > 0),
+        map,
+      ).toBe(true);
+    }
+  });
+
   it('installs without the optional peers: no pg, no mysql2', () => {
     const installed = createRequire(join(app, 'package.json'));
     expect(() => installed.resolve('pg')).toThrow();
@@ -296,22 +244,8 @@ describe('the npm package', () => {
   });
 
   it("has type declarations that resolve from a TypeScript app (NodeNext), with the repository's tsc", async () => {
-    writeFileSync(
-      join(app, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          target: 'ES2022',
-          strict: true,
-          noEmit: true,
-          types: ['node'],
-        },
-        files: ['check.ts'],
-      }),
-    );
     writeFileSync(join(app, 'check.ts'), typesCheck);
-    await run(tsc, ['-p', 'tsconfig.json'], app);
+    await compileTypeScript(app, ['check.ts'], false);
   });
 });
 
