@@ -6,6 +6,11 @@ export interface ProducerOptions {
   transport: Transport;
   /** Messages held while the transport cannot take them; past it, `overflow` decides. */
   bufferSize: number;
+  /**
+   * For an in-process transport: the messages it holds, not yet stored. They count against `bufferSize`,
+   * so that the buffer and the transport together hold no more than that.
+   */
+  heldByTransport?: () => number;
   overflow: 'store' | 'drop';
   /** Writes metrics straight to the store (the 'store' overflow, and what close() could not send). */
   storeDirectly: (batch: RequestMetrics[]) => Promise<void>;
@@ -54,7 +59,7 @@ export class Producer {
       void this.options.storeDirectly([metrics]);
       return;
     }
-    if (this.#buffer.length >= this.options.bufferSize) {
+    if (this.#buffer.length + (this.options.heldByTransport?.() ?? 0) >= this.options.bufferSize) {
       this.#overflow([metrics]);
       return;
     }

@@ -147,6 +147,21 @@ export async function createRouteperf(
     return write;
   };
 
+  /**
+   * The producer's direct writes (the 'store' overflow, and what close() could not send) while fewer than
+   * `limit` wait. Past it the database is not keeping up, and holding every request's metrics for it
+   * would make the app's memory grow with its traffic: the request is dropped and counted instead.
+   */
+  const storeUnlessBacklogged = (metrics: RequestMetrics, limit: number): Promise<void> => {
+    if (inFlight.size < limit) return storeDirectly(metrics);
+    counters.dropped += 1;
+    logError(
+      'overflow',
+      `the database is not keeping up (${limit} direct writes waiting); request metrics dropped`,
+    );
+    return Promise.resolve();
+  };
+
   /** Synchronous mode: the response waits for the commit that holds its metrics, at most `syncTimeout`. */
   const storeBeforeResponse = (metrics: RequestMetrics): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
@@ -179,11 +194,15 @@ export async function createRouteperf(
       onBackgroundError: (error) =>
         logError('transport-background', `routeperf transport ${mode.transport} error`, error),
     });
+    const inProcess = transport instanceof MemoryTransport ? transport : undefined;
+    const bufferSize = inProcess ? inProcess.maxQueue : config.bufferSize;
     producer = new Producer({
       transport,
-      bufferSize: transport instanceof MemoryTransport ? transport.maxQueue : config.bufferSize,
+      bufferSize,
+      ...(inProcess ? { heldByTransport: () => inProcess.held } : {}),
       overflow: config.overflow,
-      storeDirectly: (batch) => Promise.all(batch.map(storeDirectly)).then(() => undefined),
+      storeDirectly: (batch) =>
+        Promise.all(batch.map((metrics) => storeUnlessBacklogged(metrics, bufferSize))).then(() => undefined),
       onDropped: (count) => {
         counters.dropped += count;
         logError('overflow', `routeperf's buffer is full; ${count} request(s) dropped (overflow: 'drop')`);
@@ -276,7 +295,9 @@ export async function createRouteperf(
         stored: counters.stored + (worker?.handled ?? 0),
         sent: inProcessWorker ? 0 : counters.sent,
         queued:
-          (producer?.queued ?? 0) + (worker ? counters.sent - worker.handled - worker.failed - abandoned : 0),
+          (producer?.queued ?? 0) +
+          inFlight.size +
+          (worker ? counters.sent - worker.handled - worker.failed - abandoned : 0),
       };
     },
     close,

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { decodeRecord } from '../../src/bus/envelope.js';
 import { Producer } from '../../src/bus/producer.js';
 import type { Transport } from '../../src/bus/transport.js';
+import { MemoryTransport } from '../../src/bus/transports/memory/index.js';
 import type { RequestMetrics } from '../../src/core/metrics.js';
 import { requestMetrics as metrics } from '../support/metrics.js';
 
@@ -45,8 +46,8 @@ function switchableTransport() {
 }
 
 function producerOver(
-  broker: ReturnType<typeof switchableTransport>,
-  options: { bufferSize?: number; overflow?: 'store' | 'drop' } = {},
+  broker: { transport: Transport },
+  options: { bufferSize?: number; overflow?: 'store' | 'drop'; heldByTransport?: () => number } = {},
 ) {
   const stored: string[] = [];
   const counts = { dropped: 0, sent: 0, sendErrors: 0 };
@@ -54,6 +55,7 @@ function producerOver(
     transport: broker.transport,
     bufferSize: options.bufferSize ?? 100,
     overflow: options.overflow ?? 'store',
+    ...(options.heldByTransport ? { heldByTransport: options.heldByTransport } : {}),
     storeDirectly: async (batch: RequestMetrics[]) => {
       stored.push(...batch.map((m) => m.id));
     },
@@ -198,5 +200,60 @@ describe('Producer', () => {
     expect(second.stored).toEqual(ids(5));
     expect(second.producer.queued).toBe(0);
     expect(stored).toEqual([]);
+  });
+});
+
+describe('Producer over memory://, with a worker that stores nothing', () => {
+  /** As createRouteperf builds it: the queue's bound is the producer's, and what it holds counts. */
+  function overMemory(maxQueue: number, overflow: 'store' | 'drop') {
+    const transport = new MemoryTransport(new URL(`memory://?maxQueue=${maxQueue}&batchSize=10`));
+    const built = producerOver(
+      { transport },
+      { bufferSize: transport.maxQueue, heldByTransport: () => transport.held, overflow },
+    );
+    return { transport, ...built };
+  }
+
+  it.each(['drop', 'store'] as const)(
+    'holds maxQueue messages at most, and the %s overflow takes the rest',
+    async (overflow) => {
+      const { transport, producer, counts, stored } = overMemory(100, overflow);
+      for (const [i, id] of ids(250).entries()) {
+        producer.dispatch(metrics({ id }));
+        expect(producer.queued + transport.held).toBeLessThanOrEqual(100);
+        // Sends happen between requests, as they do in an app.
+        if (i % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      await until(() => counts.sent === 100);
+      expect(transport.held).toBe(100);
+      expect(producer.queued).toBe(0);
+      expect(counts.sendErrors).toBe(0);
+      expect(overflow === 'drop' ? counts.dropped : stored.length).toBe(150);
+      await producer.close();
+    },
+  );
+
+  it('takes more once the worker has stored some', async () => {
+    const { transport, producer, counts } = overMemory(20, 'drop');
+    for (const id of ids(20)) producer.dispatch(metrics({ id }));
+    await until(() => counts.sent === 20);
+    const batch = await transport.receive(10, 0);
+    producer.dispatch(metrics());
+    expect(counts.dropped).toBe(1); // received is not stored yet: still held
+    await transport.ack(batch);
+    for (const id of ids(11, 20)) producer.dispatch(metrics({ id }));
+    await until(() => counts.sent === 30);
+    expect(counts.dropped).toBe(2);
+    expect(transport.held).toBe(20);
+    await producer.close();
+  });
+
+  it('refuses a send that would take the queue past maxQueue', async () => {
+    const transport = new MemoryTransport(new URL('memory://?maxQueue=3'));
+    await transport.send(['a', 'b']);
+    await expect(transport.send(['c', 'd'])).rejects.toThrow(
+      'memory://?batchSize=500&flushInterval=250&maxQueue=3 is full (2 messages held)',
+    );
+    expect(transport.held).toBe(2);
   });
 });

@@ -3,12 +3,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A loopback TCP proxy the test controls, to simulate a broker or database outage without touching the
- * shared service: `cut()` drops every connection and refuses new ones, `heal()` lets them through again.
+ * shared service: `cut()` drops every connection and refuses new ones, `hold()` lets nothing through
+ * without closing anything, `heal()` lets them through again.
  */
 export class TcpProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #cut = false;
+  #held = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -36,8 +38,19 @@ export class TcpProxy {
     this.#sockets.clear();
   }
 
+  /**
+   * Stops passing bytes either way, closing nothing, until `heal()`: a database or broker that hangs.
+   * Connections opened meanwhile are accepted and held too.
+   */
+  hold(): void {
+    this.#held = true;
+    for (const socket of this.#sockets) socket.pause();
+  }
+
   heal(): void {
     this.#cut = false;
+    this.#held = false;
+    for (const socket of this.#sockets) socket.resume();
   }
 
   async close(): Promise<void> {
@@ -62,6 +75,7 @@ export class TcpProxy {
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    if (this.#held) for (const socket of [client, upstream]) socket.pause();
   }
 }
 

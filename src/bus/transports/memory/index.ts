@@ -4,7 +4,9 @@ import type { ReceivedMessage, Transport, TransportStats } from '../../transport
 
 /**
  * `memory://?batchSize=500&flushInterval=250&maxQueue=10000`: an in-process queue drained by a worker in
- * the same process. Not durable: what it holds dies with the process (close() drains it first).
+ * the same process. Not durable: what it holds dies with the process (close() drains it first). It holds
+ * `maxQueue` messages at most, waiting and in the worker's hands together: when the database stops
+ * answering, the app's memory must not grow with its traffic.
  */
 export class MemoryTransport implements Transport {
   readonly description: string;
@@ -26,7 +28,17 @@ export class MemoryTransport implements Transport {
 
   async setup(): Promise<void> {}
 
+  /** Messages it holds: waiting, and received by the worker but not yet acknowledged. */
+  get held(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
   async send(messages: readonly string[]): Promise<void> {
+    if (this.held + messages.length > this.maxQueue) {
+      throw new Error(
+        `${this.description} is full (${this.held} messages held): the database is not keeping up`,
+      );
+    }
     this.#queue.push(...messages);
     if (this.#queue.length >= this.batchSize) this.#wake?.();
   }
