@@ -1,7 +1,7 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
-import { redactDsn, redactSecretsIn } from '../dsn.js';
+import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
 import type { CommonValues } from './command.js';
 import { describeCause } from './exit.js';
@@ -49,7 +49,7 @@ export async function withRecordingRouteperf<T>(
     if (error instanceof RouteperfError) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
-      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), [routeperf.config.database])}`,
+      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), dsnsOf(routeperf.config))}`,
       { cause: error },
     );
   } finally {

@@ -11,7 +11,7 @@ import { MemoryTransport } from '../bus/transports/memory/index.js';
 import { startWorker, type Worker } from '../bus/worker.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import { redactDsn } from '../dsn.js';
+import { dsnsOf, redactDsn, withoutSecrets } from '../dsn.js';
 import { isUnreachable } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import { Store, type StoreOptions } from '../store/store.js';
@@ -89,7 +89,8 @@ export async function createRouteperf(
   options: RouteperfOptions = {},
   create: CreateOptions = {},
 ): Promise<Routeperf> {
-  const config = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
+  const resolved = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
+  const config = { ...resolved, logger: withoutSecrets(resolved.logger, dsnsOf(resolved)) };
   const logError = rateLimitedErrorLog(config.logger);
   const counters = { recorded: 0, stored: 0, dropped: 0, sent: 0 };
   const inFlight = new Set<Promise<void>>();
