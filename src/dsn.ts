@@ -18,7 +18,7 @@
 const MASK = '***';
 
 /** Parts of parameter names that mark the value as a secret (names compared lowercased, without `_`/`-`). */
-export const SECRET_PARAMETER_WORDS = [
+const SECRET_PARAMETER_WORDS = [
   'pass',
   'pwd',
   'secret',
