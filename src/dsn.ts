@@ -18,7 +18,7 @@
 const MASK = '***';
 
 /** Parts of parameter names that mark the value as a secret (names compared lowercased, without `_`/`-`). */
-export const SECRET_PARAMETER_WORDS = [
+const SECRET_PARAMETER_WORDS = [
   'pass',
   'pwd',
   'secret',
@@ -61,6 +61,38 @@ export function redactSecretsIn(text: string, dsns: readonly string[]): string {
     for (const secret of secretForms(dsn)) redacted = redacted.split(secret).join(MASK);
   }
   return redacted;
+}
+
+/** The DSNs of a configuration: the database, the transports and the failure store. */
+export function dsnsOf(config: {
+  database: string;
+  transport: string;
+  failureTransport: string;
+  transports: Record<string, string | { dsn: string }>;
+}): string[] {
+  const named = Object.values(config.transports).map((entry) =>
+    typeof entry === 'string' ? entry : entry.dsn,
+  );
+  return [config.database, config.transport, config.failureTransport, ...named];
+}
+
+/** The shape of routeperf's `logger` option. */
+interface Log {
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+/**
+ * `logger` with the secrets of `dsns` hidden in every message, for messages that quote what a driver or a
+ * broker client said.
+ */
+export function withoutSecrets<L extends Log>(logger: L, dsns: readonly string[]): L {
+  const hiding =
+    (log: Log[keyof Log]) =>
+    (message: string, ...rest: unknown[]) =>
+      log.call(logger, redactSecretsIn(String(message), dsns), ...rest);
+  return { ...logger, info: hiding(logger.info), warn: hiding(logger.warn), error: hiding(logger.error) };
 }
 
 function secretForms(dsn: string): string[] {

@@ -1,7 +1,7 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
-import { redactDsn, redactSecretsIn } from '../dsn.js';
+import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
 import { RouteperfError } from '../errors.js';
 import { isOutage } from '../store/errors.js';
 import type { CommonValues } from './command.js';
@@ -51,7 +51,7 @@ export async function withRecordingRouteperf<T>(
     if (error instanceof RouteperfError || !isOutage(error)) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
-      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), [routeperf.config.database])}`,
+      `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), dsnsOf(routeperf.config))}`,
       { cause: error },
     );
   } finally {

@@ -12,7 +12,7 @@ import { startWorker, type Worker } from '../bus/worker.js';
 import { unrecordedEnvironment, warnOnce } from '../config/environments.js';
 import { resolveConfig } from '../config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import { redactDsn } from '../dsn.js';
+import { dsnsOf, redactDsn, withoutSecrets } from '../dsn.js';
 import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import { Store, type StoreOptions } from '../store/store.js';
@@ -90,9 +90,11 @@ export async function createRouteperf(
   options: RouteperfOptions = {},
   create: CreateOptions = {},
 ): Promise<Routeperf> {
-  const config = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
-  const unrecorded = unrecordedEnvironment(config);
-  if (unrecorded) warnOnce(config.logger, unrecorded);
+  const resolved = await resolveConfig({ explicit: options, cli: create.cli ?? {} });
+  const unrecorded = unrecordedEnvironment(resolved);
+  // Once per logger the app passed in: the wrapper below is new on every call.
+  if (unrecorded) warnOnce(resolved.logger, unrecorded);
+  const config = { ...resolved, logger: withoutSecrets(resolved.logger, dsnsOf(resolved)) };
   const logError = rateLimitedErrorLog(config.logger);
   const counters = { recorded: 0, stored: 0, dropped: 0, sent: 0 };
   const inFlight = new Set<Promise<void>>();

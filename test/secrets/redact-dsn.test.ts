@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDsn, redactSecretsIn } from '../../src/dsn.js';
+import { dsnsOf, redactDsn, redactSecretsIn, withoutSecrets } from '../../src/dsn.js';
 
 const SECRET = 'S3cr3t@pw9Zq';
 const ENCODED = encodeURIComponent(SECRET);
@@ -155,5 +155,38 @@ describe('redactSecretsIn', () => {
     expect(redactSecretsIn('could not open the app database', ['mysql://root:ap@db/app'])).toBe(
       'could not open the app database',
     );
+  });
+});
+
+describe('withoutSecrets', () => {
+  it('hides the secrets of every DSN of a configuration in whatever the logger is given', () => {
+    class Collector {
+      lines: string[] = [];
+      info(message: string) {
+        this.lines.push(`info ${message}`);
+      }
+      warn(message: string) {
+        this.lines.push(`warn ${message}`);
+      }
+      error(message: string, ...rest: unknown[]) {
+        this.lines.push(`error ${message} ${rest.length}`);
+      }
+    }
+    const collector = new Collector();
+    const config = {
+      database: `mysql://root:${SECRET}@db/app`,
+      transport: 'redis://:redispass1@cache/routeperf',
+      failureTransport: 'database://default',
+      transports: { audit: { dsn: 'amqp://u:amqppass1@mq' }, other: 'postgres://u:pgpass123@db/x' },
+    };
+    const logger = withoutSecrets(collector, dsnsOf(config));
+    logger.info(`opened ${config.database}`);
+    logger.warn('redis said: wrong password redispass1');
+    logger.error('amqp: amqppass1 and pgpass123 refused', new Error('kept'));
+    expect(collector.lines).toEqual([
+      'info opened mysql://root:***@db/app',
+      'warn redis said: wrong password ***',
+      'error amqp: *** and *** refused 1',
+    ]);
   });
 });
