@@ -2,6 +2,12 @@ import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely } from 'kysel
 import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
 import type { Database } from '../tables.js';
 
+/**
+ * How deduplicated ingestion learns which ids an insert added (see claim-insert.ts): from
+ * `INSERT … RETURNING`, or, where the server has none, from a token the insert wrote with them.
+ */
+export type ClaimMethod = 'returning' | 'claim-token';
+
 /** How a merged column combines the stored value with the incoming one. */
 export type Merge = 'add' | 'min' | 'max' | 'replace';
 
@@ -46,6 +52,8 @@ export interface StoreDialect {
   ): BulkInsert;
   /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
+  /** How this server's inserts tell which ids they added; asked once per store, once connected. */
+  claimMethod(db: Kysely<Database>, url: string): Promise<ClaimMethod>;
   /** A deadlock or busy database: the transaction can simply be run again. */
   isTransient(error: unknown): boolean;
 }

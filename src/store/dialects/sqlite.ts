@@ -65,5 +65,6 @@ export const sqliteDialect: StoreDialect = {
     return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: onConflictDoNothing,
+  claimMethod: async () => 'returning',
   isTransient: (error) => /SQLITE_BUSY|SQLITE_LOCKED/.test(String((error as { code?: string })?.code)),
 };
