@@ -2,7 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { OVERFLOW_ROUTE, type RequestMetrics } from '../core/metrics.js';
 import { type CounterRow, planBatch, planRoutes, type RouteRow, routeKey } from './batch-plan.js';
 import type { BulkColumn, BulkInsert, FinishInsert } from './bulk-insert.js';
-import type { Merge } from './dialects/dialect.js';
+import { type ClaimInsert, claimInsert } from './claim-insert.js';
+import type { ClaimMethod, Merge } from './dialects/dialect.js';
 import type { StoreDialect } from './dialects/index.js';
 import { type Admission, RouteAdmission } from './route-admission.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues, type Database } from './tables.js';
@@ -16,6 +17,8 @@ export interface IngestorOptions {
   accessRecordsRetention: number | null;
   /** How long (ms) a counted message id is remembered, for deduplication. */
   dedupWindow: number;
+  /** How the server tells which ids an insert added (the dialect's `claimMethod`). */
+  claimMethod: ClaimMethod;
 }
 
 export interface IngestOptions {
@@ -82,10 +85,10 @@ interface Statements {
   histogram: BulkInsert;
   /** Access records, skipping request ids already stored. */
   records: BulkInsert;
-  /** The same, returning the request ids it added: the ledger when access records are it. */
-  recordsReturningIds: BulkInsert;
-  /** The ledger: adds message ids, skipping those in it, returning those it added. */
-  claims: BulkInsert;
+  /** The same, telling the request ids it added: the ledger when access records are it. */
+  recordClaims: ClaimInsert;
+  /** The ledger: adds message ids, skipping those in it, telling those it added. */
+  messageClaims: ClaimInsert;
 }
 
 /**
@@ -104,7 +107,7 @@ export class Ingestor {
     private readonly dialect: StoreDialect,
     private readonly options: IngestorOptions,
   ) {
-    this.#statements = compileStatements(db, dialect);
+    this.#statements = compileStatements(db, dialect, options.claimMethod);
     this.#admission = new RouteAdmission(dialect, options.maxRoutes);
   }
 
@@ -178,10 +181,10 @@ export class Ingestor {
       const now = Date.now();
       const { viaRecords, viaLedger } = this.#byLedger(batch, now);
       const claimed = await this.#firstTimeOnly(viaLedger, (firsts) =>
-        statements.claims.run<RequestMetrics, { message_id: string }>(trx, firsts, (m) => [m.id, now]),
+        statements.messageClaims.run(trx, firsts, (m) => [m.id, now]),
       );
       const recorded = await this.#firstTimeOnly(viaRecords, (firsts) =>
-        statements.recordsReturningIds.run<RequestMetrics, { request_id: string }>(trx, firsts, recordValues),
+        statements.recordClaims.run(trx, firsts, recordValues),
       );
       if (this.options.accessRecords) await statements.records.run(trx, claimed, recordValues);
       fresh = claimed.concat(recorded);
@@ -245,13 +248,12 @@ export class Ingestor {
    */
   async #firstTimeOnly(
     batch: readonly RequestMetrics[],
-    insert: (firsts: RequestMetrics[]) => Promise<({ message_id: string } | { request_id: string })[]>,
+    insert: (firsts: RequestMetrics[]) => Promise<Set<string>>,
   ): Promise<RequestMetrics[]> {
     if (batch.length === 0) return [];
     const seen = new Set<string>();
     const firsts = batch.filter((m) => !seen.has(m.id) && seen.add(m.id));
-    const added = new Set<string>();
-    for (const row of await insert(firsts)) added.add('message_id' in row ? row.message_id : row.request_id);
+    const added = await insert(firsts);
     return firsts.filter((m) => added.has(m.id));
   }
 
@@ -322,7 +324,11 @@ export class Ingestor {
  * Each hot statement, compiled once for the dialect with the store's table prefix. The column order here
  * is the order of the values the Ingestor passes to `run`.
  */
-function compileStatements(db: Kysely<Database>, dialect: StoreDialect): Statements {
+function compileStatements(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  claimMethod: ClaimMethod,
+): Statements {
   const bulk = (table: keyof Database, columns: readonly BulkColumn[], finish: FinishInsert) =>
     dialect.bulkInsert(db, table, columns, finish);
   const counter = (table: 'status_counts' | 'histogram', slot: 'status_code' | 'bin') =>
@@ -335,10 +341,6 @@ function compileStatements(db: Kysely<Database>, dialect: StoreDialect): Stateme
         ['count', 'bigint'],
       ],
       (insert) => dialect.upsert(insert, table, ['route_id', 'bucket', slot], { count: 'add' }),
-    );
-  const records = (finish: FinishInsert) =>
-    bulk('access_records', ACCESS_RECORD_COLUMNS, (insert) =>
-      finish(dialect.insertIgnoringDuplicates(insert, ['request_id'])),
     );
   return {
     routes: bulk(
@@ -361,15 +363,27 @@ function compileStatements(db: Kysely<Database>, dialect: StoreDialect): Stateme
     ),
     status_counts: counter('status_counts', 'status_code'),
     histogram: counter('histogram', 'bin'),
-    records: records((insert) => insert),
-    recordsReturningIds: records((insert) => insert.returning('request_id')),
-    claims: bulk(
+    records: bulk('access_records', ACCESS_RECORD_COLUMNS, (insert) =>
+      dialect.insertIgnoringDuplicates(insert, ['request_id']),
+    ),
+    recordClaims: claimInsert(
+      claimMethod,
+      dialect,
+      db,
+      'access_records',
+      ACCESS_RECORD_COLUMNS,
+      'request_id',
+    ),
+    messageClaims: claimInsert(
+      claimMethod,
+      dialect,
+      db,
       'processed_messages',
       [
         ['message_id', 'text'],
         ['processed_at', 'bigint'],
       ],
-      (insert) => dialect.insertIgnoringDuplicates(insert, ['message_id']).returning('message_id'),
+      'message_id',
     ),
   };
 }

@@ -174,6 +174,16 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
           .execute();
       },
     },
+    '0006_claim_tokens': {
+      // MySQL only: where the server has no INSERT … RETURNING, deduplicated inserts write a token with the
+      // ids they claim and read back the ids holding it (see claim-insert.ts). The other databases return
+      // the ids they added.
+      async up(db: Kysely<any>) {
+        if (dialect.name !== 'mysql') return;
+        for (const table of ['processed_messages', 'access_records'])
+          await db.schema.alterTable(table).addColumn('claim', 'bigint').execute();
+      },
+    },
   };
 }
 

@@ -152,6 +152,7 @@ export class Store {
               ? null
               : this.options.accessRecords.retentionDays * DAY_MS,
           dedupWindow: this.options.dedupWindow ?? DEFAULT_DEDUP_WINDOW_MS,
+          claimMethod: await this.dialect.claimMethod(db, this.options.database),
         }),
         reader: new StoreReader(db, this.options.environment),
         failures: new FailureLog(db),

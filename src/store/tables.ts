@@ -84,6 +84,8 @@ export interface AccessRecordsTable {
   user_id: string | null;
   /** The client's request id header, when it sent a sane one; not unique. */
   correlation_id: string | null;
+  /** MySQL only: the token of the insert that claimed the request id (see claim-insert.ts). */
+  claim: number | null;
 }
 
 /** An access record's columns and their types, in the order of `accessRecordValues`. */
@@ -124,6 +126,8 @@ export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[
 export interface ProcessedMessagesTable {
   message_id: string;
   processed_at: number;
+  /** MySQL only: the token of the insert that claimed the message id (see claim-insert.ts). */
+  claim: number | null;
 }
 
 /** Messages a worker gave up on, with the reason, for `routeperf failed …`. */

@@ -2,15 +2,31 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { RequestMetrics } from '../../src/core/metrics.js';
 import { ArrayInsert, MultiRowInsert } from '../../src/store/bulk-insert.js';
+import { claimMethodOf } from '../../src/store/dialects/mysql.js';
 import type { Store } from '../../src/store/store.js';
 import type { Database } from '../../src/store/tables.js';
-import { describeEachDatabase } from '../support/databases.js';
+import {
+  describeEachDatabase,
+  describeWithService,
+  MYSQL_URL,
+  type TestDatabase,
+  unreachable,
+} from '../support/databases.js';
 import { useTestStores } from './helpers.js';
 import { metrics } from './samples.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-describeEachDatabase((database) => {
+/** MySQL 8 has no INSERT … RETURNING: on MariaDB, `returning=off` takes the path that needs none. */
+const MYSQL_WITHOUT_RETURNING: TestDatabase = { name: 'mysql', url: () => `${MYSQL_URL}?returning=off` };
+const mysqlReason = await unreachable(new URL(MYSQL_URL).hostname, Number(new URL(MYSQL_URL).port || 3306));
+
+describeEachDatabase(dedupeTests);
+describeWithService('mysql without RETURNING', 'mysql', mysqlReason, () => {
+  dedupeTests(MYSQL_WITHOUT_RETURNING);
+});
+
+function dedupeTests(database: TestDatabase) {
   const stores = useTestStores(database);
 
   async function tally(store: Store) {
@@ -61,18 +77,25 @@ describeEachDatabase((database) => {
     expect(await tally(store)).toEqual({ counted: 12, ledger: 5, records: 12 });
   });
 
-  it('counts once a batch two writers store at the same moment, with access records as the ledger', async () => {
-    const store = stores.open({ accessRecords: { enabled: true, retentionDays: null } });
-    const other = stores.reopen(store, { accessRecords: { enabled: true, retentionDays: null } });
-    await store.migrate();
-    const batch = requests(200, 0);
-    const results = await Promise.all([
-      store.ingest(batch, { dedupe: true }),
-      other.ingest([...batch].reverse(), { dedupe: true }),
-    ]);
-    expect(results.map((result) => result.duplicates).sort((a, b) => a - b)).toEqual([0, 200]);
-    expect(await tally(store)).toEqual({ counted: 200, ledger: 0, records: 200 });
-  });
+  it.each([
+    { ledger: 'the access records', accessRecords: true, tallied: { ledger: 0, records: 200 } },
+    { ledger: 'processed_messages', accessRecords: false, tallied: { ledger: 200, records: 0 } },
+  ])(
+    'counts once a batch two writers store at the same moment, with $ledger as the ledger',
+    async ({ accessRecords, tallied }) => {
+      const options = { accessRecords: { enabled: accessRecords, retentionDays: null } };
+      const store = stores.open(options);
+      const other = stores.reopen(store, options);
+      await store.migrate();
+      const batch = requests(200, 0);
+      const results = await Promise.all([
+        store.ingest(batch, { dedupe: true }),
+        other.ingest([...batch].reverse(), { dedupe: true }),
+      ]);
+      expect(results.map((result) => result.duplicates).sort((a, b) => a - b)).toEqual([0, 200]);
+      expect(await tally(store)).toEqual({ counted: 200, ...tallied });
+    },
+  );
 
   it('splits a batch wider than one statement allows and reads back every id it added', async () => {
     const store = stores.open({ accessRecords: { enabled: true, retentionDays: null } });
@@ -85,6 +108,28 @@ describeEachDatabase((database) => {
     expect(first.duplicates).toBe(0);
     expect(again.duplicates).toBe(4000);
     expect(await tally(store)).toEqual({ counted: 7000, ledger: 0, records: 7000 });
+  });
+
+  if (database === MYSQL_WITHOUT_RETURNING)
+    it('claims ids with a token per statement instead of RETURNING', async () => {
+      const store = stores.open();
+      await store.ingest(requests(5, 0), { dedupe: true });
+      const db = await stores.tables(store);
+      const tokens = await db.selectFrom('processed_messages').select('claim').distinct().execute();
+      expect(tokens).toEqual([{ claim: expect.any(Number) }]);
+    });
+}
+
+describe('the MySQL claim method', () => {
+  it.each([
+    ['8.0.36', 'claim-token'],
+    ['8.4.3-commercial', 'claim-token'],
+    ['10.4.34-MariaDB', 'claim-token'],
+    ['10.5.0-MariaDB', 'returning'],
+    ['10.11.19-MariaDB-0+deb12u1', 'returning'],
+    ['11.4.2-MariaDB-log', 'returning'],
+  ])('of a server whose version() is %s: %s', (version, method) => {
+    expect(claimMethodOf(version)).toBe(method);
   });
 });
 

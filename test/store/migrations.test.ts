@@ -33,6 +33,7 @@ describeEachDatabase((database) => {
       expect.objectContaining({ migrationName: '0003_ledger_speed', status: 'Success' }),
       expect.objectContaining({ migrationName: '0004_correlation_id', status: 'Success' }),
       expect.objectContaining({ migrationName: '0005_environments', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0006_claim_tokens', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });

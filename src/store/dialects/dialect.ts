@@ -3,6 +3,12 @@ import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
 import type { ErrorClassifier } from '../error-kind.js';
 import type { Database } from '../tables.js';
 
+/**
+ * How deduplicated ingestion learns which ids an insert added (see claim-insert.ts): from
+ * `INSERT … RETURNING`, or, where the server has none, from a token the insert wrote with them.
+ */
+export type ClaimMethod = 'returning' | 'claim-token';
+
 /** How a merged column combines the stored value with the incoming one. */
 export type Merge = 'add' | 'min' | 'max' | 'replace';
 
@@ -55,6 +61,8 @@ export interface StoreDialect {
   ): BulkInsert;
   /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
+  /** How this server's inserts tell which ids they added; asked once per store, once connected. */
+  claimMethod(db: Kysely<Database>, url: string): Promise<ClaimMethod>;
   /**
    * What an error of this dialect's driver means (see ErrorKind); undefined for any other error. A
    * `transient` one is worth running the transaction again at once.

@@ -1,6 +1,7 @@
 import { MysqlDialect, sql } from 'kysely';
+import { RouteperfError } from '../../errors.js';
 import { valuesBulkInsert } from '../bulk-insert.js';
-import type { StoreDialect } from './dialect.js';
+import type { ClaimMethod, StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { mysqlErrorKind } from './mysql-errors.js';
 
@@ -11,7 +12,7 @@ export const mysqlDialect: StoreDialect = {
   async createDialect(url, onConnectionError) {
     const mysql = await importDriver<typeof import('mysql2')>('mysql2', 'A mysql: database');
     const pool = mysql.createPool({
-      uri: url.replace(/^mariadb:/, 'mysql:'),
+      uri: withoutRouteperfOptions(url).replace(/^mariadb:/, 'mysql:'),
       connectTimeout: 5000,
       connectionLimit: 10,
       decimalNumbers: true,
@@ -45,5 +46,47 @@ export const mysqlDialect: StoreDialect = {
     return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: (insert) => insert.ignore(),
+  async claimMethod(db, url) {
+    const forced = returningOption(url);
+    if (forced !== undefined) return forced;
+    const { rows } = await sql<{ version: string }>`select version() as version`.execute(db);
+    return claimMethodOf(rows[0]!.version);
+  },
   classifyError: mysqlErrorKind,
 };
+
+/** The URL's query option routeperf reads itself: `returning=on|off` forces how ids are claimed. */
+const RETURNING_OPTION = 'returning';
+
+/**
+ * `returning` as the URL sets it, or undefined to ask the server. `off` serves servers that misreport
+ * what they are (proxies, MySQL-compatible databases); `on` spares the question.
+ */
+function returningOption(url: string): ClaimMethod | undefined {
+  const value = new URL(url).searchParams.get(RETURNING_OPTION);
+  if (value === null) return undefined;
+  if (value === 'on') return 'returning';
+  if (value === 'off') return 'claim-token';
+  throw new RouteperfError(
+    'ROUTEPERF_DATABASE_URL',
+    `database: the "${RETURNING_OPTION}" option of a mysql: URL expects on or off, got ${JSON.stringify(value)}`,
+  );
+}
+
+/** The URL without routeperf's own options, which mysql2 would warn about. */
+function withoutRouteperfOptions(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has(RETURNING_OPTION)) return url;
+  parsed.searchParams.delete(RETURNING_OPTION);
+  return parsed.toString();
+}
+
+/**
+ * MariaDB has `INSERT … RETURNING` from 10.5; MySQL (8.x) has none. `version()` is `10.11.6-MariaDB…` on
+ * MariaDB and `8.0.36` on MySQL.
+ */
+export function claimMethodOf(version: string): ClaimMethod {
+  const [, major, minor] = /^(\d+)\.(\d+)/.exec(version) ?? [];
+  const mariadb = /mariadb/i.test(version);
+  return mariadb && Number(major) * 1000 + Number(minor) >= 10_005 ? 'returning' : 'claim-token';
+}

@@ -29,5 +29,6 @@ export const postgresDialect: StoreDialect = {
     onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),
   bulkInsert: (db, table, columns, finish) => new ArrayInsert(db, table, columns, finish),
   insertIgnoringDuplicates: onConflictDoNothing,
+  claimMethod: async () => 'returning',
   classifyError: postgresErrorKind,
 };

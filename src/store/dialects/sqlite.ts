@@ -67,5 +67,6 @@ export const sqliteDialect: StoreDialect = {
     return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: onConflictDoNothing,
+  claimMethod: async () => 'returning',
   classifyError: sqliteErrorKind,
 };
