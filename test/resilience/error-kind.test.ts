@@ -316,6 +316,11 @@ describe("routeperf's own errors and wrappers", () => {
     ['CONFIG_INVALID', new RouteperfError('ROUTEPERF_CONFIG_INVALID', 'bad'), 'message'],
     ['a TypeError (a bug)', new TypeError("Cannot read properties of undefined (reading 'id')"), 'message'],
     ['a socket error', refused, 'outage'],
+    [
+      "Kysely's connection given up after a failed rollback",
+      new Error('Postgres connection has been discarded'),
+      'outage',
+    ],
     ['an error caused by a socket error', new Error('query failed', { cause: refused }), 'outage'],
     ['localhost refusing on ::1 and 127.0.0.1', new AggregateError([refused, refused]), 'outage'],
     [

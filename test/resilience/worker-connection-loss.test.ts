@@ -2,12 +2,13 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Transport } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
 import { createRouteperf } from '../../src/core/routeperf.js';
-import { recordMessages } from '../cli/queue.js';
+import { POISON, recordMessages } from '../cli/queue.js';
 import { tempFolder } from '../support/cli.js';
 import { type Consumer, startConsumer } from '../support/consumer.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import { describeWithRedis, REDIS_URL, useRedisStreams } from '../support/redis.js';
 import { readRoutes } from '../support/seed.js';
+import { sqliteUrl } from '../support/sqlite.js';
 import { createOwnDatabase, type OwnDatabase } from './own-database.js';
 import { waitUntil } from './wait.js';
 
@@ -33,6 +34,13 @@ async function failuresIn(database: string): Promise<number> {
 function received(consumer: Consumer): number {
   return consumer.lines
     .map((line) => /^batch: received (\d+)/.exec(line)?.[1])
+    .reduce((sum, count) => sum + Number(count ?? 0), 0);
+}
+
+/** Messages the worker reported as failed, from its -vv batch lines. */
+function failedOf(consumer: Consumer): number {
+  return consumer.lines
+    .map((line) => /^batch: .*, failed (\d+),/.exec(line)?.[1])
     .reduce((sum, count) => sum + Number(count ?? 0), 0);
 }
 
@@ -118,6 +126,40 @@ describeEachDatabase(
         const producer = await redis.open(stream);
         await producer.setup();
         await rideOut(own, `${REDIS_URL}/${stream}`, producer);
+      });
+
+      it('a failure store in a database of its own loses its connections', async () => {
+        const own = await ownDatabase();
+        const stream = redis.stream();
+        const producer = await redis.open(stream);
+        await producer.setup();
+        const cwd = tempFolder({
+          database: sqliteUrl(),
+          failureTransport: own.url,
+          tablePrefix: TABLE_PREFIX,
+          environment: 'test',
+          transport: `${REDIS_URL}/${stream}`,
+        });
+        const consumer = await startConsumer({ cwd, args: ['-vv', '--batch-size', '50'] });
+        const alive = () => `the worker exited:\n${consumer.lines.join('\n')}\n${consumer.stderr()}`;
+        let exited = false;
+        void consumer.exited.then(() => {
+          exited = true;
+        });
+        for (let round = 0; round < ROUNDS; round++) {
+          await producer.send(Array.from({ length: 200 }, () => POISON.notJson.body));
+          await waitUntil(
+            'the failure store to be connected',
+            async () => exited || (await own.connections()) > 0,
+          );
+          expect(exited, alive()).toBe(false);
+          await own.endConnections();
+        }
+        await waitUntil('every message failed', () => exited || failedOf(consumer) >= ROUNDS * 200, 120_000);
+        expect(exited, alive()).toBe(false);
+        expect(await failuresIn(own.url)).toBeGreaterThanOrEqual(ROUNDS * 200);
+        expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+        expect(consumer.stderr()).not.toMatch(/Unhandled|uncaught/i);
       });
     });
   },
