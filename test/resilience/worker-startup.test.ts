@@ -119,6 +119,25 @@ describeWithRedis('a worker started while what it needs is down', () => {
     );
   });
 
+  it('SIGTERM stops a worker waiting for its database, and its messages stay for the next one', async () => {
+    const transport = await streamWith(20);
+    const cwd = tempFolder({
+      database: onPort(POSTGRES_URL, await closedPort()),
+      environment: 'test',
+      transport,
+    });
+    const consumer = await startConsumer({ cwd });
+    await waitingFor(consumer, /the store .* is unavailable/);
+    expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(consumer.lines.join('\n')).toContain('Stopped: received SIGTERM. 0 messages stored, 0 failed');
+    const database = sqliteUrl();
+    const next = await runCli(['consume', '--limit', '20'], {
+      cwd: tempFolder({ database, environment: 'test', transport }),
+    });
+    expect(next.stdout).toContain('20 messages stored, 0 failed');
+    expect(await storedIn(database)).toBe(20);
+  });
+
   it('an invalid configuration still exits 2 at once, whatever is down', async () => {
     const cwd = tempFolder({
       database: onPort(POSTGRES_URL, await closedPort()),
