@@ -66,7 +66,7 @@ export interface Worker {
   readonly done: Promise<WorkerSummary>;
 }
 
-/** Longest pause while the store or the transport is unavailable; the batch in hand is retried until it comes back. */
+/** Longest pause while the store or the transport is unavailable; the batch in hand waits for it. */
 const MAX_OUTAGE_BACKOFF_MS = 30_000;
 
 /**

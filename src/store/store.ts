@@ -30,7 +30,7 @@ export interface StoreOptions {
   accessRecords: { enabled: boolean; retentionDays: number | null };
   /** How long (ms) an ingested message id is remembered, so that a redelivery within it counts once. Default 10 minutes. */
   dedupWindow?: number;
-  /** Called with errors that happen outside any call (an idle pooled connection dying). */
+  /** Called with what a pooled connection reports outside any call (the server closed it, a reset). */
   onBackgroundError: (error: unknown) => void;
   /**
    * Only read (reports): never create the SQLite file, a table or a migration, whatever `autoSetup` says;

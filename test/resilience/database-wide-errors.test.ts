@@ -132,7 +132,7 @@ describeEachDatabase(() => {
       /read-only transaction/,
       (own) => own.admin(`alter database ${own.name} reset default_transaction_read_only`),
     );
-  });
+  }, 240_000);
 
   it('a role out of connections: the worker waits, nothing goes to the failure store, every message counts once', async () => {
     await rideOut(
@@ -140,5 +140,5 @@ describeEachDatabase(() => {
       /too many connections/,
       (own) => own.admin(`alter role ${own.name} connection limit -1`),
     );
-  });
+  }, 240_000);
 }, ['postgres']);

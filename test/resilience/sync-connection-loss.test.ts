@@ -87,7 +87,7 @@ describeEachDatabase(
       const routes = await readRoutes(target);
       expect(routes.find((route) => route.route === '/later/:id')?.count).toBe(LATER);
       expect(recorded.exit()).toBeUndefined();
-    });
+    }, 240_000);
   },
   ['postgres', 'mysql'],
 );

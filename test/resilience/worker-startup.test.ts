@@ -83,7 +83,7 @@ describeWithRedis('a worker started while what it needs is down', () => {
     );
     expect(consumer.stderr()).toMatch(/is reachable again after \d+ failed attempts?; going on/);
     expect(await storedIn(database)).toBe(300);
-  });
+  }, 180_000);
 
   it('waits for its database, then stores every message', async () => {
     const own = await ownPostgres();
@@ -101,7 +101,7 @@ describeWithRedis('a worker started while what it needs is down', () => {
       'Stopped: limit of 300 messages reached. 300 messages stored, 0 failed',
     );
     expect(await storedIn(own.url)).toBe(300);
-  });
+  }, 180_000);
 
   it('with --time-limit, a worker that never reaches its database stops at the limit', async () => {
     const cwd = tempFolder({
@@ -117,7 +117,26 @@ describeWithRedis('a worker started while what it needs is down', () => {
     expect(consumer.lines.join('\n')).toContain(
       'Stopped: time limit of 3 s reached. 0 messages stored, 0 failed',
     );
-  });
+  }, 180_000);
+
+  it('SIGTERM stops a worker waiting for its database, and its messages stay for the next one', async () => {
+    const transport = await streamWith(20);
+    const cwd = tempFolder({
+      database: onPort(POSTGRES_URL, await closedPort()),
+      environment: 'test',
+      transport,
+    });
+    const consumer = await startConsumer({ cwd });
+    await waitingFor(consumer, /the store .* is unavailable/);
+    expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(consumer.lines.join('\n')).toContain('Stopped: received SIGTERM. 0 messages stored, 0 failed');
+    const database = sqliteUrl();
+    const next = await runCli(['consume', '--limit', '20'], {
+      cwd: tempFolder({ database, environment: 'test', transport }),
+    });
+    expect(next.stdout).toContain('20 messages stored, 0 failed');
+    expect(await storedIn(database)).toBe(20);
+  }, 180_000);
 
   it('an invalid configuration still exits 2 at once, whatever is down', async () => {
     const cwd = tempFolder({
@@ -128,5 +147,5 @@ describeWithRedis('a worker started while what it needs is down', () => {
     const result = await runCli(['consume'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('maxLenght');
-  });
+  }, 180_000);
 });

@@ -56,7 +56,7 @@ export const consumeCommand = defineCommand({
     'routeperf consume metrics audit --batch-size 1000',
   ],
   exitCodes:
-    'Exit codes: 0 stopped by a limit, a signal or stop-workers; 1 a worker failed or the database or the\ntransport could not be used; 2 wrong arguments or configuration.',
+    'Exit codes: 0 stopped by a limit, a signal or stop-workers; 1 a worker failed; 2 wrong arguments or\nconfiguration. A database or transport that is down, at start or later, is waited for.',
   async run(values, names) {
     const options = {
       limit: wholeNumber('limit', values.limit),

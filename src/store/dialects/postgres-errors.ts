@@ -17,8 +17,12 @@ const OUTAGE_CODES = new Set(['25006', '42501', '42P01']);
  * server is up).
  */
 const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57014']);
-/** What pg's own failures say; they carry no SQLSTATE. */
-const CLIENT_FAILURES = /Connection terminated|not queryable|timeout exceeded when trying to connect/;
+/**
+ * What pg's own failures say, and Kysely's for a connection it gave up after a failed rollback; they
+ * carry no SQLSTATE.
+ */
+const CLIENT_FAILURES =
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|Postgres connection has been discarded/;
 
 /** Reads a PostgreSQL server error by its SQLSTATE, and pg's connection failures by their message. */
 export const postgresErrorKind: ErrorClassifier = (error) => {
