@@ -4,7 +4,8 @@ import { RouteperfError } from '../errors.js';
 import { dialectFor, redact, type StoreDialect } from './dialects/index.js';
 import { FailureLog } from './failures.js';
 import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
-import { createMigrator } from './migrations.js';
+import { createMigrator, migrationTables } from './migrations.js';
+import { introspectingOnly } from './named-tables-introspector.js';
 import {
   type RouteSummary,
   type RoutesQuery,
@@ -105,11 +106,13 @@ export class Store {
 
   #connect(): Promise<Kysely<Database>> {
     if (this.#connection) return this.#connection;
+    const prefix = this.options.tablePrefix;
+    const ownTables = [...TABLES.map((table) => prefix + table), ...Object.values(migrationTables(prefix))];
     const connection = this.dialect.createDialect(this.options.database, this.options.onBackgroundError).then(
       (dialect) =>
         new Kysely<Database>({
-          dialect,
-          plugins: [new TablePrefixPlugin(this.options.tablePrefix, TABLES)],
+          dialect: introspectingOnly(dialect, this.dialect.name, ownTables),
+          plugins: [new TablePrefixPlugin(prefix, TABLES)],
         }),
     );
     this.#connection = connection;
