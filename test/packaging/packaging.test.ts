@@ -56,7 +56,8 @@ async function pack(): Promise<string> {
     filter: (path) => !(skipped.has(relative(repo, path).split(sep)[0]!) || path.endsWith('.tgz')),
   });
   symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'), 'dir');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], source);
+  // The build inside can take minutes on a loaded machine.
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], source, 600_000);
   // Lifecycle output may precede the JSON report on stdout.
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1 || 0));
   packedFiles = report.files.map((file: { path: string }) => file.path);
