@@ -3,9 +3,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Most files wait on databases, brokers and child processes rather than compute: more files at once
+    // than there are cores keeps the cores busy.
+    maxWorkers: 4,
+    minWorkers: 1,
+    // Guards against a hang only: a test that starts several processes can take minutes on a loaded machine.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     reporters: ['default'],
   },
 });

@@ -187,13 +187,16 @@ function migrations(dialect: StoreDialect, prefix: string): Record<string, Migra
   };
 }
 
-/** Kysely's Migrator over routeperf's migrations, with its bookkeeping tables under the same prefix. */
+/** Kysely's bookkeeping tables, under the same prefix as routeperf's own. */
+export function migrationTables(prefix: string) {
+  return { migrationTableName: `${prefix}migrations`, migrationLockTableName: `${prefix}migrations_lock` };
+}
+
+/**
+ * Kysely's Migrator over routeperf's migrations. `db`'s introspector must look up only the bookkeeping
+ * tables (see named-tables-introspector.ts): the Migrator asks it whether they exist.
+ */
 export function createMigrator(db: Kysely<any>, dialect: StoreDialect, prefix: string): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect, prefix) };
-  return new Migrator({
-    db,
-    provider,
-    migrationTableName: `${prefix}migrations`,
-    migrationLockTableName: `${prefix}migrations_lock`,
-  });
+  return new Migrator({ db, provider, ...migrationTables(prefix) });
 }

@@ -8,7 +8,8 @@ import { sqliteFile } from './dialects/sqlite.js';
 import { isOutage } from './errors.js';
 import { FailureLog } from './failures.js';
 import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
-import { createMigrator } from './migrations.js';
+import { createMigrator, migrationTables } from './migrations.js';
+import { introspectingOnly } from './named-tables-introspector.js';
 import {
   type RouteSummary,
   type RoutesQuery,
@@ -122,12 +123,13 @@ export class Store {
 
   #connect(): Promise<Kysely<Database>> {
     if (this.#connection) return this.#connection;
-    const { database, onBackgroundError, readOnly } = this.options;
+    const { database, onBackgroundError, readOnly, tablePrefix: prefix } = this.options;
+    const ownTables = [...TABLES.map((table) => prefix + table), ...Object.values(migrationTables(prefix))];
     const connection = this.dialect.createDialect(database, onBackgroundError, { readOnly }).then(
       (dialect) =>
         new Kysely<Database>({
-          dialect,
-          plugins: [new TablePrefixPlugin(this.options.tablePrefix, TABLES)],
+          dialect: introspectingOnly(dialect, this.dialect.name, ownTables),
+          plugins: [new TablePrefixPlugin(prefix, TABLES)],
         }),
     );
     this.#connection = connection;

@@ -164,7 +164,7 @@ export async function storedCounts(options: RouteperfOptions): Promise<Record<st
 export const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 /** Polls the store until it holds `n` requests (or `timeoutMs` passes) and returns its counts. */
-export async function waitForStored(options: RouteperfOptions, n: number, timeoutMs = 60_000) {
+export async function waitForStored(options: RouteperfOptions, n: number, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const counts = await storedCounts(options).catch(() => ({}));

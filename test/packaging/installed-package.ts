@@ -118,7 +118,10 @@ async function pack(work: string): Promise<{ tarball: string; files: string[] }>
     filter: (path) => !(skipped.has(relative(repo, path).split(sep)[0]!) || path.endsWith('.tgz')),
   });
   symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'), 'dir');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], source);
+  // The build inside can take minutes on a loaded machine.
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], source, {
+    timeout: 600_000,
+  });
   // Lifecycle output may precede the JSON report on stdout.
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1 || 0));
   return {

@@ -85,7 +85,7 @@ export function ingestFromAnotherProcess(where: Opened): Promise<void> {
     execFile(
       process.execPath,
       ['--import', 'tsx', INGEST_ONCE, where.url, where.prefix],
-      { timeout: 30_000 },
+      { timeout: 180_000 },
       (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
     );
   });

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { RouteperfError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
@@ -94,6 +94,22 @@ describeEachDatabase((database) => {
     expect(await store.routes()).toMatchObject([{ count: 1 }]);
   });
 
+  // A server database, whose other clients may change its tables meanwhile (a SQLite file's DDL waits).
+  if (database.name !== 'sqlite')
+    it('migrates while other tables of the database are created and dropped', async () => {
+      const { url, prefix } = stores.where(stores.open());
+      const others = await stores.tables(stores.open({ database: url, tablePrefix: prefix }));
+      const churn = keepReplacingTables(others, `${prefix}other_`);
+      try {
+        const fresh = Array.from({ length: 12 }, () => stores.open({ database: url }));
+        const results = await Promise.allSettled(fresh.map((store) => store.migrate()));
+        expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      } finally {
+        await churn.stop();
+      }
+      expect(churn.replaced()).toBeGreaterThan(0);
+    });
+
   it('several processes starting on new tables at once migrate them once and all write', async () => {
     // The race is short; SQLite, whose locking routeperf provides itself, gets several rounds of it.
     const rounds = database.name === 'sqlite' ? 3 : 1;
@@ -107,3 +123,32 @@ describeEachDatabase((database) => {
     }
   });
 });
+
+/**
+ * Creates and drops tables named `<prefix><n>` in a loop on `db`, as another app or another routeperf
+ * prefix sharing the database may do at any time, until `stop()`.
+ */
+function keepReplacingTables(db: Kysely<any>, prefix: string) {
+  let running = true;
+  let replaced = 0;
+  const loop = (async () => {
+    while (running) {
+      const table = `${prefix}${replaced % 4}`;
+      await db.schema
+        .createTable(table)
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('a', 'integer')
+        .addColumn('b', 'integer')
+        .execute();
+      await db.schema.dropTable(table).execute();
+      replaced += 1;
+    }
+  })();
+  return {
+    replaced: () => replaced,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}

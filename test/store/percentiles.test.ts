@@ -50,7 +50,8 @@ describeEachDatabase((database) => {
           expectWithin(route!.requestTime[`p${percent}`], nearestRank(sorted, percent), 0.02);
         }
       }),
-      { numRuns },
+      // Times that mysql2's own number parsing read back one unit in the last place away.
+      { numRuns, examples: [[[971.9696991544487]], [[9.271926155560685, 12.5]]] },
     );
   });
 });

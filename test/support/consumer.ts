@@ -72,7 +72,7 @@ export async function startConsumer(options: ConsumerOptions = {}): Promise<Cons
 
   const output = () => `stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`;
 
-  const waitForLine = (pattern: RegExp, timeoutMs = 30_000) =>
+  const waitForLine = (pattern: RegExp, timeoutMs = 180_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         const line = lines.find((candidate) => pattern.test(candidate));

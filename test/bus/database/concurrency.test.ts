@@ -1,8 +1,10 @@
 import { Kysely } from 'kysely';
 import { expect, it } from 'vitest';
+import { PostgresListener } from '../../../src/bus/transports/database/postgres-listener.js';
 import { dialectFor } from '../../../src/store/dialects/index.js';
 import { describeEachDatabase } from '../../support/databases.js';
-import { bodies, drain, useQueues, within } from './helpers.js';
+import { until } from '../../support/wait.js';
+import { bodies, channelOf, drain, listening, useQueues, within, withPostgres } from './helpers.js';
 
 describeEachDatabase(
   (database) => {
@@ -57,9 +59,8 @@ describeEachDatabase(
       const at = queues.place();
       const consumer = await queues.queue(at, { pollInterval: '60000' });
       const producer = await queues.queue(at);
-      await consumer.receive(1, 0); // the consumer listens from its first receive on
-      const waiting = consumer.receive(10, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const waiting = consumer.receive(10, 30_000); // the consumer listens from its first receive on
+      await listening(at);
       await producer.send(['wake up']);
       expect(bodies(await within(5000, waiting))).toEqual(['wake up']);
       expect(queues.backgroundErrors).toEqual([]);
@@ -67,13 +68,32 @@ describeEachDatabase(
 
     it('wakes only the consumers of the queue that was sent to', async () => {
       const at = queues.place();
-      const orders = await queues.queue(at, { queue: 'orders', pollInterval: '60000' });
-      const emails = await queues.queue(at, { queue: 'emails' });
-      await orders.receive(1, 0);
-      const waiting = orders.receive(10, 1500);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await emails.send(['not for orders']);
-      expect(await waiting).toEqual([]);
+      let wakeups = 0;
+      const orders = new PostgresListener(
+        at.url,
+        channelOf(at),
+        'orders',
+        () => {
+          wakeups += 1;
+        },
+        (error) => queues.backgroundErrors.push(error),
+      );
+      try {
+        orders.listen();
+        await listening(at);
+        // One transaction: its notifications reach the listener together and in order, the one for orders
+        // last, so when orders is woken every other queue's notification has been seen.
+        await withPostgres(at.url, async (client) => {
+          await client.query('begin');
+          for (const queue of ['emails', 'invoices', 'orders'])
+            await client.query('select pg_notify($1, $2)', [channelOf(at), queue]);
+          await client.query('commit');
+        });
+        await until(() => wakeups > 0, { what: 'the wake-up of orders' });
+        expect(wakeups).toBe(1);
+      } finally {
+        await orders.close();
+      }
       expect(queues.backgroundErrors).toEqual([]);
     });
   },

@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
+import pg from 'pg';
 import type { ReceivedMessage, Transport, TransportContext } from '../../../src/bus/transport.js';
 import { createTransport } from '../../../src/bus/transports/database/index.js';
 import { deferAfterEach } from '../../support/cleanup.js';
 import { dropTables, type TestDatabase, uniquePrefix } from '../../support/databases.js';
+import { until } from '../../support/wait.js';
 
 /** Where a queue lives: a database and a table prefix of its own. */
 export interface Place {
@@ -94,4 +96,34 @@ export function within<T>(ms: number, promise: Promise<T>): Promise<T> {
     timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
   });
   return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
+/** The PostgreSQL channel the transports of `at` notify and listen on. */
+export const channelOf = (at: Place) => `${at.prefix}messages`;
+
+/** Runs `work` on a PostgreSQL connection of its own, closed after. */
+export async function withPostgres<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Resolves once a connection listens on the channel of `at`: notifications reach it from then on. */
+export function listening(at: Place): Promise<void> {
+  return withPostgres(at.url, (client) =>
+    until(
+      async () => {
+        const { rowCount } = await client.query(
+          "select 1 from pg_stat_activity where state = 'idle' and query = $1",
+          [`listen "${channelOf(at)}"`],
+        );
+        return (rowCount ?? 0) > 0;
+      },
+      { what: `a LISTEN on ${channelOf(at)}` },
+    ),
+  );
 }

@@ -1,0 +1,3 @@
+import { describeEndToEnd } from './end-to-end.js';
+
+describeEndToEnd('postgres');
