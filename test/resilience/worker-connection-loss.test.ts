@@ -127,14 +127,19 @@ describeEachDatabase(
       const redis = useRedisStreams();
       afterAll(() => redis.close());
 
+      /** A fresh stream's DSN, and a producer on it. */
+      async function stream() {
+        const name = redis.stream();
+        const producer = await redis.open(name);
+        await producer.setup();
+        return { dsn: `${REDIS_URL}/${name}`, producer };
+      }
+
       it(
         'the worker loses its store connections',
         async () => {
-          const own = await ownDatabase();
-          const stream = redis.stream();
-          const producer = await redis.open(stream);
-          await producer.setup();
-          await rideOut(own, `${REDIS_URL}/${stream}`, producer);
+          const { dsn, producer } = await stream();
+          await rideOut(await ownDatabase(), dsn, producer);
         },
         LONG_TEST_MS,
       );
@@ -143,15 +148,13 @@ describeEachDatabase(
         'a failure store in a database of its own loses its connections',
         async () => {
           const own = await ownDatabase();
-          const stream = redis.stream();
-          const producer = await redis.open(stream);
-          await producer.setup();
+          const { dsn, producer } = await stream();
           const cwd = tempFolder({
             database: sqliteUrl(),
             failureTransport: own.url,
             tablePrefix: TABLE_PREFIX,
             environment: 'test',
-            transport: `${REDIS_URL}/${stream}`,
+            transport: dsn,
           });
           const consumer = await startConsumer({ cwd, args: ['-vv', '--batch-size', '50'] });
           const alive = () => `the worker exited:\n${consumer.lines.join('\n')}\n${consumer.stderr()}`;
