@@ -162,6 +162,11 @@ describeEachDatabase(
           void consumer.exited.then(() => {
             exited = true;
           });
+          // The failure store's tables are created first: MariaDB's DDL is not transactional, and a
+          // migration cut half-way is another matter than a connection lost while in use.
+          await producer.send([POISON.notJson.body]);
+          await waitUntil('the failure store to be set up', () => exited || failedOf(consumer) > 0);
+          const poisoned = ROUNDS * 200 + 1;
           for (let round = 0; round < ROUNDS; round++) {
             await producer.send(Array.from({ length: 200 }, () => POISON.notJson.body));
             await waitUntil(
@@ -171,13 +176,9 @@ describeEachDatabase(
             expect(exited, alive()).toBe(false);
             await own.endConnections();
           }
-          await waitUntil(
-            'every message failed',
-            () => exited || failedOf(consumer) >= ROUNDS * 200,
-            120_000,
-          );
+          await waitUntil('every message failed', () => exited || failedOf(consumer) >= poisoned, 120_000);
           expect(exited, alive()).toBe(false);
-          expect(await failuresIn(own.url)).toBeGreaterThanOrEqual(ROUNDS * 200);
+          expect(await failuresIn(own.url)).toBeGreaterThanOrEqual(poisoned);
           expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });
           expect(consumer.stderr()).not.toMatch(/Unhandled|uncaught/i);
         },
