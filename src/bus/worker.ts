@@ -66,6 +66,9 @@ export interface Worker {
   readonly done: Promise<WorkerSummary>;
 }
 
+/** Workers this process has started, to tell their ids apart. */
+let workersStarted = 0;
+
 /** Longest pause while the store or the transport is unavailable; the batch in hand waits for it. */
 const MAX_OUTAGE_BACKOFF_MS = 30_000;
 
@@ -79,7 +82,9 @@ const MAX_OUTAGE_BACKOFF_MS = 30_000;
  * transport that cannot be reached, from the start on. Limits and stop() apply while it waits.
  */
 export function startWorker(options: WorkerOptions): Worker {
-  const id = `${hostname()}-${process.pid}-${Date.now().toString(36)}`;
+  // Several workers of one process (one per transport) may start within the same millisecond.
+  workersStarted += 1;
+  const id = `${hostname()}-${process.pid}-${Date.now().toString(36)}-${workersStarted}`;
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const batchSize = options.batchSize ?? 500;
   const sleep = options.sleep ?? 1000;
