@@ -21,3 +21,11 @@ export class RouteperfError extends Error {
     super(message, options);
   }
 }
+
+/** An error's message, or its inner errors' when it has none (connecting to `localhost` tries ::1 and 127.0.0.1). */
+export function describeCause(error: unknown): string {
+  if (error instanceof AggregateError && !error.message) {
+    return error.errors.map(describeCause).join('; ');
+  }
+  return error instanceof Error ? error.message || error.name : String(error);
+}

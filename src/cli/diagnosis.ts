@@ -11,10 +11,10 @@ import {
   storeOptionsOf,
 } from '../core/routeperf.js';
 import { redactDsn } from '../dsn.js';
-import { RouteperfError } from '../errors.js';
+import { describeCause, RouteperfError } from '../errors.js';
 import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
-import { describeCause, EXIT_USAGE, exitCodeFor } from './exit.js';
+import { EXIT_USAGE, exitCodeFor } from './exit.js';
 import { formatCount, plural } from './format.js';
 import {
   ALIVE_WITHIN_MS,

@@ -28,21 +28,11 @@ export function failureMessage(error: unknown, command: string | undefined): str
     const sentence = /[.?!]$/.test(error.message) ? error.message : `${error.message}.`;
     return `${prefix}: ${sentence} Run "${prefix} --help" for usage.`;
   }
-  // A cause means the database itself answered badly or not at all; without one the message says it all.
+  // The message already holds the cause, with its secrets hidden: the raw cause is only for logs.
   if (error.code === 'ROUTEPERF_STORE_UNREACHABLE' && error.cause !== undefined) {
-    const cause = describeCause(error.cause);
-    const message = cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
-    return `${prefix}: ${message}\nCheck that the database is running and that --database or the "database" setting points at it.`;
+    return `${prefix}: ${error.message}\nCheck that the database is running and that --database or the "database" setting points at it.`;
   }
   return `${prefix}: ${error.message}`;
-}
-
-/** An error's message, or its inner errors' when it has none (connecting to `localhost` tries ::1 and 127.0.0.1). */
-export function describeCause(error: unknown): string {
-  if (error instanceof AggregateError && !error.message) {
-    return error.errors.map(describeCause).join('; ');
-  }
-  return error instanceof Error ? error.message || error.name : String(error);
 }
 
 /** An error of the operating system (a port that cannot be opened, a file that cannot be written). */

@@ -2,10 +2,9 @@ import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../core/routeperf.js';
 import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
-import { RouteperfError } from '../errors.js';
+import { describeCause, RouteperfError } from '../errors.js';
 import { isOutage } from '../store/errors.js';
 import type { CommonValues } from './command.js';
-import { describeCause } from './exit.js';
 
 /** The command-line layer of the configuration: it wins over the config file and the environment. */
 export function cliLayer(values: CommonValues, extra: RouteperfOptions = {}): RouteperfOptions {

@@ -4,8 +4,7 @@ import type { Transport } from '../bus/transport.js';
 import { missingClientPackage, openTransport, recordTransportDsn } from '../bus/transports/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
-import { RouteperfError } from '../errors.js';
-import { describeCause } from './exit.js';
+import { describeCause, RouteperfError } from '../errors.js';
 import { didYouMean, usageError } from './usage-error.js';
 
 /** Milliseconds between the heartbeats of the workers `consume` runs; `diagnose` judges them by it. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Kysely, type MigrationResultSet, sql } from 'kysely';
 import type { RequestMetrics } from '../core/metrics.js';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
-import { RouteperfError } from '../errors.js';
+import { describeCause, RouteperfError } from '../errors.js';
 import { dialectFor, type StoreDialect } from './dialects/index.js';
 import { sqliteFile } from './dialects/sqlite.js';
 import { isOutage } from './errors.js';
@@ -221,7 +221,7 @@ export class Store {
    */
   #failure(action: string, error: unknown) {
     if (!isOutage(error)) return error;
-    const cause = redactSecretsIn(String((error as Error)?.message ?? error), [this.options.database]);
+    const cause = redactSecretsIn(describeCause(error), [this.options.database]);
     const message = `Could not ${action} ${this.description}: ${cause}`;
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { failureMessage } from '../../src/cli/exit.js';
 import { dsnsOf, redactDsn, redactSecretsIn, withoutSecrets } from '../../src/dsn.js';
+import { RouteperfError } from '../../src/errors.js';
 
 const SECRET = 'S3cr3t@pw9Zq';
 const ENCODED = encodeURIComponent(SECRET);
@@ -188,5 +190,20 @@ describe('withoutSecrets', () => {
       'warn redis said: wrong password ***',
       'error amqp: *** and *** refused 1',
     ]);
+  });
+});
+
+describe('a failure the CLI prints', () => {
+  it('shows the cause as the store redacted it, never the raw cause a driver may have echoed a secret in', () => {
+    const database = `postgres://app:${SECRET}@db:5432/app`;
+    const driverError = new Error(`password authentication failed for ${database}`);
+    const error = new RouteperfError(
+      'ROUTEPERF_STORE_UNREACHABLE',
+      `Could not connect to ${redactDsn(database)}: ${redactSecretsIn(driverError.message, [database])}`,
+      { cause: driverError },
+    );
+    const printed = failureMessage(error, 'routes');
+    expect(printed).toContain('password authentication failed for postgres://app:***@db:5432/app');
+    expect(printed).not.toContain('S3cr3t');
   });
 });
