@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempFolder } from '../support/cli.js';
 import { describeEachDatabase, dropTables, uniquePrefix } from '../support/databases.js';
 import { requestMetrics } from '../support/metrics.js';
@@ -21,11 +21,11 @@ function sqliteFolder() {
   return { cwd, target: { database: `sqlite:${join(cwd, 'routeperf.sqlite')}` } };
 }
 
-describe('routeperf migrate and routes on every database', () => {
-  let cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const task of cleanup) await task();
-    cleanup = [];
+// The tests of this file run concurrently: each works in a folder and tables of its own.
+describe.concurrent('routeperf migrate and routes on every database', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const task of cleanup.splice(0)) await task();
   });
 
   describeEachDatabase((database) => {
@@ -79,7 +79,7 @@ describe('routeperf migrate and routes on every database', () => {
   });
 });
 
-describe('routeperf migrate with autoSetup off', () => {
+describe.concurrent('routeperf migrate with autoSetup off', () => {
   it('routes asks for migrate until it has run, then reports', async () => {
     const cwd = tempFolder({ database: 'sqlite:./manual.sqlite', autoSetup: false });
     const before = await runCli(['routes'], { cwd });
@@ -93,7 +93,7 @@ describe('routeperf migrate with autoSetup off', () => {
   });
 });
 
-describe('routeperf routes output formats', () => {
+describe.concurrent('routeperf routes output formats', () => {
   it('table: a heading, aligned columns in people units, and a total', async () => {
     const { cwd, target } = sqliteFolder();
     await ingest(target, [
@@ -200,7 +200,7 @@ describe('routeperf routes output formats', () => {
   });
 });
 
-describe('routeperf routes filters', () => {
+describe.concurrent('routeperf routes filters', () => {
   it('--since and --until keep the requests of their window', async () => {
     const { cwd, target } = sqliteFolder();
     const now = Date.now();
@@ -245,7 +245,7 @@ describe('routeperf routes filters', () => {
   });
 });
 
-describe('routeperf routes environment and configuration layers', () => {
+describe.concurrent('routeperf routes environment and configuration layers', () => {
   it('reports the current environment unless --environment names another', async () => {
     const { cwd, target } = sqliteFolder();
     await ingest(target, [
