@@ -225,6 +225,9 @@ export async function createRouteperf(
         logger: config.logger,
         failures,
       });
+      // A worker that stops on an error has logged it, and close() counts what it left as dropped; its
+      // rejection must not reach the app as an unhandled one.
+      inProcessWorker.done.catch(() => {});
     }
     const activeProducer = producer;
     sink = (metrics) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -139,6 +140,21 @@ describeEachDatabase(() => {
         const url = new URL(POSTGRES_URL);
         url.port = String(await closedPort());
         return failureOf(() => withPg(1, async () => {}, url.href));
+      },
+    ],
+    [
+      'a connect timeout: a server that accepts and never answers',
+      'outage',
+      async () => {
+        const silent = createServer(() => {});
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const { port } = silent.address() as AddressInfo;
+        const client = new pg.Client({ host: '127.0.0.1', port, connectionTimeoutMillis: 100 });
+        try {
+          return await failureOf(() => client.connect());
+        } finally {
+          silent.close();
+        }
       },
     ],
   ];

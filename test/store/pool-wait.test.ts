@@ -16,15 +16,17 @@ describeEachDatabase(
       const store = stores.open();
       await store.migrate();
       const { url, prefix } = stores.where(store);
+      // The route exists first, so that every write below goes straight to the aggregates it upserts.
+      await store.ingest([metrics()]);
       const blocker = new pg.Client({ connectionString: url });
       await blocker.connect();
       let writes: Promise<unknown>[] = [];
       try {
         await blocker.query('begin');
-        await blocker.query(`lock table "${prefix}routes" in exclusive mode`);
+        await blocker.query(`lock table "${prefix}aggregates" in exclusive mode`);
         // Ten writes hold the pool's ten connections, waiting for the lock; the eleventh waits for them.
         writes = Array.from({ length: 11 }, () => store.ingest([metrics()]));
-        await until(async () => (await lockWaits(blocker, `${prefix}routes`)) === 10, {
+        await until(async () => (await lockWaits(blocker, `${prefix}aggregates`)) === 10, {
           what: 'ten writes waiting for the lock',
         });
         await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
@@ -35,7 +37,7 @@ describeEachDatabase(
         await blocker.end();
         await Promise.allSettled(writes);
       }
-      expect((await store.routes())[0]?.count).toBe(11);
+      expect((await store.routes())[0]?.count).toBe(12);
     });
   },
   ['postgres'],

@@ -18,11 +18,11 @@ const OUTAGE_CODES = new Set(['25006', '42501', '42P01']);
  */
 const TRANSIENT_CODES = new Set(['40001', '40P01', '55P03', '57014']);
 /**
- * What pg's own failures say, and Kysely's for a connection it gave up after a failed rollback; they
- * carry no SQLSTATE.
+ * What pg's own failures say (`timeout expired` is a client's connect timeout), and Kysely's for a
+ * connection it gave up after a failed rollback; they carry no SQLSTATE.
  */
 const CLIENT_FAILURES =
-  /Connection terminated|not queryable|timeout exceeded when trying to connect|Postgres connection has been discarded/;
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|^timeout expired$|Postgres connection has been discarded/;
 
 /** Reads a PostgreSQL server error by its SQLSTATE, and pg's connection failures by their message. */
 export const postgresErrorKind: ErrorClassifier = (error) => {
