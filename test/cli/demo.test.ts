@@ -21,7 +21,7 @@ describe('routeperf demo', () => {
     const takenPort = (blocker.address() as { port: number }).port;
     const cwd = tempFolder();
     try {
-      const result = await runCli(['demo', '--no-serve', '--duration', '3', '--port', String(takenPort)], {
+      const result = await runCli(['demo', '--no-serve', '--duration', '1', '--port', String(takenPort)], {
         cwd,
       });
       expect(result.stderr).toBe('');
