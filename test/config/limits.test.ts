@@ -5,7 +5,7 @@ import { createRouteperf } from '../../src/core/routeperf.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { requestMetrics } from '../support/metrics.js';
-import { ownDatabase } from './own-database.js';
+import { ownDatabaseFor } from '../support/own-database.js';
 
 const defer = deferAfterEach();
 
@@ -16,7 +16,7 @@ function longPrefix(length: number) {
 
 describeEachDatabase((database) => {
   it('stores and reads back with the longest table prefix and environment the configuration accepts', async () => {
-    const { url, drop } = await ownDatabase(database);
+    const { url, drop } = await ownDatabaseFor(database);
     const tablePrefix = longPrefix(TABLE_PREFIX_LENGTH);
     const environment = `${'é'.repeat(ENVIRONMENT_NAME_LENGTH - 1)}😀`;
     const routeperf = await createRouteperf({

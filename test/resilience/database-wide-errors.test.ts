@@ -7,8 +7,8 @@ import { Store } from '../../src/store/store.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { capturingLogger } from '../support/logger.js';
 import { requestMetrics } from '../support/metrics.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
-import { waitUntil } from './wait.js';
+import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
+import { until } from '../support/wait.js';
 
 const SEND = 500;
 
@@ -104,22 +104,21 @@ describeEachDatabase(() => {
     close = setup.close;
     const { own, worker } = setup;
     await setup.send();
-    await waitUntil('a first batch stored', () => worker.counts().handled > 0);
+    await until(() => worker.counts().handled > 0, { what: 'a first batch stored' });
 
     await breakIt(own);
     await own.endConnections();
     await setup.send();
     await setup.send();
-    await waitUntil(
-      `the worker to meet ${symptom}`,
-      () => symptom.test(setup.logged()) || worker.counts().failed > 0,
-    );
+    await until(() => symptom.test(setup.logged()) || worker.counts().failed > 0, {
+      what: `the worker to meet ${symptom}`,
+    });
     expect(worker.counts().failed).toBe(0);
 
     await fixIt(own);
     await own.endConnections();
     await setup.send();
-    await waitUntil('every message handled', () => worker.counts().handled >= setup.sent());
+    await until(() => worker.counts().handled >= setup.sent(), { what: 'every message handled' });
     expect(worker.counts()).toMatchObject({ handled: setup.sent(), failed: 0 });
     expect(await setup.failed()).toBe(0);
     expect(await setup.stored()).toBe(setup.sent());

@@ -5,7 +5,7 @@ import { useTestStores } from '../store/helpers.js';
 import { runCli, tempFolder } from '../support/cli.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { requestMetrics } from '../support/metrics.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
+import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
 
 describeEachDatabase(
   (database) => {

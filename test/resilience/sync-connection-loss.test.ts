@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
+import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
 import { readRoutes } from '../support/seed.js';
+import { until } from '../support/wait.js';
 import { type ChildApp, startApp } from './child-app.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
-import { waitUntil } from './wait.js';
 
 /** What a client sees of a response. */
 interface Seen {
@@ -64,8 +64,8 @@ describeEachDatabase(
       let ended = 0;
       for (let round = 0; round < TERMINATIONS; round++) {
         const before = done;
-        await waitUntil('requests to go on', () => done >= before + 20 || done === REQUESTS);
-        await waitUntil('routeperf to connect', async () => (await own!.connections()) > 0);
+        await until(() => done >= before + 20 || done === REQUESTS, { what: 'requests to go on' });
+        await until(async () => (await own!.connections()) > 0, { what: 'routeperf to connect' });
         ended += await own.endConnections();
       }
       const seen = await responses;

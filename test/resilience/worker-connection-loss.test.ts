@@ -6,11 +6,11 @@ import { POISON, recordMessages } from '../cli/queue.js';
 import { tempFolder } from '../support/cli.js';
 import { type Consumer, startConsumer } from '../support/consumer.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
+import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
 import { describeWithRedis, REDIS_URL, useRedisStreams } from '../support/redis.js';
 import { readRoutes } from '../support/seed.js';
 import { sqliteUrl } from '../support/sqlite.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
-import { waitUntil } from './wait.js';
+import { until } from '../support/wait.js';
 
 const ROUNDS = 5;
 const PER_ROUND = 500;
@@ -77,13 +77,16 @@ async function rideOut(own: OwnDatabase, transport: string, producer: Transport)
   for (let round = 0; round < ROUNDS; round++) {
     const before = received(consumer);
     await sendSurely(producer, recordMessages(PER_ROUND));
-    await waitUntil('the worker to receive more', () => exited || received(consumer) > before);
-    await waitUntil('the worker to be connected', async () => exited || (await own.connections()) > 0);
+    await until(() => exited || received(consumer) > before, { what: 'the worker to receive more' });
+    await until(async () => exited || (await own.connections()) > 0, { what: 'the worker to be connected' });
     expect(exited, alive()).toBe(false);
     ended += await own.endConnections();
   }
   const sent = ROUNDS * PER_ROUND;
-  await waitUntil('every message stored', async () => exited || (await storedIn(own.url)) >= sent, 120_000);
+  await until(async () => exited || (await storedIn(own.url)) >= sent, {
+    what: 'every message stored',
+    timeoutMs: 120_000,
+  });
   expect(exited, alive()).toBe(false);
   expect(ended).toBeGreaterThanOrEqual(ROUNDS);
   expect(await storedIn(own.url)).toBe(sent);
@@ -165,18 +168,20 @@ describeEachDatabase(
           // The failure store's tables are created first: MariaDB's DDL is not transactional, and a
           // migration cut half-way is another matter than a connection lost while in use.
           await producer.send([POISON.notJson.body]);
-          await waitUntil('the failure store to be set up', () => exited || failedOf(consumer) > 0);
+          await until(() => exited || failedOf(consumer) > 0, { what: 'the failure store to be set up' });
           const poisoned = ROUNDS * 200 + 1;
           for (let round = 0; round < ROUNDS; round++) {
             await producer.send(Array.from({ length: 200 }, () => POISON.notJson.body));
-            await waitUntil(
-              'the failure store to be connected',
-              async () => exited || (await own.connections()) > 0,
-            );
+            await until(async () => exited || (await own.connections()) > 0, {
+              what: 'the failure store to be connected',
+            });
             expect(exited, alive()).toBe(false);
             await own.endConnections();
           }
-          await waitUntil('every message failed', () => exited || failedOf(consumer) >= poisoned, 120_000);
+          await until(() => exited || failedOf(consumer) >= poisoned, {
+            what: 'every message failed',
+            timeoutMs: 120_000,
+          });
           expect(exited, alive()).toBe(false);
           expect(await failuresIn(own.url)).toBeGreaterThanOrEqual(poisoned);
           expect(await consumer.stop('SIGTERM')).toEqual({ code: 0, signal: null });

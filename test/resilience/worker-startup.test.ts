@@ -3,12 +3,12 @@ import { recordMessages } from '../cli/queue.js';
 import { runCli, tempFolder } from '../support/cli.js';
 import { type Consumer, startConsumer } from '../support/consumer.js';
 import { POSTGRES_URL } from '../support/databases.js';
+import { createOwnDatabase, type OwnDatabase } from '../support/own-database.js';
 import { closedPort, describeWithRedis, REDIS_URL, useRedisStreams } from '../support/redis.js';
 import { readRoutes } from '../support/seed.js';
 import { sqliteUrl } from '../support/sqlite.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createOwnDatabase, type OwnDatabase } from './own-database.js';
-import { waitUntil } from './wait.js';
+import { until } from '../support/wait.js';
 
 const address = (url: string) => {
   const parsed = new URL(url);
@@ -34,7 +34,9 @@ async function waitingFor(consumer: Consumer, what: RegExp) {
   void consumer.exited.then(() => {
     exited = true;
   });
-  await waitUntil(`the worker to report ${what} unavailable`, () => exited || what.test(consumer.stderr()));
+  await until(() => exited || what.test(consumer.stderr()), {
+    what: `the worker to report ${what} unavailable`,
+  });
   expect(exited, `the worker exited:\n${consumer.lines.join('\n')}\n${consumer.stderr()}`).toBe(false);
 }
 

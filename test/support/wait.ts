@@ -4,7 +4,7 @@
  */
 export async function until(
   condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 30_000, intervalMs = 20, what = 'the condition' } = {},
+  { timeoutMs = 60_000, intervalMs = 20, what = 'the condition' } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

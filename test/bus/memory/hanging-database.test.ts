@@ -2,11 +2,11 @@ import Fastify from 'fastify';
 import { expect, it } from 'vitest';
 import routeperf from '../../../src/adapters/fastify.js';
 import { createRouteperf } from '../../../src/core/routeperf.js';
-import { ownDatabase } from '../../config/own-database.js';
 import { deferAfterEach } from '../../support/cleanup.js';
 import { describeEachDatabase } from '../../support/databases.js';
 import { hammer } from '../../support/http.js';
 import { capturingLogger } from '../../support/logger.js';
+import { ownDatabaseFor } from '../../support/own-database.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 const defer = deferAfterEach();
@@ -37,7 +37,7 @@ describeEachDatabase(
     it.each(['drop', 'store'] as const)(
       'memory:// stays bounded while the database hangs (overflow: %s), counts what it drops, and stores the rest once the database answers',
       async (overflow) => {
-        const own = await ownDatabase(database);
+        const own = await ownDatabaseFor(database);
         defer(own.drop);
         const server = new URL(own.url);
         const proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port) });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { MYSQL_URL, POSTGRES_URL } from '../support/databases.js';
+import { MYSQL_URL, POSTGRES_URL, type TestDatabase } from './databases.js';
 
 /**
  * A database a test creates for itself on the shared server, so that it can end the connections to it,
@@ -105,4 +105,16 @@ async function ownMysql(name: string): Promise<OwnDatabase> {
       await admin.end();
     },
   };
+}
+
+/**
+ * A database of the test's own wherever `database` lives: a fresh file for SQLite, a new database on the
+ * server otherwise, so that its schema is not shared with tests creating and dropping tables meanwhile.
+ */
+export async function ownDatabaseFor(
+  database: TestDatabase,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (database.name === 'sqlite') return { url: database.url(), drop: async () => {} };
+  const own = await createOwnDatabase(database.name);
+  return { url: own.url, drop: () => own.drop() };
 }
