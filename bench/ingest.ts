@@ -33,7 +33,7 @@ import { Producer } from '../src/bus/producer.js';
 import type { Transport, TransportContext } from '../src/bus/transport.js';
 import { openTransport } from '../src/bus/transports/index.js';
 import { startWorker, type WorkerSummary } from '../src/bus/worker.js';
-import type { RequestMetrics } from '../src/core/metrics.js';
+import type { RequestMetrics } from '../src/record/metrics.js';
 import { Store } from '../src/store/store.js';
 import { deleteAmqpQueue, deleteRedisStream } from './support/brokers.js';
 import { generateTraffic } from './support/messages.js';

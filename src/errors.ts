@@ -8,7 +8,40 @@ export type RouteperfErrorCode =
   | 'ROUTEPERF_DRIVER_MISSING'
   | 'ROUTEPERF_STORE_UNREACHABLE'
   | 'ROUTEPERF_STORE_SCHEMA'
+  | 'ROUTEPERF_TRANSPORT_UNREACHABLE'
   | 'ROUTEPERF_CLI_USAGE';
+
+/**
+ * Why a call to a database or a broker failed, as far as the code that made it must know:
+ * - `unreachable`: the server cannot be reached or used now (connection, shutdown, missing schema);
+ * - `overloaded`: the server is up but out of a resource or lost a race (connections, disk, a deadlock);
+ * - `readOnly`: the server refuses writes (a standby, read-only mode, a missing privilege);
+ * - `badMessage`: something in the work itself that the server will refuse every time;
+ * - `config`: the configuration or the command line is wrong;
+ * - `bug`: nothing routeperf knows; a defect to report.
+ * The first three are outages: the same work succeeds later, so it waits and is tried again whole.
+ */
+export type ErrorCause = 'unreachable' | 'overloaded' | 'readOnly' | 'badMessage' | 'config' | 'bug';
+
+const OUTAGE_CAUSES: ReadonlySet<ErrorCause> = new Set(['unreachable', 'overloaded', 'readOnly']);
+
+/** True for the causes after which the same work, tried again later, goes through. */
+export function isOutageCause(cause: ErrorCause): boolean {
+  return OUTAGE_CAUSES.has(cause);
+}
+
+/** The cause each code stands for: routeperf's own errors classify themselves. */
+const CAUSE_OF_CODE: Record<RouteperfErrorCode, ErrorCause> = {
+  ROUTEPERF_CONFIG_INVALID: 'config',
+  ROUTEPERF_CONFIG_FILE: 'config',
+  ROUTEPERF_DATABASE_URL: 'config',
+  ROUTEPERF_CLI_USAGE: 'config',
+  ROUTEPERF_DRIVER_MISSING: 'config',
+  ROUTEPERF_STORE_UNREACHABLE: 'unreachable',
+  // Missing or older tables: the worker waits for `routeperf migrate` (or another process's autoSetup).
+  ROUTEPERF_STORE_SCHEMA: 'unreachable',
+  ROUTEPERF_TRANSPORT_UNREACHABLE: 'unreachable',
+};
 
 export class RouteperfError extends Error {
   override readonly name = 'RouteperfError';
@@ -19,6 +52,10 @@ export class RouteperfError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  get errorCause(): ErrorCause {
+    return CAUSE_OF_CODE[this.code];
   }
 }
 

@@ -8,11 +8,10 @@ export type {
   RouteperfOptions,
   RouteperfSettings,
 } from './config/types.js';
-export { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from './core/metrics.js';
-export { createRouteperf, type Routeperf, type RouteperfStats } from './core/routeperf.js';
 export { recordQuery, trackQuery } from './core/scope.js';
 export { RouteperfError, type RouteperfErrorCode } from './errors.js';
-export type { IngestSummary } from './store/ingestor.js';
+export { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from './record/metrics.js';
+export { createRouteperf, type Routeperf, type RouteperfStats } from './routeperf.js';
 export type {
   LatencySummary,
   RouteSortKey,
@@ -22,4 +21,5 @@ export type {
   TimeseriesPoint,
   TimeseriesQuery,
 } from './store/reads.js';
+export type { IngestSummary } from './store/sink.js';
 export type { Store } from './store/store.js';

@@ -5,7 +5,7 @@
  * same traffic (the ids excepted).
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 
 export interface Traffic {
   /** As recorded with access records off: no path, referer or user. */

@@ -2,7 +2,7 @@
  * The store's database through its bare driver (pg, better-sqlite3), without routeperf or Kysely: for
  * the raw insert limit, for counting what the worker stored, and for dropping a run's tables.
  */
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues } from '../../src/store/tables.js';
 
 export interface PlainDatabase {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Routeperf } from '../core/routeperf.js';
+import type { Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
 import { PendingRouteperf, type RouteperfInput } from './shared.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RouteperfOptions } from '../config/types.js';
-import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
 
 export interface FastifyRouteperfOptions extends RouteperfOptions {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { RouteperfOptions } from '../config/types.js';
-import type { Routeperf } from '../core/routeperf.js';
+import type { Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
 import { PendingRouteperf } from './shared.js';
 

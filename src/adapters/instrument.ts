@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FinishedRequest, Recorder } from '../core/recorder.js';
-import type { Routeperf } from '../core/routeperf.js';
 import { type RequestScope, runInScope } from '../core/scope.js';
+import type { Routeperf } from '../routeperf.js';
 
 /** What an adapter tells `instrument` about its framework, read when the response ends. */
 export interface RequestDescription {

@@ -1,6 +1,6 @@
 import { validate } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
-import { createRouteperf, type Routeperf } from '../core/routeperf.js';
+import { createRouteperf, type Routeperf } from '../routeperf.js';
 
 /** An adapter takes options (routeperf is created from them) or a routeperf the app created itself. */
 export type RouteperfInput = RouteperfOptions | Routeperf;

@@ -1,5 +1,5 @@
-import type { RequestMetrics } from '../core/metrics.js';
-import { encodeRecord } from './envelope.js';
+import { encodeRecord } from '../record/envelope.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import type { Transport } from './transport.js';
 
 export interface ProducerOptions {

@@ -1,5 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../store/tables.js';
+import type { SharedTransaction } from '../store/sink.js';
 
 /**
  * A message transport: where asynchronous mode's messages wait between the app and a worker. One folder
@@ -33,7 +32,7 @@ export interface Transport {
    */
   acknowledgeInStore?(
     messages: readonly ReceivedMessage[],
-  ): ((trx: Transaction<Database>) => Promise<void>) | undefined;
+  ): ((transaction: SharedTransaction) => Promise<void>) | undefined;
   /** The messages were not handled: make them available again (now, or after the redelivery timeout). */
   release(messages: readonly ReceivedMessage[]): Promise<void>;
   /** Messages waiting, and messages received but not yet acknowledged. */

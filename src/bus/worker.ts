@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
-import type { Logger } from '../config/schema.js';
-import type { RequestMetrics } from '../core/metrics.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../config/retry.js';
+import type { Logger } from '../logger.js';
+import { decodeRecord, messageIdOf, type PoisonMessageError } from '../record/envelope.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
-import type { IngestSummary } from '../store/ingestor.js';
+import type { IngestSummary } from '../store/sink.js';
 import type { Store } from '../store/store.js';
-import { decodeRecord, messageIdOf, type PoisonMessageError } from './envelope.js';
 import { OutageReport } from './outage-report.js';
-import { DEFAULT_RETRY, type RetryOptions, retryDelay } from './retry.js';
+import { retryDelay } from './retry.js';
 import type { ReceivedMessage, Transport } from './transport.js';
 
 export interface WorkerOptions {

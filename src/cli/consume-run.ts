@@ -1,8 +1,8 @@
 import type { Transport } from '../bus/transport.js';
 import { retryFor } from '../bus/transports/index.js';
 import { startWorker, type Worker, type WorkerSummary } from '../bus/worker.js';
-import type { Routeperf } from '../core/routeperf.js';
 import { describeCause } from '../errors.js';
+import type { Routeperf } from '../routeperf.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit.js';
 import { formatCount, plural } from './format.js';
 import { HEARTBEAT_INTERVAL_MS, onTransport, openCliTransport } from './transports.js';

@@ -4,14 +4,9 @@ import { missingClientPackage } from '../bus/transports/index.js';
 import { unrecordedEnvironment } from '../config/environments.js';
 import { resolveConfig } from '../config/load.js';
 import type { Logger, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import {
-  createRouteperf,
-  type RecordingMode,
-  type RouteperfStats,
-  storeOptionsOf,
-} from '../core/routeperf.js';
 import { redactDsn } from '../dsn.js';
 import { describeCause, RouteperfError } from '../errors.js';
+import { createRouteperf, type RecordingMode, type RouteperfStats, storeOptionsOf } from '../routeperf.js';
 import { Store } from '../store/store.js';
 import type { WorkerStatus } from '../store/workers.js';
 import { EXIT_USAGE, exitCodeFor } from './exit.js';

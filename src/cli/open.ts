@@ -1,8 +1,8 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
-import { createRouteperf, type Routeperf } from '../core/routeperf.js';
 import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
 import { describeCause, RouteperfError } from '../errors.js';
+import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { isOutage } from '../store/errors.js';
 import type { CommonValues } from './command.js';
 

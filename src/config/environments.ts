@@ -1,5 +1,5 @@
+import type { Logger } from '../logger.js';
 import { closest } from './format-error.js';
-import type { Logger } from './schema.js';
 import type { ResolvedConfig } from './types.js';
 
 type EnvironmentSettings = Pick<ResolvedConfig, 'enabled' | 'environment' | 'environments'>;

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_RETRY } from '../bus/retry.js';
 import { RouteperfError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { importConfigFile } from './import-file.js';
-import { DEFAULT_ENVIRONMENTS, type Logger, optionsSchema } from './schema.js';
+import { DEFAULT_RETRY } from './retry.js';
+import { DEFAULT_ENVIRONMENTS, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
 
 /** Looked for in the working directory, in this order, when no config file is named. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Logger } from '../logger.js';
 import { urlProblem } from './url.js';
 
 /** Where recording is on unless the user says otherwise. */
@@ -164,11 +165,5 @@ export const optionsSchema = settings.partial().extend({
     .record(z.string(), settings.partial(), { error: 'expected an object of { <environment>: options }' })
     .optional(),
 });
-
-export interface Logger {
-  info(message: string, ...rest: unknown[]): void;
-  warn(message: string, ...rest: unknown[]): void;
-  error(message: string, ...rest: unknown[]): void;
-}
 
 export type UserOptions = z.input<typeof optionsSchema>;

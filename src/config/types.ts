@@ -1,6 +1,6 @@
-import type { RetryOptions } from '../bus/retry.js';
-import type { RequestMetrics } from '../core/metrics.js';
-import type { Logger } from './schema.js';
+import type { Logger } from '../logger.js';
+import type { RequestMetrics } from '../record/metrics.js';
+import type { RetryOptions } from './retry.js';
 
 export type { Logger };
 

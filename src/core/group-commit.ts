@@ -1,4 +1,4 @@
-import type { RequestMetrics } from './metrics.js';
+import type { RequestMetrics } from '../record/metrics.js';
 
 /** How one request's metrics fared. */
 export type WriteOutcome = { stored: true } | { stored: false; error: unknown };

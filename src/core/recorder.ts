@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/types.js';
-import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from './metrics.js';
+import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from '../record/metrics.js';
 import { correlationIdFrom, newMessageId, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
 import { createScope, type RequestScope } from './scope.js';

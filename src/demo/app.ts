@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import routeperfPlugin from '../adapters/fastify.js';
-import type { Routeperf } from '../core/routeperf.js';
+import type { Routeperf } from '../routeperf.js';
 import { importDriver } from '../store/dialects/import-driver.js';
 import { Shop, USER_IDS } from './shop.js';
 

@@ -1,4 +1,4 @@
-import type { Routeperf } from '../core/routeperf.js';
+import type { Routeperf } from '../routeperf.js';
 import type { RouteSummary } from '../store/reads.js';
 import { buildDemoApp, demoRequestRound } from './app.js';
 import { type Listening, listenWithFallback } from './listen.js';

@@ -1,4 +1,4 @@
-import type { RequestMetrics } from '../core/metrics.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import { binOf } from './histogram.js';
 import { BUCKET_MS } from './tables.js';
 

@@ -1,4 +1,4 @@
-import { RouteperfError, type RouteperfErrorCode } from '../errors.js';
+import { type ErrorCause, RouteperfError, type RouteperfErrorCode } from '../errors.js';
 import { mysqlErrorKind } from './dialects/mysql-errors.js';
 import { postgresErrorKind } from './dialects/postgres-errors.js';
 import { sqliteErrorKind } from './dialects/sqlite-errors.js';
@@ -37,4 +37,11 @@ export function errorKind(error: unknown): ErrorKind {
 /** True when the error is not the batch's fault: the same batch, tried again later, will go through. */
 export function isOutage(error: unknown): boolean {
   return errorKind(error) !== 'message';
+}
+
+/** The cause (see ErrorCause) of an error met by the store, the failure store or a queue in a database. */
+export function errorCause(error: unknown): ErrorCause {
+  if (error instanceof RouteperfError) return error.errorCause;
+  const kind = errorKind(error);
+  return kind === 'outage' ? 'unreachable' : kind === 'transient' ? 'overloaded' : 'badMessage';
 }

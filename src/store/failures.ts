@@ -1,30 +1,19 @@
 import type { Kysely, Selectable } from 'kysely';
 import { redactDsn } from '../dsn.js';
+import type { FailureSink, NewFailedMessage } from './sink.js';
 import type { Database } from './tables.js';
 
-/** A message a worker gave up on. */
-export interface FailedMessage {
+/** A message a worker gave up on, as the failure store keeps it. */
+export interface FailedMessage extends NewFailedMessage {
   id: number;
-  /** The message id (request id), when the message was readable enough to have one. */
-  messageId: string | null;
-  /** The message exactly as it was received. */
-  body: string;
-  /** Why it failed, last error first. */
-  error: string;
-  /** The transport it came from (redacted DSN). */
-  transport: string;
-  /** Deliveries tried before giving up. */
-  attempts: number;
   failedAt: Date;
 }
-
-export type NewFailedMessage = Omit<FailedMessage, 'id' | 'failedAt'>;
 
 /**
  * The failure store: messages that exhausted their retries or can never be stored, kept in the store's
  * own database (as Messenger's `doctrine://` failure transport does), for `routeperf failed …`.
  */
-export class FailureLog {
+export class FailureLog implements FailureSink {
   constructor(private readonly db: Kysely<Database>) {}
 
   async add(messages: readonly NewFailedMessage[]): Promise<void> {

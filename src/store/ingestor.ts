@@ -1,11 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
-import { OVERFLOW_ROUTE, type RequestMetrics } from '../core/metrics.js';
+import { OVERFLOW_ROUTE, type RequestMetrics } from '../record/metrics.js';
 import { type CounterRow, planBatch, planRoutes, type RouteRow, routeKey } from './batch-plan.js';
 import type { BulkColumn, BulkInsert, FinishInsert } from './bulk-insert.js';
 import { type ClaimInsert, claimInsert } from './claim-insert.js';
 import type { ClaimMethod, Merge } from './dialects/dialect.js';
 import type { StoreDialect } from './dialects/index.js';
 import { type Admission, RouteAdmission } from './route-admission.js';
+import type { IngestOptions, IngestSummary } from './sink.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues, type Database } from './tables.js';
 
 export interface IngestorOptions {
@@ -19,31 +20,6 @@ export interface IngestorOptions {
   dedupWindow: number;
   /** How the server tells which ids an insert added (the dialect's `claimMethod`). */
   claimMethod: ClaimMethod;
-}
-
-export interface IngestOptions {
-  /**
-   * Count each message id once, ever (within the ledger's window): ids already in the ledger are skipped,
-   * and the new ones are added to it in the same transaction. For messages a transport may redeliver.
-   */
-  dedupe?: boolean;
-  /**
-   * More work for the same transaction, run after the batch's writes: a database transport whose queue
-   * lives in the store's database deletes the batch's queue rows here, so that storing and acknowledging
-   * commit together. Its tables must be known to the prefix plugin (`TABLES`).
-   */
-  inTransaction?: (trx: Transaction<Database>) => Promise<void>;
-}
-
-export interface IngestSummary {
-  /** Requests in the batch. */
-  requests: number;
-  /** Requests skipped because their message id was counted before. */
-  duplicates: number;
-  /** Distinct routes the batch touched. */
-  routes: number;
-  /** Rows upserted or inserted, all tables together. */
-  rows: number;
 }
 
 const TRANSIENT_RETRIES = 5;
@@ -118,7 +94,7 @@ export class Ingestor {
         const result = await this.db.transaction().execute(async (trx) => {
           const { admitted, routes, admission } = await this.#admitRoutes(trx, batch);
           const written = await this.#write(trx, admitted, routes, admission, options.dedupe ?? false);
-          await options.inTransaction?.(trx);
+          await options.inTransaction?.(trx.withoutPlugins());
           return { ...written, admission };
         });
         // What is learnt inside a transaction is only true once it has committed.

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { OVERFLOW_ROUTE, UNMATCHED_ROUTE } from '../core/metrics.js';
+import { OVERFLOW_ROUTE, UNMATCHED_ROUTE } from '../record/metrics.js';
 import { type RouteRow, routeKey } from './batch-plan.js';
 import type { StoreDialect } from './dialects/index.js';
 import type { Database } from './tables.js';

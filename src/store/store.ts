@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { Kysely, type MigrationResultSet, sql } from 'kysely';
-import type { RequestMetrics } from '../core/metrics.js';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
-import { describeCause, RouteperfError } from '../errors.js';
+import { describeCause, type ErrorCause, RouteperfError } from '../errors.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import { dialectFor, type StoreDialect } from './dialects/index.js';
 import { sqliteFile } from './dialects/sqlite.js';
-import { isOutage } from './errors.js';
+import { errorCause, isOutage } from './errors.js';
 import { FailureLog } from './failures.js';
-import { type IngestOptions, Ingestor, type IngestSummary } from './ingestor.js';
+import { Ingestor } from './ingestor.js';
 import { createMigrator, migrationTables } from './migrations.js';
 import { introspectingOnly } from './named-tables-introspector.js';
 import {
@@ -17,6 +17,7 @@ import {
   type TimeseriesPoint,
   type TimeseriesQuery,
 } from './reads.js';
+import type { IngestOptions, IngestSummary, Sink } from './sink.js';
 import { TablePrefixPlugin } from './table-prefix-plugin.js';
 import { type Database, TABLES } from './tables.js';
 import { WorkerRegistry } from './workers.js';
@@ -49,7 +50,7 @@ const DEFAULT_DEDUP_WINDOW_MS = 10 * MINUTE_MS;
  * The SQL store: opens the database on first use, creates or upgrades the schema when `autoSetup` is on,
  * writes batches through the Ingestor and answers the read API.
  */
-export class Store {
+export class Store implements Sink {
   readonly dialect: StoreDialect;
   #connection?: Promise<Kysely<Database>>;
   #ready?: Promise<{
@@ -82,6 +83,10 @@ export class Store {
     const summary = await ingestor.ingest(batch, options);
     this.#prune(options?.dedupe === true);
     return summary;
+  }
+
+  causeOf(error: unknown): ErrorCause {
+    return errorCause(error);
   }
 
   /** The failure store of asynchronous mode. */

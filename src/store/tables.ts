@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { RequestMetrics } from '../core/metrics.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import type { BulkColumn } from './bulk-insert.js';
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */

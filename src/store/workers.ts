@@ -1,18 +1,7 @@
 import type { Kysely } from 'kysely';
 import { redactDsn } from '../dsn.js';
+import type { WorkerHeartbeat, WorkerPresence } from './sink.js';
 import type { Database } from './tables.js';
-
-/** What a worker says about itself on every heartbeat. */
-export interface WorkerHeartbeat {
-  id: string;
-  host: string;
-  pid: number;
-  transport: string;
-  startedAt: number;
-  lastBatchAt: number | null;
-  handled: number;
-  failed: number;
-}
 
 export interface WorkerStatus extends Omit<WorkerHeartbeat, 'startedAt' | 'lastBatchAt'> {
   startedAt: Date;
@@ -27,7 +16,7 @@ const STOP_WORKERS = 'stop_workers_at';
  * Workers' heartbeats and the shared stop signal, in the store's database so that `diagnose` and
  * `stop-workers` work from any machine that reaches it.
  */
-export class WorkerRegistry {
+export class WorkerRegistry implements WorkerPresence {
   constructor(private readonly db: Kysely<Database>) {}
 
   async beat(worker: WorkerHeartbeat): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RecordResult, RouteperfOptions } from '../../src/config/types.js';
-import { createRouteperf, type Routeperf } from '../../src/core/routeperf.js';
+import { createRouteperf, type Routeperf } from '../../src/routeperf.js';
 import type { RouteSummary } from '../../src/store/reads.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, dropTables, uniquePrefix } from '../support/databases.js';

@@ -7,8 +7,8 @@ import { routeperf as routeperfMiddleware } from '../../src/adapters/express.js'
 import routeperfPlugin from '../../src/adapters/fastify.js';
 import { withRouteperf } from '../../src/adapters/http.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
-import type { Routeperf } from '../../src/core/routeperf.js';
 import { recordQuery, trackQuery } from '../../src/core/scope.js';
+import type { Routeperf } from '../../src/routeperf.js';
 
 /** What a route answers, whatever framework serves it. */
 interface Reply {

@@ -6,7 +6,7 @@ import {
   messageIdOf,
   PoisonMessageError,
   recordSchema,
-} from '../../src/bus/envelope.js';
+} from '../../src/record/envelope.js';
 import { requestMetrics } from '../support/metrics.js';
 
 const envelope = (overrides: Record<string, unknown> = {}, body: Record<string, unknown> = {}) => {

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { encodeRecord } from '../../src/bus/envelope.js';
 import { MemoryTransport } from '../../src/bus/transports/memory/index.js';
 import { startWorker } from '../../src/bus/worker.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { encodeRecord } from '../../src/record/envelope.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { requestMetrics } from '../support/metrics.js';
 import { sqliteUrl } from '../support/sqlite.js';
 

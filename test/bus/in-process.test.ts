@@ -51,7 +51,7 @@ describe.each(['sync://', 'memory://?batchSize=50&flushInterval=20'])(
 );
 
 async function reopen(database: string) {
-  const { createRouteperf } = await import('../../src/core/routeperf.js');
+  const { createRouteperf } = await import('../../src/routeperf.js');
   const reader = await createRouteperf({ database, environment: 'test' });
   const routes = await reader.store.routes();
   await reader.close();

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { decodeRecord } from '../../src/bus/envelope.js';
 import { Producer } from '../../src/bus/producer.js';
 import type { Transport } from '../../src/bus/transport.js';
 import { MemoryTransport } from '../../src/bus/transports/memory/index.js';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import { decodeRecord } from '../../src/record/envelope.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { requestMetrics as metrics } from '../support/metrics.js';
 
 /** A transport whose broker the test switches off and on; it keeps what it accepted. */

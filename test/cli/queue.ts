@@ -1,7 +1,7 @@
 import { afterAll } from 'vitest';
-import { encodeRecord } from '../../src/bus/envelope.js';
 import type { Transport } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
+import { encodeRecord } from '../../src/record/envelope.js';
 import { tempFolder } from '../support/cli.js';
 import { requestMetrics } from '../support/metrics.js';
 import { readRoutes } from '../support/seed.js';

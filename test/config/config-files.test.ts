@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { runCli, tempFolder } from '../support/cli.js';
 
 let dirs: string[] = [];

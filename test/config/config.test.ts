@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
 import { RouteperfError } from '../../src/errors.js';
+import { createRouteperf } from '../../src/routeperf.js';
 
 let dirs: string[] = [];
 afterEach(() => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { capturingLogger } from '../support/logger.js';
 import { sqliteUrl } from '../support/sqlite.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { ENVIRONMENT_NAME_LENGTH, TABLE_PREFIX_LENGTH } from '../../src/config/schema.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { requestMetrics } from '../support/metrics.js';

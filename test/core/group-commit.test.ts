@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/core/group-commit.js';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { requestMetrics } from '../support/metrics.js';
 
 const metrics = (id: string) => requestMetrics({ id });

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import routeperf from '../../src/adapters/fastify.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { AMQP_URL } from '../support/amqp.js';
 import { tempFolder } from '../support/cli.js';
 import { dropTables, MYSQL_URL, POSTGRES_URL, uniquePrefix } from '../support/databases.js';

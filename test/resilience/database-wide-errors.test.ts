@@ -1,8 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
-import { encodeRecord } from '../../src/bus/envelope.js';
 import type { Transport, TransportContext } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
 import { startWorker } from '../../src/bus/worker.js';
+import { encodeRecord } from '../../src/record/envelope.js';
 import { Store } from '../../src/store/store.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { capturingLogger } from '../support/logger.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Transport } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import { POISON, recordMessages } from '../cli/queue.js';
 import { tempFolder } from '../support/cli.js';
 import { type Consumer, startConsumer } from '../support/consumer.js';

@@ -1,6 +1,6 @@
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { ArrayInsert, MultiRowInsert } from '../../src/store/bulk-insert.js';
 import { claimMethodOf } from '../../src/store/dialects/mysql.js';
 import type { Store } from '../../src/store/store.js';

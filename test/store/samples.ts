@@ -1,4 +1,4 @@
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { requestMetrics } from '../support/metrics.js';
 
 /** 2025-01-01 12:00 UTC: a minute boundary, so `T0 + n * MINUTE` is the start of bucket n. */

@@ -1,4 +1,4 @@
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import { ROUTE_SORT_KEYS, type RouteSortKey } from '../../src/store/reads.js';
 import { MINUTE, metrics, nearestRank, T0 } from './samples.js';
 

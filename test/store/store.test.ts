@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 import type { RouteSummary } from '../../src/store/reads.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachDatabase } from '../support/databases.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestMetrics } from '../../src/core/metrics.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
 
 /** One request's metrics with plain defaults; tests override what they look at. */
 export function requestMetrics(overrides: Partial<RequestMetrics> = {}): RequestMetrics {

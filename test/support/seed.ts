@@ -1,5 +1,5 @@
-import type { RequestMetrics } from '../../src/core/metrics.js';
-import { createRouteperf } from '../../src/core/routeperf.js';
+import type { RequestMetrics } from '../../src/record/metrics.js';
+import { createRouteperf } from '../../src/routeperf.js';
 import type { RouteSummary, RoutesQuery } from '../../src/store/reads.js';
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -1,8 +1,8 @@
+import type { RetryOptions } from '../../config/retry.js';
 import type { NamedTransport, ResolvedConfig } from '../../config/types.js';
 import { RouteperfError } from '../../errors.js';
 import { dialectFor } from '../../store/dialects/index.js';
 import { parseDsn } from '../dsn.js';
-import type { RetryOptions } from '../retry.js';
 import type { Transport, TransportContext, TransportFactory } from '../transport.js';
 
 /** One kind of transport: the client package it needs, and its factory, imported only when used. */

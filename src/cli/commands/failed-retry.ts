@@ -1,5 +1,5 @@
 import { startWorker } from '../../bus/worker.js';
-import type { Routeperf } from '../../core/routeperf.js';
+import type { Routeperf } from '../../routeperf.js';
 import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';

@@ -1,7 +1,7 @@
 import { expect, it, vi } from 'vitest';
-import { encodeRecord } from '../../../src/bus/envelope.js';
 import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
 import { openTransport } from '../../../src/bus/transports/index.js';
+import { encodeRecord } from '../../../src/record/envelope.js';
 import { isOutage } from '../../../src/store/errors.js';
 import {
   AMQP_HOST,

@@ -1,8 +1,8 @@
 import { expect, it, vi } from 'vitest';
-import { decodeRecord, encodeRecord } from '../../../src/bus/envelope.js';
 import type { Transport } from '../../../src/bus/transport.js';
 import { startWorker } from '../../../src/bus/worker.js';
-import type { RequestMetrics } from '../../../src/core/metrics.js';
+import { decodeRecord, encodeRecord } from '../../../src/record/envelope.js';
+import type { RequestMetrics } from '../../../src/record/metrics.js';
 import {
   AMQP_HOST,
   AMQP_PORT,

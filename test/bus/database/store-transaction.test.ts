@@ -1,9 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { expect, it, vi } from 'vitest';
-import { decodeRecord, encodeRecord } from '../../../src/bus/envelope.js';
 import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
 import { startWorker } from '../../../src/bus/worker.js';
-import type { RequestMetrics } from '../../../src/core/metrics.js';
+import { decodeRecord, encodeRecord } from '../../../src/record/envelope.js';
+import type { RequestMetrics } from '../../../src/record/metrics.js';
+import type { SharedTransaction } from '../../../src/store/sink.js';
 import type { Store } from '../../../src/store/store.js';
 import { useTestStores } from '../../store/helpers.js';
 import { describeEachDatabase } from '../../support/databases.js';
@@ -30,10 +31,10 @@ function expected(sent: readonly RequestMetrics[]): Record<string, number> {
 }
 
 /** Rows of the queue table as a transaction of the store sees them. */
-async function queueRows(trx: Kysely<any>, at: Place): Promise<number> {
-  const { rows } = await sql<{
-    n: number | string;
-  }>`select count(*) as n from ${sql.table(`${at.prefix}messages`)}`.execute(trx);
+async function queueRows(trx: SharedTransaction, at: Place): Promise<number> {
+  const { rows } = await trx.executeQuery<{ n: number | string }>(
+    CompiledQuery.raw(`select count(*) as n from ${at.prefix}messages`),
+  );
   return Number(rows[0]!.n);
 }
 

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { expect, it } from 'vitest';
 import routeperf from '../../../src/adapters/fastify.js';
-import { createRouteperf } from '../../../src/core/routeperf.js';
+import { createRouteperf } from '../../../src/routeperf.js';
 import { deferAfterEach } from '../../support/cleanup.js';
 import { describeEachDatabase } from '../../support/databases.js';
 import { hammer } from '../../support/http.js';

@@ -1,8 +1,8 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeRecord } from '../../../src/bus/envelope.js';
 import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
 import { createTransport } from '../../../src/bus/transports/redis/index.js';
+import { encodeRecord } from '../../../src/record/envelope.js';
 import { requestMetrics } from '../../support/metrics.js';
 import { closedPort, describeWithRedis, testContext, useRedisStreams } from '../../support/redis.js';
 

@@ -1,10 +1,10 @@
 import Fastify from 'fastify';
 import { afterAll, expect, it } from 'vitest';
 import routeperf from '../../../src/adapters/fastify.js';
-import { encodeRecord } from '../../../src/bus/envelope.js';
 import { startWorker } from '../../../src/bus/worker.js';
-import type { RequestMetrics } from '../../../src/core/metrics.js';
-import { createRouteperf } from '../../../src/core/routeperf.js';
+import { encodeRecord } from '../../../src/record/envelope.js';
+import type { RequestMetrics } from '../../../src/record/metrics.js';
+import { createRouteperf } from '../../../src/routeperf.js';
 import { hammer } from '../../support/http.js';
 import { capturingLogger } from '../../support/logger.js';
 import { requestMetrics } from '../../support/metrics.js';

@@ -1,6 +1,6 @@
-import { Kysely, sql, type Transaction } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import type { SharedTransaction } from '../../../store/sink.js';
 import { TablePrefixPlugin } from '../../../store/table-prefix-plugin.js';
-import type { Database } from '../../../store/tables.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
 import type { QueueOptions } from './options.js';
 import { PostgresListener } from './postgres-listener.js';
@@ -94,15 +94,15 @@ export class DatabaseTransport implements Transport {
   /** Deletes the rows in the store's transaction, through its connection, when the queue is beside the store. */
   acknowledgeInStore(
     messages: readonly ReceivedMessage[],
-  ): ((trx: Transaction<Database>) => Promise<void>) | undefined {
+  ): ((transaction: SharedTransaction) => Promise<void>) | undefined {
     if (!this.options.sharesStore) return undefined;
     const ids = idsOf(messages);
-    // The store's prefix plugin knows only its own tables; the queue table is named by this one.
-    return (trx) =>
-      this.#queries.delete(
-        trx.withoutPlugins().withPlugin(this.#prefix) as unknown as Kysely<QueueDatabase>,
-        ids,
-      );
+    // Compiled on the queue's own connection, so that the queue table carries this transport's prefix.
+    return async (transaction) => {
+      for (const deletion of this.#queries.deletions(await this.#open(), ids)) {
+        await transaction.executeQuery(deletion);
+      }
+    };
   }
 
   async release(messages: readonly ReceivedMessage[]): Promise<void> {

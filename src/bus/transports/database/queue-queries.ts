@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { CompiledQuery, Kysely, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { StoreDialect } from '../../../store/dialects/index.js';
 import type { ReceivedMessage, TransportStats } from '../../transport.js';
@@ -91,8 +91,13 @@ export class QueueQueries {
     return rows.map((row) => received(row.id, row.body, row.delivery_count));
   }
 
-  delete(db: Kysely<QueueDatabase>, ids: readonly number[]): Promise<void> {
-    return this.#byIds(ids, (chunk) => db.deleteFrom('messages').where('id', 'in', chunk).execute());
+  /** The DELETEs that acknowledge `ids`, compiled for `db`'s dialect and table names, to run on any connection. */
+  deletions(db: Kysely<QueueDatabase>, ids: readonly number[]): CompiledQuery[] {
+    return this.#slices(ids).map((chunk) => db.deleteFrom('messages').where('id', 'in', chunk).compile());
+  }
+
+  async delete(db: Kysely<QueueDatabase>, ids: readonly number[]): Promise<void> {
+    for (const deletion of this.deletions(db, ids)) await db.executeQuery(deletion);
   }
 
   release(db: Kysely<QueueDatabase>, ids: readonly number[]): Promise<void> {
@@ -113,8 +118,14 @@ export class QueueQueries {
 
   /** Runs `statement` over slices of `ids` small enough for the dialect's parameter limit. */
   async #byIds(ids: readonly number[], statement: (chunk: number[]) => Promise<unknown>): Promise<void> {
+    for (const chunk of this.#slices(ids)) await statement(chunk);
+  }
+
+  #slices(ids: readonly number[]): number[][] {
+    const slices: number[][] = [];
     for (let start = 0; start < ids.length; start += this.dialect.maxParameters)
-      await statement(ids.slice(start, start + this.dialect.maxParameters));
+      slices.push(ids.slice(start, start + this.dialect.maxParameters));
+    return slices;
   }
 }
 

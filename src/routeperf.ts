@@ -1,25 +1,25 @@
-import { Producer } from '../bus/producer.js';
-import type { Transport } from '../bus/transport.js';
+import { Producer } from './bus/producer.js';
+import type { Transport } from './bus/transport.js';
 import {
   isSyncDsn,
   missingClientPackage,
   openTransport,
   recordTransportDsn,
   retryFor,
-} from '../bus/transports/index.js';
-import { MemoryTransport } from '../bus/transports/memory/index.js';
-import { startWorker, type Worker } from '../bus/worker.js';
-import { unrecordedEnvironment, warnOnce } from '../config/environments.js';
-import { resolveConfig } from '../config/load.js';
-import type { RecordResult, ResolvedConfig, RouteperfOptions } from '../config/types.js';
-import { dsnsOf, redactDsn, withoutSecrets } from '../dsn.js';
-import { isOutage } from '../store/errors.js';
-import type { FailureLog } from '../store/failures.js';
-import { Store, type StoreOptions } from '../store/store.js';
-import { GroupCommit } from './group-commit.js';
-import { rateLimitedErrorLog } from './log.js';
-import { type RequestMetrics, UNMATCHED_ROUTE } from './metrics.js';
-import { Recorder } from './recorder.js';
+} from './bus/transports/index.js';
+import { MemoryTransport } from './bus/transports/memory/index.js';
+import { startWorker, type Worker } from './bus/worker.js';
+import { unrecordedEnvironment, warnOnce } from './config/environments.js';
+import { resolveConfig } from './config/load.js';
+import type { RecordResult, ResolvedConfig, RouteperfOptions } from './config/types.js';
+import { GroupCommit } from './core/group-commit.js';
+import { Recorder } from './core/recorder.js';
+import { dsnsOf, redactDsn, withoutSecrets } from './dsn.js';
+import { rateLimitedErrorLog } from './logger.js';
+import { type RequestMetrics, UNMATCHED_ROUTE } from './record/metrics.js';
+import { isOutage } from './store/errors.js';
+import type { FailureLog } from './store/failures.js';
+import { Store, type StoreOptions } from './store/store.js';
 
 export interface RouteperfStats {
   /** Requests accepted for recording (after environment, sampling, ignore rules and hooks). */

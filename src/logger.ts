@@ -1,4 +1,9 @@
-import type { Logger } from '../config/schema.js';
+/** Where routeperf writes what it has to say: `console` fits, and so do pino and winston loggers. */
+export interface Logger {
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
 
 /**
  * Logs an error at most once per `intervalMs` per kind, then says how many were held back, so that a

@@ -1,6 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import type { RequestMetrics } from '../core/metrics.js';
+import type { RequestMetrics } from './metrics.js';
 
 export const RECORD_MESSAGE_TYPE = 'routeperf.record';
 export const RECORD_MESSAGE_VERSION = 1;
