@@ -59,6 +59,44 @@ export class RouteperfError extends Error {
   }
 }
 
+/** Node's socket and name-resolution errors, whichever client met them. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENETRESET',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** A client's own reading of its errors: undefined for an error that is not one of its own. */
+export type CauseClassifier = (error: unknown) => ErrorCause | undefined;
+
+/**
+ * The cause of an error from any client: routeperf's own errors by their code, then `classify` (a
+ * driver's or a broker client's reading), then Node's socket errors; an aggregate (connecting to
+ * `localhost` tries ::1 and 127.0.0.1) or a wrapper by what it holds. What nobody claims is a bug.
+ */
+export function causeOf(error: unknown, classify?: CauseClassifier): ErrorCause {
+  if (error instanceof RouteperfError) return error.errorCause;
+  const claimed = classify?.(error);
+  if (claimed) return claimed;
+  if (SOCKET_CODES.has(String((error as { code?: unknown })?.code))) return 'unreachable';
+  if (error instanceof AggregateError) {
+    const causes = error.errors.map((inner) => causeOf(inner, classify));
+    return causes.find(isOutageCause) ?? causes[0] ?? 'bug';
+  }
+  const inner = (error as { cause?: unknown })?.cause;
+  return inner !== undefined && inner !== error ? causeOf(inner, classify) : 'bug';
+}
+
 /** An error's message, or its inner errors' when it has none (connecting to `localhost` tries ::1 and 127.0.0.1). */
 export function describeCause(error: unknown): string {
   if (error instanceof AggregateError && !error.message) {

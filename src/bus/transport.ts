@@ -1,3 +1,4 @@
+import type { ErrorCause } from '../errors.js';
 import type { SharedTransaction } from '../store/sink.js';
 
 /**
@@ -37,6 +38,12 @@ export interface Transport {
   release(messages: readonly ReceivedMessage[]): Promise<void>;
   /** Messages waiting, and messages received but not yet acknowledged. */
   stats(): Promise<TransportStats>;
+  /**
+   * What an error this transport threw means (see ErrorCause). `unreachable`, `overloaded` and `readOnly`
+   * are outages: the worker keeps the batch in hand and tries again with backoff, failing nothing. Any
+   * other cause from `receive`, `ack` or `release` stops the worker, since it is not one message's fault.
+   */
+  causeOf(error: unknown): ErrorCause;
   /** Stops receiving and releases connections; messages received and not acknowledged are redelivered later. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ function switchableTransport() {
   const transport: Transport = {
     description: 'test://',
     durable: true,
+    causeOf: () => 'unreachable',
     async setup() {
       setups += 1;
       if (!up) throw new Error('broker down');

@@ -127,6 +127,7 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
     const dropping: Transport = {
       description: transport.description,
       durable: transport.durable,
+      causeOf: (error) => transport.causeOf(error),
       setup: () => transport.setup(),
       send: (messages) => transport.send(messages),
       receive: async (max, waitMs) => {

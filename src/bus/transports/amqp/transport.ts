@@ -1,5 +1,6 @@
+import { causeOf, type ErrorCause } from '../../../errors.js';
 import type { ReceivedMessage, Transport, TransportContext, TransportStats } from '../../transport.js';
-import { AmqpConnection, type Connect } from './connection.js';
+import { AmqpConnection, AmqpUnavailableError, type Connect } from './connection.js';
 import { Consumer, type DeliveryHandle } from './consumer.js';
 import type { AmqpOptions } from './options.js';
 import { Publisher, UnroutableError } from './publisher.js';
@@ -14,6 +15,10 @@ import { declareTopology } from './topology.js';
 export class AmqpTransport implements Transport {
   readonly description: string;
   readonly durable = true;
+
+  causeOf(error: unknown): ErrorCause {
+    return causeOf(error, (cause) => (cause instanceof AmqpUnavailableError ? 'unreachable' : undefined));
+  }
   readonly #connection: AmqpConnection;
   readonly #publisher: Publisher;
   #consumer: Promise<Consumer> | undefined;

@@ -1,4 +1,6 @@
 import { Kysely, sql } from 'kysely';
+import type { ErrorCause } from '../../../errors.js';
+import { errorCause } from '../../../store/errors.js';
 import type { SharedTransaction } from '../../../store/sink.js';
 import { TablePrefixPlugin } from '../../../store/table-prefix-plugin.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
@@ -30,6 +32,10 @@ import { Wakeup } from './wakeup.js';
 export class DatabaseTransport implements Transport {
   readonly description: string;
   readonly durable = true;
+
+  causeOf(error: unknown): ErrorCause {
+    return errorCause(error);
+  }
   readonly #queries: QueueQueries;
   readonly #prefix: TablePrefixPlugin;
   readonly #wakeup = new Wakeup();

@@ -1,3 +1,4 @@
+import { causeOf, type ErrorCause } from '../../../errors.js';
 import { dsnInteger } from '../../dsn.js';
 import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
@@ -11,6 +12,10 @@ import type { ReceivedMessage, Transport, TransportStats } from '../../transport
 export class MemoryTransport implements Transport {
   readonly description: string;
   readonly durable = false;
+
+  causeOf(error: unknown): ErrorCause {
+    return causeOf(error);
+  }
   readonly batchSize: number;
   readonly flushInterval: number;
   readonly maxQueue: number;

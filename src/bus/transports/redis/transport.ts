@@ -1,6 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { causeOf, type ErrorCause } from '../../../errors.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
-import { type RedisClass, RedisConnections } from './connection.js';
+import { type RedisClass, RedisConnections, RedisUnreachableError } from './connection.js';
 import type { RedisTransportOptions } from './options.js';
 import {
   BODIES_FIELD,
@@ -73,6 +74,10 @@ class EntryMessage implements ReceivedMessage {
 export class RedisStreamsTransport implements Transport {
   readonly description: string;
   readonly durable = true;
+
+  causeOf(error: unknown): ErrorCause {
+    return causeOf(error, (cause) => (cause instanceof RedisUnreachableError ? 'unreachable' : undefined));
+  }
   readonly #options: RedisTransportOptions;
   readonly #redis: RedisConnections;
   readonly #commands: Redis;
