@@ -94,6 +94,8 @@ export class RedisConnections {
     const reason = socketError ? `${socketError.message}; ${error.message}` : error.message;
     return new RedisUnreachableError(
       `Redis at ${this.#address} cannot be reached: ${reason}`,
+      // TODO(error-causes): without a socket error to go by, ETIMEDOUT stands in for its code so that the
+      // worker's classifier reads the failure as an outage; typed error causes are to replace this.
       socketError?.code ?? 'ETIMEDOUT',
       error,
     );
