@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { causeOf, type ErrorCause } from '../../../errors.js';
 import type { RedisTransportOptions } from './options.js';
 
 export type RedisClass = typeof Redis;
@@ -15,13 +16,32 @@ const MAX_RECONNECT_DELAY_MS = 1000;
 /** A command got no reply because Redis could not be reached, not because Redis refused it. */
 export class RedisUnreachableError extends Error {
   override readonly name = 'RedisUnreachableError';
-  /** The socket error's code (ECONNREFUSED…), so that callers tell an outage from a refusal. */
-  readonly code: string;
+  /** The socket error's code (ECONNREFUSED…), when the connection met one. */
+  readonly code: string | undefined;
 
-  constructor(message: string, code: string, cause: unknown) {
+  constructor(message: string, code: string | undefined, cause: unknown) {
     super(message, { cause });
     this.code = code;
   }
+}
+
+/** Redis's refusals that say the server cannot take writes now, by the first word of the reply. */
+const REPLY_CAUSES: Record<string, ErrorCause> = {
+  OOM: 'overloaded',
+  BUSY: 'overloaded',
+  READONLY: 'readOnly',
+  LOADING: 'unreachable',
+  MASTERDOWN: 'unreachable',
+  TRYAGAIN: 'overloaded',
+};
+
+/** The cause of an error of this transport: unreachable, or what Redis's refusal says (see ErrorCause). */
+export function redisErrorCause(error: unknown): ErrorCause {
+  return causeOf(error, (cause) => {
+    if (cause instanceof RedisUnreachableError) return 'unreachable';
+    if (!(cause instanceof Error) || cause.name !== 'ReplyError') return undefined;
+    return REPLY_CAUSES[cause.message.split(' ', 1)[0]!] ?? 'badMessage';
+  });
 }
 
 /**
@@ -94,7 +114,7 @@ export class RedisConnections {
     const reason = socketError ? `${socketError.message}; ${error.message}` : error.message;
     return new RedisUnreachableError(
       `Redis at ${this.#address} cannot be reached: ${reason}`,
-      socketError?.code ?? 'ETIMEDOUT',
+      socketError?.code,
       error,
     );
   }
