@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { RouteperfOptions } from '../config/types.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
@@ -14,12 +15,7 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Fastify 5 plugin: `app.register(routeperf, options)`. Records every request under
- * `request.routeOptions.url`; a request no route matched goes to `(unmatched)`. Closing the app flushes
- * and closes routeperf.
- */
-const routeperfPlugin: FastifyPluginAsync<FastifyRouteperfOptions> = async (
+const registerRouteperf: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   app: FastifyInstance,
   options,
 ) => {
@@ -44,11 +40,16 @@ const routeperfPlugin: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   });
 };
 
-// Hooks must apply to the whole app, not only to an encapsulated child context.
-Object.assign(routeperfPlugin, {
-  [Symbol.for('skip-override')]: true,
-  [Symbol.for('fastify.display-name')]: 'routeperf',
-  [Symbol.for('plugin-meta')]: { name: 'routeperf', fastify: '5.x' },
+/**
+ * Fastify 5 plugin: `app.register(routeperf, options)`. Records every request under
+ * `request.routeOptions.url`; a request no route matched goes to `(unmatched)`. Closing the app flushes
+ * and closes routeperf.
+ *
+ * fastify-plugin skips encapsulation: the hooks must apply to the whole app, not only to a child context.
+ */
+const routeperfPlugin: FastifyPluginAsync<FastifyRouteperfOptions> = fastifyPlugin(registerRouteperf, {
+  fastify: '5.x',
+  name: 'routeperf',
 });
 
 export default routeperfPlugin;
