@@ -1,0 +1,94 @@
+// The import rules of docs/architecture.md: layers import only downward, transports are leaves, no cycles.
+const GROUND = '^src/(record/|errors\\.ts$|dsn\\.ts$|logger\\.ts$)';
+const DRIVERS_AND_FRAMEWORKS = '^node_modules/(fastify|fastify-plugin|express|pg|mysql2|better-sqlite3|ioredis|amqplib|kysely)/';
+
+/** A rule forbidding imports from `from` to `to`, with its reason. */
+const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
+
+module.exports = {
+  forbidden: [
+    forbid('no-cycles', 'A cycle makes two modules one: neither can be read or changed alone.', {}, { circular: true }),
+    forbid('no-unresolvable', 'Every import resolves to a file or an installed package.', {}, { couldNotResolve: true }),
+    forbid(
+      'ground-floor-stands-alone',
+      'The record, errors, DSNs and the logger type import nothing else of routeperf.',
+      { path: GROUND },
+      { path: '^src/', pathNot: GROUND },
+    ),
+    forbid(
+      'config-on-the-ground-floor-only',
+      'Configuration is data: it knows no part that uses it.',
+      { path: '^src/config/' },
+      { path: '^src/', pathNot: `${GROUND}|^src/config/` },
+    ),
+    forbid(
+      'core-knows-no-store-transport-or-framework',
+      'The recorder, the request scope and group commit work the same whatever stores or serves the requests.',
+      { path: '^src/core/' },
+      { path: `^src/(store|bus|routeperf|adapters|cli|demo)/|^src/routeperf\\.ts$|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
+    ),
+    forbid(
+      'store-on-the-ground-floor-only',
+      'The store knows nothing of who feeds it (sync mode, a worker) or reads it (CLI, adapters).',
+      { path: '^src/store/' },
+      { path: '^src/', pathNot: `${GROUND}|^src/store/` },
+    ),
+    forbid(
+      'bus-sees-the-store-through-its-sink',
+      'The bus depends on the Sink interface that the store implements, never on the Store class or its tables.',
+      { path: '^src/bus/', pathNot: '^src/bus/transports/database/' },
+      { path: '^src/store/', pathNot: '^src/store/sink\\.ts$' },
+    ),
+    forbid(
+      'database-queue-borrows-only-dialects',
+      "A queue in a SQL database shares the store's dialects and error reading, nothing else of the store.",
+      { path: '^src/bus/transports/database/' },
+      { path: '^src/store/', pathNot: '^src/store/(sink|errors|table-prefix-plugin)\\.ts$|^src/store/dialects/' },
+    ),
+    forbid(
+      'bus-above-config-below-the-root',
+      'The bus knows no recorder, composition root, adapter or CLI.',
+      { path: '^src/bus/' },
+      { path: '^src/(core|routeperf|adapters|cli|demo)/|^src/routeperf\\.ts$|^src/index\\.ts$' },
+    ),
+    forbid(
+      'transports-are-leaves',
+      'A transport imports no other transport.',
+      { path: '^src/bus/transports/([^/]+)/' },
+      { path: '^src/bus/transports/', pathNot: '^src/bus/transports/$1/' },
+    ),
+    forbid(
+      'the-worker-and-producer-know-no-transport',
+      'The worker and the producer talk to the Transport interface; only the composition root and the CLI pick one.',
+      { path: '^src/bus/', pathNot: '^src/bus/transports/' },
+      { path: '^src/bus/transports/' },
+    ),
+    forbid(
+      'root-below-adapters-and-cli',
+      'The composition root builds the parts; adapters and the CLI use it, not the other way round.',
+      { path: '^src/routeperf(/|\\.ts$)' },
+      { path: '^src/(adapters|cli|demo)/|^src/index\\.ts$' },
+    ),
+    forbid(
+      'adapters-use-the-root',
+      'An adapter reaches the store and the bus only through the composition root.',
+      { path: '^src/adapters/' },
+      { path: '^src/(store|bus|cli|demo)/|^src/index\\.ts$' },
+    ),
+    forbid('cli-on-top', 'Nothing but the CLI imports the CLI.', { path: '^src/', pathNot: '^src/cli/' }, { path: '^src/cli/' }),
+    forbid(
+      'demo-for-the-cli',
+      'The demo app is started by `routeperf demo` only.',
+      { path: '^src/', pathNot: '^src/(cli|demo)/' },
+      { path: '^src/demo/' },
+    ),
+    forbid('index-is-the-entry', 'The public entry point is imported by users, not by routeperf.', { path: '^src/' }, { path: '^src/index\\.ts$' }),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    parser: 'swc',
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
