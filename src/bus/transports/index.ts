@@ -1,9 +1,9 @@
 import type { RetryOptions } from '../../config/retry.js';
 import type { NamedTransport, ResolvedConfig } from '../../config/types.js';
 import { RouteperfError } from '../../errors.js';
-import { dialectFor } from '../../store/dialects/index.js';
 import { parseDsn } from '../dsn.js';
 import type { Transport, TransportContext, TransportFactory } from '../transport.js';
+import { driverPackage } from './database/driver-package.js';
 
 /** One kind of transport: the client package it needs, and its factory, imported only when used. */
 interface TransportKind {
@@ -12,11 +12,8 @@ interface TransportKind {
   load(): Promise<TransportFactory>;
 }
 
-const DRIVER_PACKAGE = { sqlite: 'better-sqlite3', postgres: 'pg', mysql: 'mysql2' } as const;
-const sqlDriver = (url: string) => DRIVER_PACKAGE[dialectFor(url).name];
-
 const databaseKind: TransportKind = {
-  clientPackage: (dsn, config) => sqlDriver(dsn.protocol === 'database:' ? config.database : dsn.href),
+  clientPackage: (dsn, config) => driverPackage(dsn.protocol === 'database:' ? config.database : dsn.href),
   load: async () => (await import('./database/index.js')).createTransport,
 };
 
