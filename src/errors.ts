@@ -9,6 +9,7 @@ export type RouteperfErrorCode =
   | 'ROUTEPERF_STORE_UNREACHABLE'
   | 'ROUTEPERF_STORE_SCHEMA'
   | 'ROUTEPERF_TRANSPORT_UNREACHABLE'
+  | 'ROUTEPERF_TRANSPORT_REFUSED'
   | 'ROUTEPERF_CLI_USAGE';
 
 /**
@@ -41,6 +42,8 @@ const CAUSE_OF_CODE: Record<RouteperfErrorCode, ErrorCause> = {
   // Missing or older tables: the worker waits for `routeperf migrate` (or another process's autoSetup).
   ROUTEPERF_STORE_SCHEMA: 'unreachable',
   ROUTEPERF_TRANSPORT_UNREACHABLE: 'unreachable',
+  // The broker answered and said no (credentials, vhost): the DSN must change before anything works.
+  ROUTEPERF_TRANSPORT_REFUSED: 'config',
 };
 
 export class RouteperfError extends Error {

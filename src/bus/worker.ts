@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_RETRY, type RetryOptions } from '../config/retry.js';
+import { isOutageCause } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeRecord, messageIdOf, type PoisonMessageError } from '../record/envelope.js';
 import type { RequestMetrics } from '../record/metrics.js';
@@ -331,7 +332,7 @@ export function startWorker(options: WorkerOptions): Worker {
       transportOutage.recovered();
       return messages;
     } catch (error) {
-      if (!isOutage(error)) throw error;
+      if (!isOutageCause(transport.causeOf(error))) throw error;
       const pause = backoff(transportOutage.attempts + 1);
       transportOutage.failed(error, pause);
       await wait(pause);

@@ -1,10 +1,10 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
-  COMMON_OPTIONS,
   type Command,
   type CommonValues,
   type OptionSpecs,
   type OptionValues,
+  optionsOf,
   type PositionalSpec,
   positionalUsage,
 } from './command.js';
@@ -19,7 +19,7 @@ export interface ParsedArgs<O extends OptionSpecs> {
 
 /** Parses a command's arguments strictly; any mistake becomes a usage error that names the option. */
 export function parseCommandArgs<O extends OptionSpecs>(command: Command<O>, args: string[]): ParsedArgs<O> {
-  const options = toParseOptions({ ...command.options, ...COMMON_OPTIONS });
+  const options = toParseOptions(optionsOf(command));
   const specs = command.positionals ?? [];
   try {
     const { values, positionals } = parseArgs({

@@ -44,10 +44,26 @@ export const COMMON_OPTIONS = {
     value: '<url>',
     description: 'Database URL (sqlite:<path>, postgres://…, mysql://…); wins over the config',
   },
+  verbose: {
+    type: 'boolean',
+    short: 'v',
+    // Repeatable like consume's own -v/-vv, so that both read the same way.
+    multiple: true,
+    description: 'Show the stack of an unexpected error (a bug), for a bug report',
+  },
   help: { type: 'boolean', short: 'h', description: 'Show this help' },
 } as const satisfies OptionSpecs;
 
 export type CommonValues = OptionValues<typeof COMMON_OPTIONS>;
+
+/**
+ * A command's options, then the common ones it does not define itself: a command may give a common option
+ * more meaning (consume's -v also prints progress), and its help then says so.
+ */
+export function optionsOf(command: Command<any>): OptionSpecs {
+  const common = Object.entries(COMMON_OPTIONS).filter(([name]) => !Object.hasOwn(command.options, name));
+  return { ...command.options, ...Object.fromEntries(common) };
+}
 
 export interface Command<O extends OptionSpecs = OptionSpecs> {
   /** One word, or a group and a word (`failed list`). */

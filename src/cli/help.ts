@@ -1,4 +1,4 @@
-import { COMMON_OPTIONS, type Command, type OptionSpecs, positionalUsage } from './command.js';
+import { COMMON_OPTIONS, type Command, type OptionSpecs, optionsOf, positionalUsage } from './command.js';
 import { renderTable } from './format.js';
 
 const TAGLINE = 'routeperf: the performance of every route of a Node.js app, in your SQL database';
@@ -40,7 +40,7 @@ export function commandHelp(command: Command<any>): string {
       : []),
     '',
     'Options:',
-    optionLines({ ...command.options, ...COMMON_OPTIONS }),
+    optionLines(optionsOf(command)),
     '',
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),

@@ -13,11 +13,13 @@ export async function runCli(args: string[]): Promise<number> {
   const [first, ...rest] = args;
   const found = findCommand(args);
   const group = found ? [] : groupOf(first);
+  let verbose = false;
   try {
     if (found) {
       const { command, args: commandArgs } = found;
       if (wantsHelp(commandArgs)) return done(commandHelp(command));
       const { values, positionals } = parseCommandArgs(command, commandArgs);
+      verbose = values.verbose !== undefined;
       return (await command.run(values, positionals)) ?? EXIT_OK;
     }
     if (group.length > 0) {
@@ -33,9 +35,8 @@ export async function runCli(args: string[]): Promise<number> {
     }
     throw unknownCommand(first);
   } catch (error) {
-    process.stderr.write(
-      `${failureMessage(error, found?.command.name ?? (group.length ? first : undefined))}\n`,
-    );
+    const command = found?.command.name ?? (group.length ? first : undefined);
+    process.stderr.write(`${failureMessage(error, command, { verbose })}\n`);
     return exitCodeFor(error);
   }
 }

@@ -4,7 +4,7 @@ import type { Transport } from '../bus/transport.js';
 import { missingClientPackage, openTransport, recordTransportDsn } from '../bus/transports/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
-import { describeCause, RouteperfError } from '../errors.js';
+import { causeOf, describeCause, isOutageCause, RouteperfError } from '../errors.js';
 import { didYouMean, usageError } from './usage-error.js';
 
 /** Milliseconds between the heartbeats of the workers `consume` runs; `diagnose` judges them by it. */
@@ -56,18 +56,25 @@ export function openCliTransport(dsn: string, config: ResolvedConfig): Promise<T
 }
 
 /**
- * Runs one call on a transport. When it fails the work failed (exit 1), and the message names the transport
- * rather than the database, which is what `withRouteperf` would otherwise blame.
+ * Runs one call on a transport. An outage (see ErrorCause) becomes ROUTEPERF_TRANSPORT_UNREACHABLE, whose
+ * message names the transport rather than the database, which `withRouteperf` would otherwise blame. Any
+ * other error goes through as what it is: a refused login is a configuration mistake, a defect is a bug.
+ * `transport` reads the errors of its calls; while it is being opened, there is none yet to ask.
  */
-export async function onTransport<T>(dsn: string, action: string, call: () => Promise<T>): Promise<T> {
+export async function onTransport<T>(
+  dsn: string,
+  action: string,
+  call: () => Promise<T>,
+  transport?: Pick<Transport, 'causeOf'>,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof RouteperfError) throw error;
-    // No code of its own yet: ROUTEPERF_STORE_UNREACHABLE without a cause prints the message as it is.
+    if (!isOutageCause(transport ? transport.causeOf(error) : causeOf(error))) throw error;
     throw new RouteperfError(
-      'ROUTEPERF_STORE_UNREACHABLE',
+      'ROUTEPERF_TRANSPORT_UNREACHABLE',
       `could not ${action} transport ${redactDsn(dsn)}: ${transportCause(dsn, error).replace(/\.$/, '')}. Check that it is running and that "transport" points at it.`,
+      { cause: error },
     );
   }
 }

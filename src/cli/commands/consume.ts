@@ -21,7 +21,8 @@ export const consumeCommand = defineCommand({
       type: 'boolean',
       short: 'v',
       multiple: true,
-      description: '-v: a line every 10 s (messages/s, batches, lag); -vv: a line per batch',
+      description:
+        '-v: a line every 10 s (messages/s, batches, lag), and the stack of an unexpected error; -vv: a line per batch',
     },
     limit: { type: 'string', value: '<n>', description: 'Stop after handling n messages' },
     'time-limit': { type: 'string', value: '<seconds>', description: 'Stop after this many seconds' },

@@ -53,10 +53,15 @@ async function sendBack(routeperf: Routeperf, failures: FailureLog, ids: readonl
   await requireClientPackage(dsn, routeperf.config);
   const transport = await onTransport(dsn, 'open', () => openCliTransport(dsn, routeperf.config));
   try {
-    await onTransport(dsn, 'set up', () => transport.setup());
+    await onTransport(dsn, 'set up', () => transport.setup(), transport);
     for (let start = 0; start < ids.length; start += CHUNK) {
       const messages = await failures.get(ids.slice(start, start + CHUNK));
-      await onTransport(dsn, 'send to', () => transport.send(messages.map((message) => message.body)));
+      await onTransport(
+        dsn,
+        'send to',
+        () => transport.send(messages.map((message) => message.body)),
+        transport,
+      );
       await failures.remove(messages.map((message) => message.id));
     }
   } finally {

@@ -1,36 +1,10 @@
 import type { Channel, ChannelModel, ConfirmChannel, connect } from 'amqplib';
+import { RouteperfError } from '../../../errors.js';
 import type { TransportContext } from '../../transport.js';
+import { connectionFailure, unreachable } from './errors.js';
 import type { AmqpOptions } from './options.js';
 
 export type Connect = typeof connect;
-
-/**
- * amqplib's messages when the broker answered and said no (bad credentials, unknown vhost): retrying
- * cannot help, unlike with every other connection failure.
- */
-const REFUSED = /^Handshake terminated by server|^Expected ConnectionOpenOk/;
-
-/**
- * RabbitMQ could not be reached, or the connection dropped during the call: the same call may succeed
- * once the broker is back (the next call reconnects).
- */
-export class AmqpUnavailableError extends Error {
-  override readonly name = 'AmqpUnavailableError';
-  /** A socket error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT…), by which the worker tells an outage from a refusal. */
-  readonly code: string;
-
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(message, { cause: options.cause });
-    this.code = options.code ?? socketCodeOf(options.cause);
-  }
-}
-
-/** The code of the socket error behind `cause`; amqplib's own connection errors carry none. */
-function socketCodeOf(cause: unknown): string {
-  const code = (cause as { code?: unknown })?.code;
-  if (typeof code === 'string') return code;
-  return /ETIMEDOUT|timeout/i.test(String((cause as Error)?.message)) ? 'ETIMEDOUT' : 'ECONNRESET';
-}
 
 /**
  * The one connection of a transport, opened on first use and opened again by the first call after it
@@ -74,15 +48,15 @@ export class AmqpConnection {
   }
 
   /**
-   * `operation`'s outcome, except that a failure because the connection dropped meanwhile becomes an
-   * AmqpUnavailableError: amqplib reports it as a closed channel, like a refusal by the broker.
+   * `operation`'s outcome, except that a failure because the connection dropped meanwhile becomes
+   * unreachable: amqplib reports it as a closed channel, like a refusal by the broker.
    */
   async guard<T>(operation: Promise<T>): Promise<T> {
     try {
       return await operation;
     } catch (error) {
-      if (error instanceof AmqpUnavailableError || this.#model !== undefined || this.#closed) throw error;
-      throw unavailable('the connection to RabbitMQ dropped', error);
+      if (error instanceof RouteperfError || this.#model !== undefined || this.#closed) throw error;
+      throw unreachable('the connection to RabbitMQ dropped', error);
     }
   }
 
@@ -121,18 +95,12 @@ export class AmqpConnection {
         clientProperties: { connection_name: `routeperf ${this.context.consumerName}` },
       });
     } catch (error) {
-      if (REFUSED.test(String((error as Error)?.message))) {
-        throw new Error(
-          `RabbitMQ refused the connection to ${this.options.description} (check the user, the password and the vhost): ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      throw unavailable(`cannot connect to ${this.options.description}`, error);
+      throw connectionFailure(this.options.description, error);
     }
     const opened = this.#model;
     model.on('error', (error: Error) => {
       if (!this.#closed)
-        this.context.onBackgroundError(unavailable('the connection to RabbitMQ failed', error));
+        this.context.onBackgroundError(unreachable('the connection to RabbitMQ failed', error));
     });
     model.on('blocked', (reason: string) =>
       this.context.onBackgroundError(
@@ -148,10 +116,6 @@ export class AmqpConnection {
     }
     return model;
   }
-}
-
-function unavailable(message: string, cause: unknown): AmqpUnavailableError {
-  return new AmqpUnavailableError(`${message}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
 }
 
 /** A channel or a connection: amqplib emits 'close' on both however they end. */

@@ -1,17 +1,10 @@
 import type { ConfirmChannel, Options } from 'amqplib';
-import { type AmqpConnection, AmqpUnavailableError, closeWithin, withDeadline } from './connection.js';
+import { type AmqpConnection, closeWithin, withDeadline } from './connection.js';
+import { UnroutableError, unreachable } from './errors.js';
 import type { AmqpOptions } from './options.js';
 
 /** AMQP reply code when publishing to an exchange that does not exist. */
 const NOT_FOUND = 404;
-
-/**
- * The broker could not route messages: the queue or the exchange is missing (deleted since setup). They
- * are lost unless sent again.
- */
-export class UnroutableError extends Error {
-  override readonly name = 'UnroutableError';
-}
 
 /** A confirm channel and what the broker said on it outside any call. */
 interface PublishChannel {
@@ -49,15 +42,16 @@ export class Publisher {
       if (!target.error) throw error;
       const refused = `RabbitMQ refused the messages: ${target.error.message}`;
       if ((target.error as { code?: unknown }).code === NOT_FOUND)
-        throw new UnroutableError(refused, { cause: error });
-      throw new Error(refused, { cause: error });
+        throw new UnroutableError(refused, { cause: target.error });
+      // The broker's error as cause: its reply code says why (see amqpErrorCause).
+      throw new Error(refused, { cause: target.error });
     });
     if (outcome === 'timeout') {
       // The channel's state is unknown now (blocked connection, dead socket): the next send starts afresh.
+      // Nothing tells a broker out of resources from one out of reach; both are waited out alike.
       void this.#discard(target);
-      throw new AmqpUnavailableError(
+      throw unreachable(
         `RabbitMQ did not confirm ${messages.length} message(s) within ${this.options.sendTimeout} ms (sendTimeout); they will be sent again`,
-        { code: 'ETIMEDOUT' },
       );
     }
     if (target.returned > returnedBefore) {

@@ -1,9 +1,10 @@
 import { causeOf, type ErrorCause } from '../../../errors.js';
 import type { ReceivedMessage, Transport, TransportContext, TransportStats } from '../../transport.js';
-import { AmqpConnection, AmqpUnavailableError, type Connect } from './connection.js';
+import { AmqpConnection, type Connect } from './connection.js';
 import { Consumer, type DeliveryHandle } from './consumer.js';
+import { amqpErrorCause, UnroutableError } from './errors.js';
 import type { AmqpOptions } from './options.js';
-import { Publisher, UnroutableError } from './publisher.js';
+import { Publisher } from './publisher.js';
 import { declareTopology } from './topology.js';
 
 /**
@@ -15,10 +16,6 @@ import { declareTopology } from './topology.js';
 export class AmqpTransport implements Transport {
   readonly description: string;
   readonly durable = true;
-
-  causeOf(error: unknown): ErrorCause {
-    return causeOf(error, (cause) => (cause instanceof AmqpUnavailableError ? 'unreachable' : undefined));
-  }
   readonly #connection: AmqpConnection;
   readonly #publisher: Publisher;
   #consumer: Promise<Consumer> | undefined;
@@ -61,8 +58,8 @@ export class AmqpTransport implements Transport {
   /**
    * Up to `max` messages: returns as soon as `max` are here, or when some are here and no more came for a
    * short moment (the queue is drained), or when `waitMs` passed; at once with [] when the connection
-   * drops meanwhile. Rejects with an AmqpUnavailableError (a socket error code) while RabbitMQ is
-   * unreachable, which the worker waits out; the next call connects again.
+   * drops meanwhile. Rejects with ROUTEPERF_TRANSPORT_UNREACHABLE while RabbitMQ is unreachable, which
+   * the worker waits out; the next call connects again.
    */
   async receive(max: number, waitMs: number): Promise<ReceivedMessage[]> {
     this.#assertOpen();
@@ -105,6 +102,14 @@ export class AmqpTransport implements Transport {
     );
     const consumer = await this.#consumer?.catch(() => undefined);
     return { pending: messageCount, inFlight: consumer?.held ?? 0 };
+  }
+
+  /**
+   * Connection failures are routeperf's own errors already (unreachable, or refused: a configuration
+   * mistake); what is left is read from the broker's reply code.
+   */
+  causeOf(error: unknown): ErrorCause {
+    return causeOf(error, amqpErrorCause);
   }
 
   /** Closes the consumer (its unacknowledged deliveries go back to the queue), the publisher and the connection. */

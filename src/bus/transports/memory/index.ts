@@ -4,6 +4,14 @@ import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
 
 /**
+ * The queue holds `maxQueue` messages already: the database is not keeping up. A send succeeds again
+ * once the worker has stored some.
+ */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+}
+
+/**
  * `memory://?batchSize=500&flushInterval=250&maxQueue=10000`: an in-process queue drained by a worker in
  * the same process. Not durable: what it holds dies with the process (close() drains it first). It holds
  * `maxQueue` messages at most, waiting and in the worker's hands together: when the database stops
@@ -12,10 +20,6 @@ import type { ReceivedMessage, Transport, TransportStats } from '../../transport
 export class MemoryTransport implements Transport {
   readonly description: string;
   readonly durable = false;
-
-  causeOf(error: unknown): ErrorCause {
-    return causeOf(error);
-  }
   readonly batchSize: number;
   readonly flushInterval: number;
   readonly maxQueue: number;
@@ -40,7 +44,7 @@ export class MemoryTransport implements Transport {
 
   async send(messages: readonly string[]): Promise<void> {
     if (this.held + messages.length > this.maxQueue) {
-      throw new Error(
+      throw new QueueFullError(
         `${this.description} is full (${this.held} messages held): the database is not keeping up`,
       );
     }
@@ -77,6 +81,11 @@ export class MemoryTransport implements Transport {
 
   async stats(): Promise<TransportStats> {
     return { pending: this.#queue.length, inFlight: this.#inFlight };
+  }
+
+  /** A full queue is this transport's only error of its own; any other is the ground's to read. */
+  causeOf(error: unknown): ErrorCause {
+    return causeOf(error, (cause) => (cause instanceof QueueFullError ? 'overloaded' : undefined));
   }
 
   /** Wakes a waiting receive so that a stopping worker drains what is queued now. */
