@@ -1,7 +1,7 @@
 import { Kysely, type Migration, Migrator } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { dialectFor } from '../../src/store/dialects/index.js';
-import { createMigrator, migrationTables } from '../../src/store/migrations.js';
+import { createMigrator, migrationTables } from '../../src/store/migrations/index.js';
 import { introspectingOnly } from '../../src/store/named-tables-introspector.js';
 import { TablePrefixPlugin } from '../../src/store/table-prefix-plugin.js';
 import { TABLES } from '../../src/store/tables.js';
