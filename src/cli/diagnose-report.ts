@@ -1,5 +1,5 @@
 import type { WorkerStatus } from '../store/workers.js';
-import type { Diagnosis } from './diagnosis.js';
+import type { Diagnosis } from './diagnosis/index.js';
 import { type Column, formatCount, printable, renderTable } from './format.js';
 
 const WORKER_COLUMNS = (now: number): Column<WorkerStatus>[] => [

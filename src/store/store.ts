@@ -8,7 +8,7 @@ import { sqliteFile } from './dialects/sqlite.js';
 import { errorCause, isOutage } from './errors.js';
 import { FailureLog } from './failures.js';
 import { Ingestor } from './ingestor.js';
-import { createMigrator, migrationTables } from './migrations.js';
+import { createMigrator, migrationTables } from './migrations/index.js';
 import { introspectingOnly } from './named-tables-introspector.js';
 import {
   type RouteSummary,

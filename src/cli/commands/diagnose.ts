@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { renderDiagnosis } from '../diagnose-report.js';
-import { diagnose } from '../diagnosis.js';
+import { diagnose } from '../diagnosis/index.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { cliLayer } from '../open.js';
 import { oneOf } from '../values.js';

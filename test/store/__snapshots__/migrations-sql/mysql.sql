@@ -1,0 +1,28 @@
+-- 0001_initial
+create table `routeperf_routes` (`id` bigint primary key auto_increment, `environment` varchar(64) character set utf8mb4 collate utf8mb4_bin not null, `method` varchar(16) character set utf8mb4 collate utf8mb4_bin not null, `route` varchar(600) character set utf8mb4 collate utf8mb4_bin not null, `first_seen_at` bigint not null, `last_accessed_at` bigint not null, constraint `routeperf_routes_identity` unique (`environment`, `method`, `route`));
+create table `routeperf_aggregates` (`route_id` bigint not null, `bucket` bigint not null, `count` bigint not null, `time_sum` double precision not null, `time_min` double precision not null, `time_max` double precision not null, `query_count_sum` bigint not null, `query_count_max` integer not null, `query_time_sum` double precision not null, `query_time_max` double precision not null, `memory_sum` double precision not null, `memory_max` double precision not null, constraint `routeperf_aggregates_pk` primary key (`route_id`, `bucket`));
+create index `routeperf_aggregates_bucket` on `routeperf_aggregates` (`bucket`);
+create table `routeperf_status_counts` (`route_id` bigint not null, `bucket` bigint not null, `status_code` integer not null, `count` bigint not null, constraint `routeperf_status_counts_pk` primary key (`route_id`, `bucket`, `status_code`));
+create table `routeperf_histogram` (`route_id` bigint not null, `bucket` bigint not null, `bin` integer not null, `count` bigint not null, constraint `routeperf_histogram_pk` primary key (`route_id`, `bucket`, `bin`));
+create table `routeperf_access_records` (`id` bigint primary key auto_increment, `request_id` varchar(128) character set utf8mb4 collate utf8mb4_bin not null, `route_id` bigint not null, `created_at` bigint not null, `status_code` integer not null, `request_time` double precision not null, `query_count` integer not null, `query_time` double precision not null, `memory` double precision not null, `path` varchar(2048), `referer` varchar(2048), `user_id` varchar(255), constraint `routeperf_access_records_request` unique (`request_id`));
+create index `routeperf_access_records_route_time` on `routeperf_access_records` (`route_id`, `created_at`);
+create index `routeperf_access_records_time` on `routeperf_access_records` (`created_at`);
+
+-- 0002_async_recording
+create table `routeperf_processed_messages` (`message_id` varchar(128) character set utf8mb4 collate utf8mb4_bin primary key, `processed_at` bigint not null);
+create index `routeperf_processed_messages_time` on `routeperf_processed_messages` (`processed_at`);
+create table `routeperf_failed_messages` (`id` bigint primary key auto_increment, `message_id` varchar(128), `body` text not null, `error` text not null, `transport` varchar(512) not null, `attempts` integer not null, `failed_at` bigint not null);
+create table `routeperf_workers` (`id` varchar(128) primary key, `host` varchar(255) not null, `pid` integer not null, `transport` varchar(512) not null, `started_at` bigint not null, `heartbeat_at` bigint not null, `last_batch_at` bigint, `handled` bigint not null, `failed` bigint not null, `stopped_at` bigint);
+create table `routeperf_control` (`name` varchar(64) primary key, `value` bigint not null);
+
+-- 0003_ledger_speed
+
+-- 0004_correlation_id
+alter table `routeperf_access_records` add column `correlation_id` varchar(128);
+
+-- 0005_environments
+create table `routeperf_environments` (`environment` varchar(64) character set utf8mb4 collate utf8mb4_bin primary key, `locked_at` bigint not null);
+
+-- 0006_claim_tokens
+alter table `routeperf_processed_messages` add column `claim` bigint;
+alter table `routeperf_access_records` add column `claim` bigint;
