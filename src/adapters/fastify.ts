@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { RouteperfOptions } from '../config/types.js';
+import { internalsOf } from '../routeperf/internals.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
 
@@ -27,11 +28,12 @@ const routeperfPlugin: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   const routeperf = given ?? (await createRouteperf(settings));
   app.decorate('routeperf', routeperf);
   if (!given) app.addHook('onClose', () => routeperf.close());
-  if (!routeperf.recorder.active) return;
+  const { recorder } = internalsOf(routeperf);
+  if (!recorder.active) return;
 
   app.addHook('onRequest', (request, reply, done) => {
     instrument(
-      routeperf,
+      recorder,
       request.raw,
       reply.raw,
       {
