@@ -9,9 +9,14 @@ export type {
   RouteperfSettings,
 } from './config/types.js';
 export { recordQuery, trackQuery } from './core/scope.js';
-export { RouteperfError, type RouteperfErrorCode } from './errors.js';
+export { type ErrorCause, RouteperfError, type RouteperfErrorCode } from './errors.js';
 export { OVERFLOW_ROUTE, type RequestMetrics, UNMATCHED_ROUTE } from './record/metrics.js';
-export { createRouteperf, type Routeperf, type RouteperfStats } from './routeperf.js';
+export {
+  createRouteperf,
+  type RecordingMode,
+  type Routeperf,
+  type RouteperfStats,
+} from './routeperf.js';
 export type {
   LatencySummary,
   RouteSortKey,
@@ -21,5 +26,3 @@ export type {
   TimeseriesPoint,
   TimeseriesQuery,
 } from './store/reads.js';
-export type { IngestSummary } from './store/sink.js';
-export type { Store } from './store/store.js';

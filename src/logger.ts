@@ -5,11 +5,14 @@ export interface Logger {
   error(message: string, ...rest: unknown[]): void;
 }
 
+/** Logs an error of a kind (`store`, `overflow`, …), with what caused it. */
+export type ErrorLog = (kind: string, message: string, error?: unknown) => void;
+
 /**
  * Logs an error at most once per `intervalMs` per kind, then says how many were held back, so that a
  * database outage under load gives a few lines, not one per request.
  */
-export function rateLimitedErrorLog(logger: Logger, intervalMs = 10_000) {
+export function rateLimitedErrorLog(logger: Logger, intervalMs = 10_000): ErrorLog {
   const state = new Map<string, { lastAt: number; suppressed: number }>();
   return (kind: string, message: string, error?: unknown) => {
     const now = Date.now();

@@ -47,11 +47,11 @@ export function routeperf(input?: RouteperfInput): RouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   const middleware = (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void) => {
     pending.whenReady(
-      (instance) => {
-        if (!instance.recorder.active) return next();
+      (recorder) => {
+        if (!recorder.active) return next();
         const route = followTemplate(req);
         instrument(
-          instance,
+          recorder,
           req,
           res,
           { route, url: () => req.originalUrl ?? req.url ?? '', request: req },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { RouteperfOptions } from '../config/types.js';
+import { internalsOf } from '../routeperf/internals.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
 
@@ -23,11 +24,12 @@ const registerRouteperf: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   const routeperf = given ?? (await createRouteperf(settings));
   app.decorate('routeperf', routeperf);
   if (!given) app.addHook('onClose', () => routeperf.close());
-  if (!routeperf.recorder.active) return;
+  const { recorder } = internalsOf(routeperf);
+  if (!recorder.active) return;
 
   app.addHook('onRequest', (request, reply, done) => {
     instrument(
-      routeperf,
+      recorder,
       request.raw,
       reply.raw,
       {

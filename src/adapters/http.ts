@@ -42,9 +42,9 @@ export function withRouteperf(
   const pending = new PendingRouteperf(given ?? settings);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     pending.whenReady(
-      (instance) =>
+      (recorder) =>
         instrument(
-          instance,
+          recorder,
           req,
           res,
           { route: () => routeOf(req), url: () => req.url ?? '', request: req },

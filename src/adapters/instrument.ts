@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FinishedRequest, Recorder } from '../core/recorder.js';
 import { type RequestScope, runInScope } from '../core/scope.js';
-import type { Routeperf } from '../routeperf.js';
 
 /** What an adapter tells `instrument` about its framework, read when the response ends. */
 export interface RequestDescription {
@@ -19,13 +18,12 @@ export interface RequestDescription {
  * synchronous-mode promise that a client who has its response finds its request in the database.
  */
 export function instrument<T>(
-  routeperf: Routeperf,
+  recorder: Recorder,
   req: IncomingMessage,
   res: ServerResponse,
   describe: RequestDescription,
   proceed: () => T,
 ): T {
-  const { recorder } = routeperf;
   const active = recorder.begin(req.headers[recorder.requestIdHeader]);
   if (!active) return proceed();
   const finished = (): FinishedRequest => ({

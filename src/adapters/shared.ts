@@ -1,22 +1,21 @@
 import { validate } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
+import type { Recorder } from '../core/recorder.js';
+import { internalsOf, isRouteperf } from '../routeperf/internals.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
 
 /** An adapter takes options (routeperf is created from them) or a routeperf the app created itself. */
 export type RouteperfInput = RouteperfOptions | Routeperf;
 
-function isRouteperf(input: RouteperfInput): input is Routeperf {
-  return 'recorder' in input && 'store' in input;
-}
-
 /**
  * For adapters whose factory must return synchronously (Express middleware, node:http handlers): starts
- * creating routeperf now and hands it out once ready. Invalid options throw from the factory itself; an
- * invalid config file rejects `ready` and, unhandled, stops the app at start-up with its message, as a bad
- * config should. Apps that want to handle it pass a routeperf from `await createRouteperf()` instead.
+ * creating routeperf now and hands out its recorder once ready. Invalid options throw from the factory
+ * itself; an invalid config file rejects `ready` and, unhandled, stops the app at start-up with its
+ * message, as a bad config should. Apps that want to handle it pass a routeperf from
+ * `await createRouteperf()` instead.
  */
 export class PendingRouteperf {
-  current: Routeperf | undefined;
+  #recorder: Recorder | undefined;
   readonly ready: Promise<Routeperf>;
   /** True when the adapter created routeperf and so must close it. */
   readonly owned: boolean;
@@ -24,21 +23,21 @@ export class PendingRouteperf {
   constructor(input: RouteperfInput = {}) {
     this.owned = !isRouteperf(input);
     if (isRouteperf(input)) {
-      this.current = input;
+      this.#recorder = internalsOf(input).recorder;
       this.ready = Promise.resolve(input);
       return;
     }
     validate(input, 'options');
     this.ready = createRouteperf(input);
     this.ready.then((routeperf) => {
-      this.current = routeperf;
+      this.#recorder = internalsOf(routeperf).recorder;
     });
   }
 
-  /** Runs `withRouteperf` now if ready, else once ready; if routeperf failed to start, runs `without`. */
-  whenReady(withRouteperf: (routeperf: Routeperf) => void, without: () => void): void {
-    if (this.current) withRouteperf(this.current);
-    else this.ready.then(withRouteperf, without);
+  /** Runs `withRecorder` now if ready, else once ready; if routeperf failed to start, runs `without`. */
+  whenReady(withRecorder: (recorder: Recorder) => void, without: () => void): void {
+    if (this.#recorder) withRecorder(this.#recorder);
+    else this.ready.then((routeperf) => withRecorder(internalsOf(routeperf).recorder), without);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { Transport } from '../bus/transport.js';
 import { retryFor } from '../bus/transports/index.js';
 import { startWorker, type Worker, type WorkerSummary } from '../bus/worker.js';
 import { describeCause } from '../errors.js';
-import type { Routeperf } from '../routeperf.js';
+import type { RouteperfInternals } from '../routeperf/internals.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit.js';
 import { formatCount, plural } from './format.js';
 import { HEARTBEAT_INTERVAL_MS, onTransport, openCliTransport } from './transports.js';
@@ -32,7 +32,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
  * the transports. Resolves to the exit code: 1 when a worker failed, else 0.
  */
 export async function consumeTransports(
-  routeperf: Routeperf,
+  routeperf: RouteperfInternals,
   dsns: readonly string[],
   options: ConsumeOptions,
 ): Promise<number> {
@@ -93,7 +93,7 @@ export async function consumeTransports(
  * nothing: a database or broker that is down when the workers start is waited for, as during an outage
  * later (a supervisor gives up on a worker that keeps exiting at once, as it would all through a deploy).
  */
-async function openAll(dsns: readonly string[], routeperf: Routeperf): Promise<Transport[]> {
+async function openAll(dsns: readonly string[], routeperf: RouteperfInternals): Promise<Transport[]> {
   const opened: Transport[] = [];
   try {
     for (const dsn of dsns) {

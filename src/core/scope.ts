@@ -18,10 +18,6 @@ export function runInScope<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
 }
 
-export function currentScope(): RequestScope | undefined {
-  return storage.getStore();
-}
-
 /**
  * Adds one database query of `durationMs` to the current request. Query trackers call it; so can an app
  * that runs queries through a client routeperf does not track yet. Outside a request it does nothing.

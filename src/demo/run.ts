@@ -40,7 +40,7 @@ export async function runDemo(routeperf: Routeperf, options: DemoOptions): Promi
         round: demoRequestRound,
       }),
     );
-    on.report(await routeperf.store.routes({ since }), since);
+    on.report(await routeperf.routes({ since }), since);
     if (options.serve) {
       on.serving(listening.url);
       await untilStopped();

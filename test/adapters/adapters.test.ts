@@ -71,7 +71,7 @@ async function sendAll(app: RunningApp, paths: string[]) {
 
 /** Route summaries keyed by "METHOD route". */
 async function summaries(routeperf: Routeperf): Promise<Record<string, RouteSummary>> {
-  const routes = await routeperf.store.routes();
+  const routes = await routeperf.routes();
   return Object.fromEntries(routes.map((route) => [`${route.method} ${route.route}`, route]));
 }
 

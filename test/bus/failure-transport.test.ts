@@ -2,17 +2,19 @@ import { expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/bus/transports/memory/index.js';
 import { startWorker } from '../../src/bus/worker.js';
 import { encodeRecord } from '../../src/record/envelope.js';
+import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import { requestMetrics } from '../support/metrics.js';
 import { sqliteUrl } from '../support/sqlite.js';
 
 it('a failureTransport in another database receives the failed messages; the store keeps the good ones', async () => {
   const failuresUrl = sqliteUrl();
-  const routeperf = await createRouteperf({
+  const handle = await createRouteperf({
     database: sqliteUrl(),
     failureTransport: failuresUrl,
     environment: 'test',
   });
+  const routeperf = internalsOf(handle);
   const transport = new MemoryTransport(new URL('memory://'));
   await transport.send([encodeRecord(requestMetrics({ environment: 'test' })), '{"not": "a record"}']);
   const worker = startWorker({
@@ -31,9 +33,9 @@ it('a failureTransport in another database receives the failed messages; the sto
   });
   expect(await (await routeperf.store.failures()).count()).toBe(0);
   expect((await routeperf.store.routes()).map((route) => route.count)).toEqual([1]);
-  await routeperf.close();
+  await handle.close();
 
   const elsewhere = await createRouteperf({ database: failuresUrl, environment: 'test' });
-  expect(await (await elsewhere.failures()).count()).toBe(1);
+  expect(await (await internalsOf(elsewhere).failures()).count()).toBe(1);
   await elsewhere.close();
 });

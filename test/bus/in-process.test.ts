@@ -53,7 +53,7 @@ describe.each(['sync://', 'memory://?batchSize=50&flushInterval=20'])(
 async function reopen(database: string) {
   const { createRouteperf } = await import('../../src/routeperf.js');
   const reader = await createRouteperf({ database, environment: 'test' });
-  const routes = await reader.store.routes();
+  const routes = await reader.routes();
   await reader.close();
   return Object.fromEntries(
     routes.flatMap((route) =>

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
+import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import { capturingLogger } from '../support/logger.js';
 import { sqliteUrl } from '../support/sqlite.js';
@@ -31,7 +32,7 @@ describe('an environment that is not in `environments`', () => {
     const first = await createRouteperf(options);
     const second = await createRouteperf(options);
     await Promise.all([first.close(), second.close()]);
-    expect(first.recorder.active).toBe(false);
+    expect(internalsOf(first).recorder.active).toBe(false);
     expect(lines.warn).toEqual([
       'environment "staging" is not in environments [production, development, test], so no request is recorded; add it to environments, or set enabled: false to turn routeperf off on purpose',
     ]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { ENVIRONMENT_NAME_LENGTH, TABLE_PREFIX_LENGTH } from '../../src/config/schema.js';
+import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -32,9 +33,9 @@ describeEachDatabase((database) => {
     });
     expect(tablePrefix).toHaveLength(TABLE_PREFIX_LENGTH);
 
-    await routeperf.store.ingest([requestMetrics({ environment, path: '/users/1' })]);
+    await internalsOf(routeperf).store.ingest([requestMetrics({ environment, path: '/users/1' })]);
 
-    const routes = await routeperf.store.routes({ environment });
+    const routes = await routeperf.routes({ environment });
     expect(routes.map((route) => [route.environment, route.route, route.count])).toEqual([
       [environment, '/users/:id', 1],
     ]);

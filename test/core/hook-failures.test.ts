@@ -44,7 +44,7 @@ it.each([
   const response = await fetch(`${await listen(server)}/42`);
   expect(await response.text()).toBe('ok');
   const routeperf = await listener.ready;
-  expect((await routeperf.store.routes()).map((row) => [row.route, row.count])).toEqual([[route, 1]]);
+  expect((await routeperf.routes()).map((row) => [row.route, row.count])).toEqual([[route, 1]]);
   expect(lines.error).toHaveLength(1);
   expect(lines.error[0]).toContain(`${hook} hook failed; the request is recorded`);
   expect(lines.error[0]).toContain(outcome);

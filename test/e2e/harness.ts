@@ -155,7 +155,7 @@ export async function storedCounts(options: RouteperfOptions): Promise<Record<st
     environment: 'test',
   });
   try {
-    return await countsByRouteAndStatus(reader.store);
+    return await countsByRouteAndStatus(reader);
   } finally {
     await reader.close();
   }

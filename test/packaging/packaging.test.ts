@@ -274,7 +274,7 @@ const ready: Promise<number> = middleware.ready.then((routeperf) => routeperf.st
 createServer(withRouteperf((_req, res) => res.end('ok'), options));
 
 const routeperf = await createRouteperf(options);
-const rows: RouteSummary[] = await routeperf.store.routes({ environment: 'production' });
+const rows: RouteSummary[] = await routeperf.routes({ environment: 'production' });
 // @ts-expect-error p99 is a number of milliseconds
 const p99: string | undefined = rows[0]?.requestTime.p99;
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, expect, it } from 'vitest';
 import type { Transport } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
+import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import { POISON, recordMessages } from '../cli/queue.js';
 import { tempFolder } from '../support/cli.js';
@@ -26,7 +27,7 @@ async function storedIn(database: string): Promise<number> {
 async function failuresIn(database: string): Promise<number> {
   const routeperf = await createRouteperf({ database, tablePrefix: TABLE_PREFIX });
   try {
-    return await (await routeperf.failures()).count();
+    return await (await internalsOf(routeperf).failures()).count();
   } finally {
     await routeperf.close();
   }

@@ -1,4 +1,5 @@
 import type { RequestMetrics } from '../../src/record/metrics.js';
+import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import type { RouteSummary, RoutesQuery } from '../../src/store/reads.js';
 
@@ -13,7 +14,7 @@ export interface StoreTarget {
 export async function ingest(target: StoreTarget, batch: RequestMetrics[]): Promise<void> {
   const routeperf = await createRouteperf({ ...target, logger: silent });
   try {
-    await routeperf.store.ingest(batch);
+    await internalsOf(routeperf).store.ingest(batch);
   } finally {
     await routeperf.close();
   }
@@ -26,7 +27,7 @@ export async function readRoutes(
 ): Promise<RouteSummary[]> {
   const routeperf = await createRouteperf({ ...target, logger: silent });
   try {
-    return await routeperf.store.routes(query);
+    return await routeperf.routes(query);
   } finally {
     await routeperf.close();
   }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { redactDsn } from '../../dsn.js';
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { consumeTransports } from '../consume-run.js';
 import { cliLayer, withRouteperf } from '../open.js';
@@ -71,7 +72,7 @@ export const consumeCommand = defineCommand({
     };
     return withRouteperf(cliLayer(values), async (routeperf) => {
       const dsns = await consumableDsns(routeperf.config, names);
-      return consumeTransports(routeperf, dsns, options);
+      return consumeTransports(internalsOf(routeperf), dsns, options);
     });
   },
 });

@@ -1,4 +1,5 @@
 import { redactDsn } from '../../dsn.js';
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { formatCount } from '../format.js';
 import { cliLayer, databaseOf, withRecordingRouteperf } from '../open.js';
@@ -26,7 +27,7 @@ export const demoCommand = defineCommand({
 
     await withRecordingRouteperf(cliLayer({ ...values, database }), async (routeperf) => {
       const { config } = routeperf;
-      if (!routeperf.recorder.active) {
+      if (!internalsOf(routeperf).recorder.active) {
         throw usageError(
           `the demo would record nothing: routeperf is disabled or environment "${config.environment}" is not in environments [${config.environments.join(', ')}]; set ROUTEPERF_ENV=development or fix the config`,
         );

@@ -1,3 +1,4 @@
+import { internalsOf } from '../../routeperf/internals.js';
 import type { FailedMessage } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { type Column, formatCount, plural, renderTable } from '../format.js';
@@ -25,7 +26,7 @@ export const failedListCommand = defineCommand({
     const limit = wholeNumber('limit', values.limit) ?? 100;
     const format = oneOf('format', values.format, ['table', 'json'] as const) ?? 'table';
     await withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
-      const failures = await routeperf.failures();
+      const failures = await internalsOf(routeperf).failures();
       const [messages, total] = await Promise.all([failures.list({ limit }), failures.count()]);
       if (format === 'json') {
         const json = messages.map((message) => ({ ...message, failedAt: message.failedAt.toISOString() }));

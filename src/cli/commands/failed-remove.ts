@@ -1,3 +1,4 @@
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { ALL_OPTION, IDS_ARGUMENT, idsOrAll, knownMessages } from '../failed-messages.js';
@@ -14,7 +15,7 @@ export const failedRemoveCommand = defineCommand({
   async run(values, given) {
     const selection = idsOrAll(given, values.all);
     return withRouteperf(cliLayer(values), async (routeperf) => {
-      const failures = await routeperf.failures();
+      const failures = await internalsOf(routeperf).failures();
       if (selection !== 'all' && !(await knownMessages(failures, selection, 'failed remove'))) {
         return EXIT_FAILURE;
       }

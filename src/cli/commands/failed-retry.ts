@@ -1,4 +1,5 @@
 import { startWorker } from '../../bus/worker.js';
+import { internalsOf, type RouteperfInternals } from '../../routeperf/internals.js';
 import type { Routeperf } from '../../routeperf.js';
 import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
@@ -31,7 +32,7 @@ export const failedRetryCommand = defineCommand({
   async run(values, given) {
     const selection = idsOrAll(given, values.all);
     return withRouteperf(cliLayer(values), async (routeperf) => {
-      const failures = await routeperf.failures();
+      const failures = await internalsOf(routeperf).failures();
       let ids: number[];
       if (selection === 'all') ids = await allIds(failures);
       else if (await knownMessages(failures, selection, 'failed retry')) ids = selection;
@@ -41,7 +42,7 @@ export const failedRetryCommand = defineCommand({
         return undefined;
       }
       const dsn = transportDsn(routeperf.config);
-      if (isInProcess(dsn)) await storeHere(routeperf, failures, ids);
+      if (isInProcess(dsn)) await storeHere(internalsOf(routeperf), failures, ids);
       else await sendBack(routeperf, failures, ids, dsn);
       return undefined;
     });
@@ -73,7 +74,7 @@ async function sendBack(routeperf: Routeperf, failures: FailureLog, ids: readonl
 }
 
 /** With an in-process transport no worker elsewhere would see them: a worker here stores them now. */
-async function storeHere(routeperf: Routeperf, failures: FailureLog, ids: readonly number[]) {
+async function storeHere(routeperf: RouteperfInternals, failures: FailureLog, ids: readonly number[]) {
   const transport = await openCliTransport('memory://', routeperf.config);
   const worker = startWorker({
     transport,

@@ -1,3 +1,4 @@
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { knownMessages } from '../failed-messages.js';
@@ -15,7 +16,8 @@ export const failedShowCommand = defineCommand({
   async run(values, [given]) {
     const [id] = positiveIds('id', [given!]);
     return withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
-      const [message] = (await knownMessages(await routeperf.failures(), [id!], 'failed show')) ?? [];
+      const [message] =
+        (await knownMessages(await internalsOf(routeperf).failures(), [id!], 'failed show')) ?? [];
       if (!message) return EXIT_FAILURE;
       process.stdout.write(
         `${[

@@ -1,3 +1,4 @@
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
 
@@ -8,7 +9,7 @@ export const migrateCommand = defineCommand({
   examples: ['routeperf migrate', 'routeperf migrate --database postgres://user:pass@localhost:5432/app'],
   async run(values) {
     await withRouteperf(cliLayer(values), async (routeperf) => {
-      const { results = [] } = await routeperf.store.migrate();
+      const { results = [] } = await internalsOf(routeperf).store.migrate();
       if (results.length === 0) {
         process.stdout.write(`${databaseOf(routeperf)}: schema is up to date.\n`);
         return;

@@ -60,7 +60,7 @@ export const routesCommand = defineCommand({
     const cli = cliLayer(values, environment === undefined ? {} : { environment });
 
     await withReadOnlyRouteperf(cli, async (routeperf) => {
-      const routes = await routeperf.store.routes(query);
+      const routes = await routeperf.routes(query);
       const window = describeWindow(since?.label, until?.label);
       const heading = { environment: routeperf.config.environment, window, database: databaseOf(routeperf) };
       process.stdout.write(`${renderRoutes(routes, format, heading)}\n`);

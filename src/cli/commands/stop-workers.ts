@@ -1,3 +1,4 @@
+import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { plural, printable } from '../format.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
@@ -15,7 +16,7 @@ export const stopWorkersCommand = defineCommand({
   examples: ['routeperf stop-workers', 'routeperf stop-workers --database postgres://user:pass@db/app'],
   async run(values) {
     await withRouteperf(cliLayer(values), async (routeperf) => {
-      const workers = await routeperf.store.workers();
+      const workers = await internalsOf(routeperf).store.workers();
       const now = Date.now();
       await workers.requestStop(now);
       const running = (await workers.list(now - ALIVE_WITHIN_MS)).filter((worker) => !worker.stoppedAt);

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { describeCause, RouteperfError } from '../../errors.js';
-import { storeOptionsOf } from '../../routeperf.js';
+import { storeOptionsOf } from '../../routeperf/stores.js';
 import { Store } from '../../store/store.js';
 import type { Diagnosis, Problem } from './types.js';
 import { within } from './within.js';

@@ -26,7 +26,7 @@ const until = async (condition: () => Promise<boolean> | boolean, what: string) 
 async function storedCount(database: string) {
   const reader = await createRouteperf({ database, environment: 'test', autoSetup: false });
   try {
-    return (await reader.store.routes()).reduce((sum, route) => sum + route.count, 0);
+    return (await reader.routes()).reduce((sum, route) => sum + route.count, 0);
   } finally {
     await reader.close();
   }

@@ -4,6 +4,7 @@ import routeperf from '../../../src/adapters/fastify.js';
 import { startWorker } from '../../../src/bus/worker.js';
 import { encodeRecord } from '../../../src/record/envelope.js';
 import type { RequestMetrics } from '../../../src/record/metrics.js';
+import { internalsOf } from '../../../src/routeperf/internals.js';
 import { createRouteperf } from '../../../src/routeperf.js';
 import { hammer } from '../../support/http.js';
 import { capturingLogger } from '../../support/logger.js';
@@ -142,14 +143,15 @@ describeWithRedis('redis transport with the worker', () => {
     expect(app.routeperf.stats()).toMatchObject({ recorded: 300, sent: 300, dropped: 0, queued: 0 });
     expect(lines.error).toEqual([]);
 
-    const reader = await createRouteperf({ database, environment: 'test' });
+    const readerHandle = await createRouteperf({ database, environment: 'test' });
+    const reader = internalsOf(readerHandle);
     try {
       const transport = await redis.open(stream, 'consumer=worker');
       const summary = await startWorker({ transport, store: reader.store, limit: 300, sleep: 100 }).done;
       expect(summary).toMatchObject({ handled: 300, failed: 0 });
       expect(await stored(reader.store)).toEqual({ 'GET /users/:id 200': 300 });
     } finally {
-      await reader.close();
+      await readerHandle.close();
     }
   });
 });

@@ -1,0 +1,17 @@
+import type { ResolvedConfig } from '../config/types.js';
+import type { RouteSummary, RoutesQuery, TimeseriesPoint, TimeseriesQuery } from '../store/reads.js';
+import type { RecordingMode } from './recording-mode.js';
+import type { RouteperfStats } from './stats.js';
+
+/** One configured routeperf, as an app uses it: how it records, its counters, its reports, and close(). */
+export interface Routeperf {
+  readonly config: ResolvedConfig;
+  readonly mode: RecordingMode;
+  stats(): RouteperfStats;
+  /** Sends or stores what is pending, waits for writes in flight, then releases every connection. */
+  close(): Promise<void>;
+  /** The routes of an environment over a time window: counts, statuses, latency percentiles, queries. */
+  routes(query?: RoutesQuery): Promise<RouteSummary[]>;
+  /** Requests, error rate and request time per time step, of one route or of all. */
+  timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]>;
+}

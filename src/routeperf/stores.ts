@@ -1,0 +1,49 @@
+import type { ResolvedConfig } from '../config/types.js';
+import type { ErrorLog } from '../logger.js';
+import type { FailureLog } from '../store/failures.js';
+import { Store, type StoreOptions } from '../store/store.js';
+
+/** The Store settings a configuration gives. */
+export function storeOptionsOf(
+  config: ResolvedConfig,
+  onBackgroundError: (error: unknown) => void,
+): StoreOptions {
+  return {
+    database: config.database,
+    tablePrefix: config.tablePrefix,
+    environment: config.environment,
+    autoSetup: config.autoSetup,
+    maxRoutes: config.maxRoutes,
+    accessRecords: config.accessRecords,
+    dedupWindow: config.dedupWindow,
+    onBackgroundError,
+  };
+}
+
+/** The store of the metrics, and the failure store (`failureTransport`) of the messages a worker gave up on. */
+export class Stores {
+  readonly store: Store;
+  readonly #failureStore: Store;
+
+  constructor(config: ResolvedConfig, { readOnly, logError }: { readOnly?: boolean; logError: ErrorLog }) {
+    const options = {
+      ...storeOptionsOf(config, (error) =>
+        logError('store-background', 'routeperf database connection error', error),
+      ),
+      readOnly,
+    };
+    this.store = new Store(options);
+    // Failed messages go to the store's database unless `failureTransport` names another one.
+    this.#failureStore =
+      config.failureTransport === 'database://default'
+        ? this.store
+        : new Store({ ...options, database: config.failureTransport });
+  }
+
+  readonly failures = (): Promise<FailureLog> => this.#failureStore.failures();
+
+  async close(): Promise<void> {
+    await this.store.close();
+    if (this.#failureStore !== this.store) await this.#failureStore.close();
+  }
+}
