@@ -7,8 +7,8 @@ import { isOutage } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import type { IngestSummary } from '../store/sink.js';
 import type { Store } from '../store/store.js';
-import { OutageReport } from './outage-report.js';
-import { retryDelay } from './retry.js';
+import { OutageReport } from './worker/outage-report.js';
+import { retryDelay } from './worker/retry-policy.js';
 import type { ReceivedMessage, Transport } from './transport.js';
 
 export interface WorkerOptions {

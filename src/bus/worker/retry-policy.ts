@@ -1,4 +1,4 @@
-import type { RetryOptions } from '../config/retry.js';
+import type { RetryOptions } from '../../config/retry.js';
 
 /** Milliseconds to wait before retry number `retry` (1 for the first retry). */
 export function retryDelay(options: RetryOptions, retry: number, random = Math.random): number {
