@@ -8,7 +8,7 @@ import {
   retryFor,
 } from './bus/transports/index.js';
 import { MemoryTransport } from './bus/transports/memory/index.js';
-import { startWorker, type Worker } from './bus/worker.js';
+import { startWorker, type Worker } from './bus/worker/index.js';
 import { unrecordedEnvironment, warnOnce } from './config/environments.js';
 import { resolveConfig } from './config/load.js';
 import type { RecordResult, ResolvedConfig, RouteperfOptions } from './config/types.js';
@@ -218,7 +218,7 @@ export async function createRouteperf(
     if (transport instanceof MemoryTransport) {
       inProcessWorker = startWorker({
         transport,
-        store,
+        sink: store,
         batchSize: transport.batchSize,
         sleep: transport.flushInterval,
         retry: retryFor(config, dsn),

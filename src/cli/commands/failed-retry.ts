@@ -1,4 +1,4 @@
-import { startWorker } from '../../bus/worker.js';
+import { startWorker } from '../../bus/worker/index.js';
 import type { Routeperf } from '../../routeperf.js';
 import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
@@ -72,7 +72,7 @@ async function storeHere(routeperf: Routeperf, failures: FailureLog, ids: readon
   const transport = await openCliTransport('memory://', routeperf.config);
   const worker = startWorker({
     transport,
-    store: routeperf.store,
+    sink: routeperf.store,
     limit: ids.length,
     sleep: 10,
     retry: routeperf.config.retry,
