@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { Producer } from '../src/bus/producer.js';
 import type { Transport, TransportContext } from '../src/bus/transport.js';
 import { openTransport } from '../src/bus/transports/index.js';
-import { startWorker, type WorkerSummary } from '../src/bus/worker.js';
+import { startWorker, type WorkerSummary } from '../src/bus/worker/index.js';
 import type { RequestMetrics } from '../src/record/metrics.js';
 import { Store } from '../src/store/store.js';
 import { deleteAmqpQueue, deleteRedisStream } from './support/brokers.js';
@@ -241,7 +241,7 @@ async function consume(transport: Transport, store: Store, n: number, settings: 
   const started = performance.now();
   const worker = startWorker({
     transport,
-    store,
+    sink: store,
     batchSize: settings.batchSize,
     concurrency: settings.concurrency,
     limit: n,

@@ -1,6 +1,6 @@
 import type { Transport } from '../bus/transport.js';
 import { retryFor } from '../bus/transports/index.js';
-import { startWorker, type Worker, type WorkerSummary } from '../bus/worker.js';
+import { startWorker, type Worker, type WorkerSummary } from '../bus/worker/index.js';
 import { describeCause } from '../errors.js';
 import type { RouteperfInternals } from '../routeperf/internals.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit.js';
@@ -42,7 +42,7 @@ export async function consumeTransports(
     const workers = transports.map((transport, i) =>
       startWorker({
         transport,
-        store: routeperf.store,
+        sink: routeperf.store,
         batchSize: options.batchSize,
         sleep: options.sleep,
         limit: options.limit,

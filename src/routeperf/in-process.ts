@@ -1,5 +1,5 @@
 import type { MemoryTransport } from '../bus/transports/memory/index.js';
-import { startWorker, type Worker } from '../bus/worker.js';
+import { startWorker, type Worker } from '../bus/worker/index.js';
 import type { RetryOptions } from '../config/retry.js';
 import type { ErrorLog, Logger } from '../logger.js';
 import type { FailureLog } from '../store/failures.js';
@@ -43,7 +43,7 @@ export class InProcess implements Counting {
     });
     this.#worker = startWorker({
       transport,
-      store,
+      sink: store,
       batchSize: transport.batchSize,
       sleep: transport.flushInterval,
       retry,

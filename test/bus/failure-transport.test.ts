@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/bus/transports/memory/index.js';
-import { startWorker } from '../../src/bus/worker.js';
+import { startWorker } from '../../src/bus/worker/index.js';
 import { encodeRecord } from '../../src/record/envelope.js';
 import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
@@ -19,7 +19,7 @@ it('a failureTransport in another database receives the failed messages; the sto
   await transport.send([encodeRecord(requestMetrics({ environment: 'test' })), '{"not": "a record"}']);
   const worker = startWorker({
     transport,
-    store: routeperf.store,
+    sink: routeperf.store,
     failures: routeperf.failures,
     limit: 2,
     sleep: 10,

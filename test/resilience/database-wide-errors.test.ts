@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest';
 import type { Transport, TransportContext } from '../../src/bus/transport.js';
 import { openTransport } from '../../src/bus/transports/index.js';
-import { startWorker } from '../../src/bus/worker.js';
+import { startWorker } from '../../src/bus/worker/index.js';
 import { encodeRecord } from '../../src/record/envelope.js';
 import { Store } from '../../src/store/store.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
@@ -48,7 +48,7 @@ async function running() {
   const { logger, lines } = capturingLogger();
   const worker = startWorker({
     transport: consumer,
-    store,
+    sink: store,
     failures: () => failureStore.failures(),
     logger,
     sleep: 100,

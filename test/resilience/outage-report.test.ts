@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { OutageReport } from '../../src/bus/outage-report.js';
+import { OutageReport } from '../../src/bus/worker/outage-report.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,4 +1,4 @@
-import { startWorker } from '../../bus/worker.js';
+import { startWorker } from '../../bus/worker/index.js';
 import { internalsOf, type RouteperfInternals } from '../../routeperf/internals.js';
 import type { Routeperf } from '../../routeperf.js';
 import type { FailureLog } from '../../store/failures.js';
@@ -78,7 +78,7 @@ async function storeHere(routeperf: RouteperfInternals, failures: FailureLog, id
   const transport = await openCliTransport('memory://', routeperf.config);
   const worker = startWorker({
     transport,
-    store: routeperf.store,
+    sink: routeperf.store,
     limit: ids.length,
     sleep: 10,
     retry: routeperf.config.retry,

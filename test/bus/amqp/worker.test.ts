@@ -1,6 +1,6 @@
 import { expect, it, vi } from 'vitest';
 import type { Transport } from '../../../src/bus/transport.js';
-import { startWorker } from '../../../src/bus/worker.js';
+import { startWorker } from '../../../src/bus/worker/index.js';
 import { decodeRecord, encodeRecord } from '../../../src/record/envelope.js';
 import type { RequestMetrics } from '../../../src/record/metrics.js';
 import {
@@ -57,7 +57,7 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
 
     const store = openStore();
     const transport = await amqp.open(amqpDsn(queue));
-    const worker = startWorker({ transport, store, batchSize: 500, sleep: 500, limit: 1700 });
+    const worker = startWorker({ transport, sink: store, batchSize: 500, sleep: 500, limit: 1700 });
     const summary = await worker.done;
 
     expect(summary).toMatchObject({ reason: 'limit', handled: 1700, failed: 0 });
@@ -84,7 +84,8 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
     await dying.close();
 
     const transport = await amqp.open(amqpDsn(queue));
-    const summary = await startWorker({ transport, store, batchSize: 500, sleep: 500, limit: 800 }).done;
+    const summary = await startWorker({ transport, sink: store, batchSize: 500, sleep: 500, limit: 800 })
+      .done;
     expect(summary).toMatchObject({ reason: 'limit', handled: 800, failed: 0 });
     expect(await counts(store)).toEqual(expected(sent));
     expect(await transport.stats()).toEqual({ pending: 0, inFlight: 0 });
@@ -103,7 +104,14 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
     const transport = await amqp.open(amqpDsn(queue, {}, proxy.port));
 
     const { logger, lines } = capturingLogger();
-    const worker = startWorker({ transport, store, limit: 700, sleep: 200, retry: { delay: 50 }, logger });
+    const worker = startWorker({
+      transport,
+      sink: store,
+      limit: 700,
+      sleep: 200,
+      retry: { delay: 50 },
+      logger,
+    });
     await vi.waitFor(() => expect(lines.error.join('\n')).toMatch(/is unavailable, retrying/));
     proxy.heal();
     expect(await worker.done).toMatchObject({ reason: 'limit', handled: 700, failed: 0 });
@@ -145,7 +153,7 @@ describeWithRabbitMQ('the worker on an amqp transport', () => {
       close: () => transport.close(),
     };
     const { logger, lines } = capturingLogger();
-    const worker = startWorker({ transport: dropping, store, batchSize: 500, sleep: 200, logger });
+    const worker = startWorker({ transport: dropping, sink: store, batchSize: 500, sleep: 200, logger });
     await vi.waitFor(async () => expect(await counts(store)).toEqual(expected(sent)), { timeout: 30_000 });
     worker.stop();
     expect(await worker.done).toMatchObject({ reason: 'stopped', failed: 0 });

@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import { expect, it, vi } from 'vitest';
 import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
-import { startWorker } from '../../../src/bus/worker.js';
+import { startWorker } from '../../../src/bus/worker/index.js';
 import { decodeRecord, encodeRecord } from '../../../src/record/envelope.js';
 import type { RequestMetrics } from '../../../src/record/metrics.js';
 import type { SharedTransaction } from '../../../src/store/sink.js';
@@ -57,8 +57,13 @@ describeEachDatabase((database) => {
     await transport.send(sent.map(encodeRecord));
     const ack = vi.spyOn(transport, 'ack');
 
-    const summary = await startWorker({ transport, store, limit: sent.length, batchSize: 40, sleep: 100 })
-      .done;
+    const summary = await startWorker({
+      transport,
+      sink: store,
+      limit: sent.length,
+      batchSize: 40,
+      sleep: 100,
+    }).done;
 
     expect(summary).toMatchObject({ handled: 300, failed: 0 });
     expect(await counted(store)).toEqual(expected(sent));
@@ -72,7 +77,7 @@ describeEachDatabase((database) => {
     await transport.send(sent.map(encodeRecord));
     await transport.send(sent.map(encodeRecord));
 
-    const summary = await startWorker({ transport, store, limit: 200, batchSize: 30, sleep: 100 }).done;
+    const summary = await startWorker({ transport, sink: store, limit: 200, batchSize: 30, sleep: 100 }).done;
 
     expect(summary).toMatchObject({ handled: 200, failed: 0 });
     expect(await counted(store)).toEqual(expected(sent));

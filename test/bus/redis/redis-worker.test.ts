@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { afterAll, expect, it } from 'vitest';
 import routeperf from '../../../src/adapters/fastify.js';
-import { startWorker } from '../../../src/bus/worker.js';
+import { startWorker } from '../../../src/bus/worker/index.js';
 import { encodeRecord } from '../../../src/record/envelope.js';
 import type { RequestMetrics } from '../../../src/record/metrics.js';
 import { internalsOf } from '../../../src/routeperf/internals.js';
@@ -53,7 +53,7 @@ describeWithRedis('redis transport with the worker', () => {
 
     const store = openStore();
     const transport = await redis.open(stream, 'consumer=worker');
-    const summary = await startWorker({ transport, store, limit: sent.length, sleep: 100 }).done;
+    const summary = await startWorker({ transport, sink: store, limit: sent.length, sleep: 100 }).done;
     expect(summary).toMatchObject({ reason: 'limit', handled: 1200, failed: 0 });
     expect(await stored(store)).toEqual(tally(sent));
     expect(await transport.stats()).toEqual({ pending: 0, inFlight: 0 });
@@ -71,7 +71,7 @@ describeWithRedis('redis transport with the worker', () => {
 
     const store = openStore();
     const transport = await redis.open(stream, 'consumer=worker');
-    const summary = await startWorker({ transport, store, limit: 1200, sleep: 100 }).done;
+    const summary = await startWorker({ transport, sink: store, limit: 1200, sleep: 100 }).done;
     expect(summary).toMatchObject({ handled: 1200, failed: 0 });
     expect(await stored(store)).toEqual(tally(sent));
   });
@@ -90,7 +90,7 @@ describeWithRedis('redis transport with the worker', () => {
 
     const store = openStore();
     const transport = await redis.open(stream, 'consumer=survivor&redeliveryTimeout=200');
-    const summary = await startWorker({ transport, store, limit: sent.length, sleep: 100 }).done;
+    const summary = await startWorker({ transport, sink: store, limit: sent.length, sleep: 100 }).done;
     expect(summary).toMatchObject({ handled: 1000, failed: 0 });
     expect(await stored(store)).toEqual(tally(sent));
     expect(await transport.stats()).toEqual({ pending: 0, inFlight: 0 });
@@ -111,7 +111,7 @@ describeWithRedis('redis transport with the worker', () => {
 
     const store = openStore();
     const transport = await redis.open(stream, 'consumer=worker');
-    const summary = await startWorker({ transport, store, limit: 22, sleep: 100 }).done;
+    const summary = await startWorker({ transport, sink: store, limit: 22, sleep: 100 }).done;
     expect(summary).toMatchObject({ handled: 20, failed: 2 });
     expect(await stored(store)).toEqual(tally(sent));
     const failed = await (await store.failures()).list();
@@ -147,7 +147,7 @@ describeWithRedis('redis transport with the worker', () => {
     const reader = internalsOf(readerHandle);
     try {
       const transport = await redis.open(stream, 'consumer=worker');
-      const summary = await startWorker({ transport, store: reader.store, limit: 300, sleep: 100 }).done;
+      const summary = await startWorker({ transport, sink: reader.store, limit: 300, sleep: 100 }).done;
       expect(summary).toMatchObject({ handled: 300, failed: 0 });
       expect(await stored(reader.store)).toEqual({ 'GET /users/:id 200': 300 });
     } finally {

@@ -1,0 +1,25 @@
+/**
+ * The worker's waits: retry delays and outage backoff. A worker asked to stop must not sit out a backoff
+ * of up to 30 s first, so stop() ends every pending wait at once.
+ */
+export class Pauses {
+  readonly #pending = new Set<() => void>();
+
+  /** Resolves after `ms`, or earlier when cut short. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.#pending.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.#pending.add(end);
+    });
+  }
+
+  /** Ends every pending wait now. */
+  cutShort(): void {
+    for (const end of [...this.#pending]) end();
+  }
+}
