@@ -83,10 +83,6 @@ export class BatchHandler {
     for (const entry of poison.filter((entry) => !entry.done)) {
       await failures.send(entry, entry.error, entry.message.redeliveries + 1, tally);
     }
-    // A message already in the failure store only lacks its acknowledgement.
-    for (const entry of readable.filter((entry) => !entry.done && entry.failureRecorded)) {
-      await failures.send(entry, undefined, 0, tally);
-    }
     const left = readable.filter((entry) => !entry.done);
     if (left.length > 0) await storer.store(left, tally);
   }

@@ -19,28 +19,26 @@ export interface FailureSenderParts {
 /**
  * Messenger's failure transport: a message the worker gives up on is written to the failure store, then
  * acknowledged, and counts as failed. Written first, so that a crash in between delivers it again rather
- * than losing it; marked as written, so that a retry after an outage does not write it twice.
+ * than losing it. The acknowledgement never throws (see acknowledger), so an outage can only come before
+ * the write, and a retry after it writes the message once.
  */
 export class FailureSender {
   constructor(private readonly parts: FailureSenderParts) {}
 
   /** `attempts`: deliveries tried before giving up. Throws an Outage when the failure store is unavailable. */
   async send(entry: TrackedMessage, error: unknown, attempts: number, tally: BatchTally): Promise<void> {
-    if (!entry.failureRecorded) {
-      await markingOutages(this.parts.sink, async () => {
-        const failures = await this.parts.failureStore();
-        await failures.add([
-          {
-            messageId: messageIdOf(entry.message.body) ?? null,
-            body: entry.message.body,
-            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-            transport: this.parts.transport.description,
-            attempts,
-          },
-        ]);
-      });
-      entry.failureRecorded = true;
-    }
+    await markingOutages(this.parts.sink, async () => {
+      const failures = await this.parts.failureStore();
+      await failures.add([
+        {
+          messageId: messageIdOf(entry.message.body) ?? null,
+          body: entry.message.body,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          transport: this.parts.transport.description,
+          attempts,
+        },
+      ]);
+    });
     await this.parts.acknowledge([entry]);
     this.parts.progress.failed += 1;
     tally.failed += 1;

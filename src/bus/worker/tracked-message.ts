@@ -6,8 +6,6 @@ export interface TrackedMessage {
   readonly message: ReceivedMessage;
   /** Stored (or failed) and acknowledged. */
   done?: boolean;
-  /** Already written to the failure store; only its acknowledgement is left. */
-  failureRecorded?: boolean;
 }
 
 /** Acknowledges handled messages and marks them done. */

