@@ -1,6 +1,6 @@
 import { MysqlDialect, sql } from 'kysely';
 import { RouteperfError } from '../../errors.js';
-import { valuesBulkInsert } from '../bulk-insert.js';
+import { ValuesInsert } from '../bulk-insert.js';
 import type { ClaimMethod, StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { mysqlErrorKind } from './mysql-errors.js';
@@ -51,7 +51,7 @@ export const mysqlDialect: StoreDialect = {
     );
   },
   bulkInsert(db, table, columns, finish) {
-    return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
+    return new ValuesInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: (insert) => insert.ignore(),
   async claimMethod(db, url) {

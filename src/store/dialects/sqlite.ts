@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { valuesBulkInsert } from '../bulk-insert.js';
+import { ValuesInsert } from '../bulk-insert.js';
 import type { StoreDialect } from './dialect.js';
 import { importDriver } from './import-driver.js';
 import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
@@ -64,7 +64,7 @@ export const sqliteDialect: StoreDialect = {
   upsert: (insert, table, key, merge) =>
     onConflictUpsert(insert, table, key, merge, { min: 'min', max: 'max' }),
   bulkInsert(db, table, columns, finish) {
-    return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
+    return new ValuesInsert(this.maxParameters, db, table, columns, finish);
   },
   insertIgnoringDuplicates: onConflictDoNothing,
   claimMethod: async () => 'returning',
