@@ -15,9 +15,9 @@ import type { RecordResult, ResolvedConfig, RouteperfOptions } from './config/ty
 import { GroupCommit } from './core/group-commit.js';
 import { Recorder } from './core/recorder.js';
 import { dsnsOf, redactDsn, withoutSecrets } from './dsn.js';
+import { isOutageCause } from './errors.js';
 import { rateLimitedErrorLog } from './logger.js';
 import { type RequestMetrics, UNMATCHED_ROUTE } from './record/metrics.js';
-import { isOutage } from './store/errors.js';
 import type { FailureLog } from './store/failures.js';
 import { Store, type StoreOptions } from './store/store.js';
 
@@ -126,7 +126,10 @@ export async function createRouteperf(
     }
   };
 
-  const groupCommit = new GroupCommit((batch) => store.ingest(batch), isOutage);
+  const groupCommit = new GroupCommit(
+    (batch) => store.ingest(batch),
+    (error) => isOutageCause(store.causeOf(error)),
+  );
   const closedOutcome = { stored: false, error: new Error('routeperf was closed') } as const;
 
   /** Writes one request's metrics to the store; settles once stored or failed, never rejects. */

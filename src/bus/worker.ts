@@ -1,15 +1,18 @@
 import { hostname } from 'node:os';
 import { DEFAULT_RETRY, type RetryOptions } from '../config/retry.js';
+import { isOutageCause } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decodeRecord, messageIdOf, type PoisonMessageError } from '../record/envelope.js';
 import type { RequestMetrics } from '../record/metrics.js';
-import { isOutage } from '../store/errors.js';
+import { errorCause } from '../store/errors.js';
 import type { FailureLog } from '../store/failures.js';
 import type { IngestSummary } from '../store/sink.js';
 import type { Store } from '../store/store.js';
 import { OutageReport } from './outage-report.js';
 import { retryDelay } from './retry.js';
 import type { ReceivedMessage, Transport } from './transport.js';
+
+const isOutage = (error: unknown) => isOutageCause(errorCause(error));
 
 export interface WorkerOptions {
   transport: Transport;

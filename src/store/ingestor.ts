@@ -108,7 +108,7 @@ export class Ingestor {
           rows: result.rows,
         };
       } catch (error) {
-        if (attempt >= TRANSIENT_RETRIES || this.dialect.classifyError(error) !== 'transient') throw error;
+        if (attempt >= TRANSIENT_RETRIES || this.dialect.classifyError(error) !== 'overloaded') throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestMetrics } from '../../src/record/metrics.js';
-import { claimMethodOf } from '../../src/store/dialects/mysql.js';
+import { claimMethodOf } from '../../src/store/dialects/mysql/mysql-writes.js';
 import type { Store } from '../../src/store/store.js';
 import {
   describeEachDatabase,
