@@ -53,8 +53,8 @@ const CACHED_PARAMETERS = 250_000;
 /**
  * A statement holds a multiple of this many rows (or keys), or fewer than it. A batch's row count varies
  * from one batch to the next; were every count compiled, batches would keep paying for compiling, or
- * the templates would fill memory. With these sizes, a batch takes a second statement at most, and a few
- * hundred templates at most serve every batch.
+ * the templates would fill memory. With these sizes, a batch takes one statement more than the parameter
+ * limit asks for at most, and a few hundred templates at most serve every batch.
  */
 const SIZE_STEP = 64;
 
