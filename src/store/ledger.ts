@@ -97,7 +97,7 @@ export class Ledger {
    * unique, when they are written and a message's record outlives the deduplication window — it is
    * deleted `accessRecordsRetention` after the request's time, so a message delivered late (a backlog)
    * may not qualify. The others go through `processed_messages`, remembered `dedupWindow` after handling.
-   * One table instead of two per message roughly halves the database's work with access records on.
+   * With access records on, a message then costs one insert, not one into each table.
    */
   #byLedger(batch: readonly RequestMetrics[], now: number) {
     const { accessRecords, accessRecordsRetention, dedupWindow } = this.options;

@@ -9,8 +9,7 @@ const CAUSE_OF_ERRNO = new Map<number, ErrorCause>([
   [1159, 'unreachable'], // network read timeout
   [1160, 'unreachable'], // network write error
   [1161, 'unreachable'], // network write timeout
-  [1044, 'unreachable'], // access denied to the database
-  [1045, 'unreachable'], // access denied
+  [1045, 'unreachable'], // access denied: the login is refused
   [1049, 'unreachable'], // unknown database
   [1146, 'unreachable'], // table does not exist (the schema is missing, or being created)
   [2002, 'unreachable'], // cannot connect
@@ -34,6 +33,7 @@ const CAUSE_OF_ERRNO = new Map<number, ErrorCause>([
   [1290, 'readOnly'], // --read-only (or another option) prevents the statement
   [1836, 'readOnly'], // read-only mode
   [1792, 'readOnly'], // read-only transaction
+  [1044, 'readOnly'], // access denied to the database: a missing privilege
   [1142, 'readOnly'], // command denied
 ]);
 
