@@ -1,9 +1,9 @@
 import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
-import { describeCause, RouteperfError } from '../errors.js';
+import { describeCause, isOutageCause, RouteperfError } from '../errors.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
-import { isOutage } from '../store/errors.js';
+import { errorCause } from '../store/errors.js';
 import type { CommonValues } from './command.js';
 
 /** The command-line layer of the configuration: it wins over the config file and the environment. */
@@ -47,7 +47,7 @@ export async function withRecordingRouteperf<T>(
     return await work(routeperf);
   } catch (error) {
     // A bug, or a statement the database refused, is not the database being down: it shows as it is.
-    if (error instanceof RouteperfError || !isOutage(error)) throw error;
+    if (error instanceof RouteperfError || !isOutageCause(errorCause(error))) throw error;
     throw new RouteperfError(
       'ROUTEPERF_STORE_UNREACHABLE',
       `${databaseOf(routeperf)} failed: ${redactSecretsIn(describeCause(error), dsnsOf(routeperf.config))}`,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import routeperfPlugin from '../adapters/fastify.js';
 import type { Routeperf } from '../routeperf.js';
-import { importDriver } from '../store/dialects/import-driver.js';
+import { importDriver } from '../store/dialects/shared/import-driver.js';
 import { Shop, USER_IDS } from './shop.js';
 
 /** One round of demo traffic, weighted like a real app: mostly fast, some slow and query-heavy, a few failures. */

@@ -1,8 +1,8 @@
 import type { RecordResult } from '../config/types.js';
 import { GroupCommit, type WriteOutcome } from '../core/group-commit.js';
+import { isOutageCause } from '../errors.js';
 import type { ErrorLog } from '../logger.js';
 import type { RequestMetrics } from '../record/metrics.js';
-import { isOutage } from '../store/errors.js';
 import type { Sink } from '../store/sink.js';
 import type { Counting, StatsPart } from './stats.js';
 
@@ -22,7 +22,7 @@ const CLOSED: WriteOutcome = { stored: false, error: new Error('routeperf was cl
  * could not send). Counts what it stored and dropped; the writes in flight are queued.
  */
 export class DirectWrites implements Counting {
-  readonly #store: Pick<Sink, 'ingest' | 'description'>;
+  readonly #store: Pick<Sink, 'ingest' | 'description' | 'causeOf'>;
   readonly #options: DirectWritesOptions;
   readonly #groupCommit: GroupCommit;
   readonly #inFlight = new Set<Promise<void>>();
@@ -30,10 +30,13 @@ export class DirectWrites implements Counting {
   #dropped = 0;
   #closed = false;
 
-  constructor(store: Pick<Sink, 'ingest' | 'description'>, options: DirectWritesOptions) {
+  constructor(store: Pick<Sink, 'ingest' | 'description' | 'causeOf'>, options: DirectWritesOptions) {
     this.#store = store;
     this.#options = options;
-    this.#groupCommit = new GroupCommit((batch) => store.ingest(batch), isOutage);
+    this.#groupCommit = new GroupCommit(
+      (batch) => store.ingest(batch),
+      (error) => isOutageCause(store.causeOf(error)),
+    );
   }
 
   /** Writes one request's metrics; settles once stored or failed, never rejects. */

@@ -102,8 +102,8 @@ interface RoutePlan {
 }
 
 /**
- * One value per route of a batch, found by environment, method and template in nested maps: a message's
- * route key string is built once per route, not once per message, which spared the worker most of its
+ * One value per route of a batch, found by environment, method and template in nested maps: a route key
+ * string is built once per route, not once per message, as such strings would be most of the worker's
  * garbage.
  */
 class RouteTree<T extends { key: string }> {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { BulkColumn, BulkInsert } from './bulk-insert.js';
 import type { ClaimMethod, StoreDialect } from './dialects/dialect.js';
+import { Slot, StatementsBySize, slots } from './statement-template.js';
 import type { Database } from './tables.js';
 
 /**
@@ -87,37 +88,32 @@ class TokenClaim implements ClaimInsert {
 }
 
 /**
- * `SELECT key FROM table WHERE claim = ? AND key IN (?, …)`, compiled once and widened to the keys asked
- * (MySQL's placeholders: the token path is MySQL's). The keys are looked up by their unique index; the
- * token needs none.
+ * `SELECT key FROM table WHERE claim = ? AND key IN (?, …)`, compiled once per number of keys asked (see
+ * StatementsBySize). The keys are looked up by their unique index; the token needs none.
  */
 class ClaimedKeysQuery {
-  readonly #head: string;
-  readonly #keysPerQuery: number;
+  readonly #statements: StatementsBySize;
   readonly #key: string;
 
   constructor(db: Kysely<Database>, table: ClaimTable, key: string, maxParameters: number) {
-    const { sql } = db
-      .selectFrom(table)
-      .select(key as never)
-      .where('claim', '=', 0)
-      .where(key as never, 'in', [''] as never)
-      .compile();
-    if (!sql.endsWith(' in (?)')) throw new Error(`expected the query to end with its IN list: ${sql}`);
-    this.#head = sql.slice(0, -'(?)'.length);
-    this.#keysPerQuery = maxParameters - 1;
+    this.#statements = new StatementsBySize(
+      (keys) =>
+        db
+          .selectFrom(table)
+          .select(key as never)
+          .where('claim', '=', new Slot(0) as never)
+          .where(key as never, 'in', slots(keys, 1) as never),
+      maxParameters - 1,
+    );
     this.#key = key;
   }
 
   async run(trx: Transaction<Database>, token: number, keys: readonly unknown[]): Promise<Set<string>> {
     const claimed = new Set<string>();
-    for (let start = 0; start < keys.length; start += this.#keysPerQuery) {
-      const chunk = keys.slice(start, start + this.#keysPerQuery);
-      const text = `${this.#head}(${chunk.map(() => '?').join(', ')})`;
-      const result = await trx.executeQuery<Record<string, string>>(
-        CompiledQuery.raw(text, [token, ...chunk]),
-      );
-      for (const row of result.rows) claimed.add(row[this.#key]!);
+    for (const { statement, start, end } of this.#statements.slices(keys.length)) {
+      const query = statement.bind([token, ...keys.slice(start, end)]);
+      for (const row of (await trx.executeQuery<Record<string, string>>(query)).rows)
+        claimed.add(row[this.#key]!);
     }
     return claimed;
   }

@@ -1,16 +1,5 @@
-import { type DatabaseIntrospector, type Dialect, type Kysely, sql, type TableMetadata } from 'kysely';
+import type { DatabaseIntrospector, Dialect, Kysely, TableMetadata } from 'kysely';
 import type { StoreDialect } from './dialects/index.js';
-
-/** Which of `names` exist as tables, resolved the way an unqualified name in a query would be. */
-const EXISTING_TABLES: Record<StoreDialect['name'], (names: readonly string[]) => ReturnType<typeof sql>> = {
-  postgres: (names) =>
-    sql`select name from unnest(${names}::text[]) as name where to_regclass(quote_ident(name)) is not null`,
-  mysql: (names) =>
-    sql`select table_name as name from information_schema.tables
-        where table_schema = database() and table_name in (${sql.join(names)})`,
-  sqlite: (names) =>
-    sql`select name from sqlite_master where type = 'table' and name in (${sql.join(names)})`,
-};
 
 /**
  * Kysely's dialect with an introspector that only looks `names` up, each by its name.
@@ -22,21 +11,21 @@ const EXISTING_TABLES: Record<StoreDialect['name'], (names: readonly string[]) =
  */
 export function introspectingOnly(
   dialect: Dialect,
-  kind: StoreDialect['name'],
+  storeDialect: StoreDialect,
   names: readonly string[],
 ): Dialect {
   return {
     createDriver: () => dialect.createDriver(),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createAdapter: () => dialect.createAdapter(),
-    createIntrospector: (db) => new NamedTablesIntrospector(db, kind, names),
+    createIntrospector: (db) => new NamedTablesIntrospector(db, storeDialect, names),
   };
 }
 
 class NamedTablesIntrospector implements DatabaseIntrospector {
   constructor(
     private readonly db: Kysely<any>,
-    private readonly kind: StoreDialect['name'],
+    private readonly dialect: StoreDialect,
     private readonly names: readonly string[],
   ) {}
 
@@ -46,8 +35,8 @@ class NamedTablesIntrospector implements DatabaseIntrospector {
   }
 
   async getTables(): Promise<TableMetadata[]> {
-    const { rows } = await EXISTING_TABLES[this.kind](this.names).execute(this.db);
-    return (rows as { name: string }[]).map(({ name }) => ({ name, isView: false, columns: [] }));
+    const { rows } = await this.dialect.existingTables(this.names).execute(this.db);
+    return rows.map(({ name }) => ({ name, isView: false, columns: [] }));
   }
 
   async getMetadata() {

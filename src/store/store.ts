@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Kysely, type MigrationResultSet, sql } from 'kysely';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
-import { describeCause, type ErrorCause, RouteperfError } from '../errors.js';
+import { describeCause, type ErrorCause, isOutageCause, RouteperfError } from '../errors.js';
 import type { RequestMetrics } from '../record/metrics.js';
 import { dialectFor, type StoreDialect } from './dialects/index.js';
-import { sqliteFile } from './dialects/sqlite.js';
-import { errorCause, isOutage } from './errors.js';
+import { sqliteFile } from './dialects/sqlite/sqlite-connection.js';
+import { errorCause } from './errors.js';
 import { FailureLog } from './failures.js';
 import { Ingestor } from './ingestor.js';
 import { createMigrator, migrationTables } from './migrations/index.js';
@@ -133,7 +133,7 @@ export class Store implements Sink {
     const connection = this.dialect.createDialect(database, onBackgroundError, { readOnly }).then(
       (dialect) =>
         new Kysely<Database>({
-          dialect: introspectingOnly(dialect, this.dialect.name, ownTables),
+          dialect: introspectingOnly(dialect, this.dialect, ownTables),
           plugins: [new TablePrefixPlugin(prefix, TABLES)],
         }),
     );
@@ -220,12 +220,12 @@ export class Store implements Sink {
   }
 
   /**
-   * The database could not be used for `action`. Only an outage (see ErrorKind) is STORE_UNREACHABLE,
+   * The database could not be used for `action`. Only an outage (see ErrorCause) is STORE_UNREACHABLE,
    * naming the database and keeping the cause for logs; anything else (a bug, a SQL error) is thrown as
    * it is, so that it reads as what it is rather than as a database to check.
    */
   #failure(action: string, error: unknown) {
-    if (!isOutage(error)) return error;
+    if (!isOutageCause(errorCause(error))) return error;
     const cause = redactSecretsIn(describeCause(error), [this.options.database]);
     const message = `Could not ${action} ${this.description}: ${cause}`;
     return new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', message, { cause: error });

@@ -1,6 +1,8 @@
 import type { Generated } from 'kysely';
 import type { RequestMetrics } from '../record/metrics.js';
-import type { BulkColumn } from './bulk-insert.js';
+
+/** A column of a bulk insert and the SQL type its values travel as. */
+export type BulkColumn = readonly [name: string, type: 'bigint' | 'integer' | 'double precision' | 'text'];
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [

@@ -8,7 +8,7 @@ import { countsByRouteAndStatus, useSqliteStores } from '../support/stores.js';
 const openStore = useSqliteStores();
 
 /** DirectWrites over `store`, keeping what it logs and what afterRecord is told. */
-function directWrites(store: Pick<Sink, 'description' | 'ingest'>, syncTimeout = 60_000) {
+function directWrites(store: Pick<Sink, 'description' | 'ingest' | 'causeOf'>, syncTimeout = 60_000) {
   const logged: { kind: string; message: string; error?: unknown }[] = [];
   const results: RecordResult[] = [];
   const writes = new DirectWrites(store, {
@@ -20,7 +20,11 @@ function directWrites(store: Pick<Sink, 'description' | 'ingest'>, syncTimeout =
 }
 
 /** A store whose writes never finish: the database hangs. */
-const hangingStore = { description: 'sqlite:hanging', ingest: () => new Promise<never>(() => {}) };
+const hangingStore = {
+  description: 'sqlite:hanging',
+  ingest: () => new Promise<never>(() => {}),
+  causeOf: () => 'unreachable' as const,
+};
 
 describe('DirectWrites', () => {
   it('stores each request, counts it stored and tells afterRecord', async () => {
@@ -44,6 +48,7 @@ describe('DirectWrites', () => {
       ingest: async () => {
         throw refused;
       },
+      causeOf: () => 'badMessage',
     });
     const metrics = requestMetrics();
     await expect(writes.storeDirectly(metrics)).resolves.toBeUndefined();

@@ -1,10 +1,7 @@
-import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { RequestMetrics } from '../../src/record/metrics.js';
-import { ArrayInsert, MultiRowInsert } from '../../src/store/bulk-insert.js';
-import { claimMethodOf } from '../../src/store/dialects/mysql.js';
+import { claimMethodOf } from '../../src/store/dialects/mysql/mysql-writes.js';
 import type { Store } from '../../src/store/store.js';
-import type { Database } from '../../src/store/tables.js';
 import {
   describeEachDatabase,
   describeWithService,
@@ -130,34 +127,5 @@ describe('the MySQL claim method', () => {
     ['11.4.2-MariaDB-log', 'returning'],
   ])('of a server whose version() is %s: %s', (version, method) => {
     expect(claimMethodOf(version)).toBe(method);
-  });
-});
-
-describe('bulk inserts', () => {
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: {} as never }),
-  });
-
-  it('refuses a statement with a parameter outside its VALUES tuple', () => {
-    const statement = db
-      .insertInto('status_counts')
-      .values({ route_id: 1, bucket: 0, status_code: 200, count: 1 })
-      .onConflict((conflict) => conflict.columns(['route_id']).doUpdateSet({ count: 5 }));
-    expect(() => new MultiRowInsert(statement, 1000)).toThrow(
-      /cannot widen to many rows, expected one VALUES tuple holding every parameter: insert into "status_counts"/,
-    );
-  });
-
-  it('refuses an array insert whose statement holds a parameter besides the column arrays', () => {
-    const columns = [
-      ['route_id', 'bigint'],
-      ['count', 'bigint'],
-    ] as const;
-    expect(
-      () =>
-        new ArrayInsert(db, 'status_counts', columns, (insert) =>
-          insert.onConflict((conflict) => conflict.columns(['route_id']).doUpdateSet({ count: 5 })),
-        ),
-    ).toThrow(/expected one array parameter per column, and no other: insert into "status_counts"/);
   });
 });

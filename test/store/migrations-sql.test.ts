@@ -29,7 +29,7 @@ describeEachDatabase((database) => {
     const dialect = dialectFor(url);
     let running: string[] | undefined;
     const db = new Kysely<any>({
-      dialect: introspectingOnly(await dialect.createDialect(url, () => {}), dialect.name, [
+      dialect: introspectingOnly(await dialect.createDialect(url, () => {}), dialect, [
         ...TABLES.map((table) => prefix + table),
         ...Object.values(migrationTables(prefix)),
       ]),

@@ -1,6 +1,6 @@
-import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely } from 'kysely';
+import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely, RawBuilder } from 'kysely';
+import type { CauseClassifier } from '../../errors.js';
 import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
-import type { ErrorClassifier } from '../error-kind.js';
 import type { Database } from '../tables.js';
 
 /**
@@ -12,24 +12,22 @@ export type ClaimMethod = 'returning' | 'claim-token';
 /** How a merged column combines the stored value with the incoming one. */
 export type Merge = 'add' | 'min' | 'max' | 'replace';
 
-/**
- * What differs between the SQL databases routeperf stores into. Everything else is plain Kysely, written
- * once in the Store and the Ingestor.
- */
-export interface StoreDialect {
-  readonly name: 'sqlite' | 'postgres' | 'mysql';
-  /** Bound parameters one statement may carry; multi-row statements are chunked below it. */
-  readonly maxParameters: number;
+/** Opening the database: the driver (an optional peer), its pool and the pool's listeners. */
+export interface DialectConnection {
   /**
-   * Opens the driver (imported only now, it is an optional peer) and returns Kysely's dialect for it.
-   * `onConnectionError` hears what a connection reports outside any query (it was closed or reset).
-   * `readOnly` connections create nothing, not even a missing SQLite file.
+   * Opens the driver (imported only now) and returns Kysely's dialect for it. `onConnectionError` hears
+   * what a connection reports outside any query (it was closed or reset). `readOnly` connections create
+   * nothing, not even a missing SQLite file.
    */
   createDialect(
     url: string,
     onConnectionError: (error: unknown) => void,
     options?: { readOnly?: boolean },
   ): Promise<Dialect>;
+}
+
+/** What the migrations (and the queue's table) write differently, and how they find existing tables. */
+export interface DialectSchema {
   /** Column definition of an auto-increment primary key. */
   autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Type name of an auto-increment key column. */
@@ -39,6 +37,14 @@ export interface StoreDialect {
    * `/users` are two routes, and two request ids differing in case are two requests.
    */
   exactText(length: number): Expression<unknown>;
+  /** Which of `names` exist as tables, resolved the way an unqualified name in a query would be. */
+  existingTables(names: readonly string[]): RawBuilder<{ name: string }>;
+}
+
+/** The statements of ingestion: upserts, bulk inserts, and how an insert tells which ids it added. */
+export interface DialectWrites {
+  /** Bound parameters one statement may carry; multi-row statements are chunked below it. */
+  readonly maxParameters: number;
   /**
    * Turns a multi-row INSERT into an upsert: on a conflict on `key`, each column in `merge` combines as
    * told. `table` is the logical table name.
@@ -50,7 +56,7 @@ export interface StoreDialect {
     merge: Record<string, Merge>,
   ): Q;
   /**
-   * A statement writing many rows of `columns` into `table` at once, compiled now and run for every
+   * A statement writing many rows of `columns` into `table` at once, prepared now and run for every
    * batch; `finish` adds its ON CONFLICT clause or RETURNING.
    */
   bulkInsert(
@@ -63,11 +69,19 @@ export interface StoreDialect {
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
   /** How this server's inserts tell which ids they added; asked once per store, once connected. */
   claimMethod(db: Kysely<Database>, url: string): Promise<ClaimMethod>;
+}
+
+/**
+ * What differs between the SQL databases routeperf stores into, one file per role in each dialect's
+ * folder. Everything else is plain Kysely, written once in the Store and the Ingestor.
+ */
+export interface StoreDialect extends DialectConnection, DialectSchema, DialectWrites {
+  readonly name: 'sqlite' | 'postgres' | 'mysql';
   /**
-   * What an error of this dialect's driver means (see ErrorKind); undefined for any other error. A
-   * `transient` one is worth running the transaction again at once.
+   * What an error of this dialect's driver means (see ErrorCause); undefined for any other error. An
+   * `overloaded` one is worth running the transaction again at once.
    */
-  readonly classifyError: ErrorClassifier;
+  readonly classifyError: CauseClassifier;
 }
 
 /** The subset of Kysely's InsertQueryBuilder the dialects need; kept loose for every table type. */

@@ -1,9 +1,9 @@
 import { redactDsn } from '../../dsn.js';
 import { RouteperfError } from '../../errors.js';
 import type { StoreDialect } from './dialect.js';
-import { mysqlDialect } from './mysql.js';
-import { postgresDialect } from './postgres.js';
-import { sqliteDialect } from './sqlite.js';
+import { mysqlDialect } from './mysql/mysql-dialect.js';
+import { postgresDialect } from './postgres/postgres-dialect.js';
+import { sqliteDialect } from './sqlite/sqlite-dialect.js';
 
 export type { StoreDialect } from './dialect.js';
 

@@ -151,7 +151,7 @@ export class DatabaseTransport implements Transport {
       try {
         return await work(await this.#open());
       } catch (error) {
-        if (this.options.dialect.classifyError(error) !== 'transient' || Date.now() >= deadline) throw error;
+        if (this.options.dialect.classifyError(error) !== 'overloaded' || Date.now() >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
       }
     }

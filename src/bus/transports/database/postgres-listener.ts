@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { importDriver } from '../../../store/dialects/import-driver.js';
+import { importDriver } from '../../../store/dialects/shared/import-driver.js';
 
 /**
  * PostgreSQL's LISTEN on a connection of its own (a pooled connection goes back to the pool and stops

@@ -1,4 +1,4 @@
-import { RouteperfError } from '../../errors.js';
+import { RouteperfError } from '../../../errors.js';
 
 /** Imports an optional driver package, or says which one to install. */
 export async function importDriver<T>(name: string, purpose: string): Promise<T> {

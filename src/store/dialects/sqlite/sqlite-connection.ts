@@ -1,13 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
-import { valuesBulkInsert } from '../bulk-insert.js';
-import type { StoreDialect } from './dialect.js';
-import { importDriver } from './import-driver.js';
-import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
-import { sqliteErrorKind } from './sqlite-errors.js';
-import { ImmediateSqliteDialect } from './sqlite-immediate.js';
+import type { DialectConnection } from '../dialect.js';
+import { importDriver } from '../shared/import-driver.js';
+import { ImmediateSqliteDialect } from './sqlite-immediate-dialect.js';
 
 /** The absolute path of `sqlite:<path>` (relative to the working directory), or `:memory:`. */
 export function sqliteFile(url: string): string {
@@ -39,11 +35,9 @@ function withStatementCache(database: BetterSqlite3.Database) {
   };
 }
 
-export const sqliteDialect: StoreDialect = {
-  name: 'sqlite',
-  maxParameters: 32_000,
-  autoIncrementType: 'integer',
-  async createDialect(url, _onPoolError, { readOnly = false } = {}) {
+/** A file of the local disk: nothing to listen to, as no connection is ever reset. */
+export const sqliteConnection: DialectConnection = {
+  async createDialect(url, _onConnectionError, { readOnly = false } = {}) {
     const { default: Database } = await importDriver<{ default: typeof import('better-sqlite3') }>(
       'better-sqlite3',
       'A sqlite: database',
@@ -59,14 +53,4 @@ export const sqliteDialect: StoreDialect = {
     database.pragma('busy_timeout = 5000');
     return new ImmediateSqliteDialect({ database: withStatementCache(database) });
   },
-  exactText: (length) => sql`varchar(${sql.lit(length)})`,
-  autoIncrement: (column) => column.primaryKey().autoIncrement(),
-  upsert: (insert, table, key, merge) =>
-    onConflictUpsert(insert, table, key, merge, { min: 'min', max: 'max' }),
-  bulkInsert(db, table, columns, finish) {
-    return valuesBulkInsert(this.maxParameters, db, table, columns, finish);
-  },
-  insertIgnoringDuplicates: onConflictDoNothing,
-  claimMethod: async () => 'returning',
-  classifyError: sqliteErrorKind,
 };

@@ -1,18 +1,12 @@
-import { PostgresDialect, sql } from 'kysely';
+import { PostgresDialect } from 'kysely';
 import type { ClientConfig } from 'pg';
-import { ArrayInsert } from '../bulk-insert.js';
-import type { StoreDialect } from './dialect.js';
-import { importDriver } from './import-driver.js';
-import { onConflictDoNothing, onConflictUpsert } from './on-conflict.js';
-import { postgresErrorKind } from './postgres-errors.js';
+import type { DialectConnection } from '../dialect.js';
+import { importDriver } from '../shared/import-driver.js';
 
 /** How long opening one connection may take before the database counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5000;
 
-export const postgresDialect: StoreDialect = {
-  name: 'postgres',
-  maxParameters: 65_000,
-  autoIncrementType: 'bigserial',
+export const postgresConnection: DialectConnection = {
   async createDialect(url, onConnectionError) {
     const { default: pg } = await importDriver<{ default: typeof import('pg') }>(
       'pg',
@@ -34,12 +28,4 @@ export const postgresDialect: StoreDialect = {
     pool.on('error', () => {});
     return new PostgresDialect({ pool });
   },
-  exactText: (length) => sql`varchar(${sql.lit(length)})`,
-  autoIncrement: (column) => column.primaryKey(),
-  upsert: (insert, table, key, merge) =>
-    onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),
-  bulkInsert: (db, table, columns, finish) => new ArrayInsert(db, table, columns, finish),
-  insertIgnoringDuplicates: onConflictDoNothing,
-  claimMethod: async () => 'returning',
-  classifyError: postgresErrorKind,
 };

@@ -5,8 +5,8 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { RedisUnreachableError } from '../../src/bus/transports/redis/index.js';
-import { RouteperfError } from '../../src/errors.js';
-import { type ErrorKind, errorKind } from '../../src/store/errors.js';
+import { type ErrorCause, RouteperfError } from '../../src/errors.js';
+import { errorCause } from '../../src/store/errors.js';
 import { describeEachDatabase, MYSQL_URL, POSTGRES_URL } from '../support/databases.js';
 import { closedPort } from '../support/redis.js';
 import { sqliteUrl } from '../support/sqlite.js';
@@ -51,18 +51,18 @@ async function withMysql<T>(count: number, work: (...connections: mysql.Connecti
   }
 }
 
-type Case = [name: string, kind: ErrorKind, produce: () => Promise<unknown>];
+type Case = [name: string, cause: ErrorCause, produce: () => Promise<unknown>];
 
 describeEachDatabase(() => {
   const cases: Case[] = [
     [
       '25006 read-only transaction',
-      'outage',
+      'readOnly',
       () => withPg(1, (c) => failureOf(() => c.query(`begin read only; create table ${unique()} (a int)`))),
     ],
     [
       '53300 too many connections for a role',
-      'outage',
+      'overloaded',
       () =>
         withPg(1, async (admin) => {
           const role = unique();
@@ -78,7 +78,7 @@ describeEachDatabase(() => {
     ],
     [
       '3D000 no such database',
-      'outage',
+      'unreachable',
       () => {
         const url = new URL(POSTGRES_URL);
         url.pathname = `/${unique()}`;
@@ -87,7 +87,7 @@ describeEachDatabase(() => {
     ],
     [
       '57P01 terminated by an administrator, and the next query on that client',
-      'outage',
+      'unreachable',
       () =>
         withPg(2, async (admin, victim) => {
           const errors: unknown[] = [];
@@ -98,18 +98,18 @@ describeEachDatabase(() => {
             // The termination reaches the victim asynchronously; until then its queries still succeed.
             for (;;) await victim.query('select 1');
           });
-          expect(errors.map(errorKind)).toEqual(errors.map(() => 'outage'));
+          expect(errors.map(errorCause)).toEqual(errors.map(() => 'unreachable'));
           return next;
         }),
     ],
     [
       '57014 statement timeout',
-      'transient',
+      'overloaded',
       () => withPg(1, (c) => failureOf(() => c.query('set statement_timeout = 10; select pg_sleep(5)'))),
     ],
     [
       '55P03 lock not available',
-      'transient',
+      'overloaded',
       () =>
         withPg(2, async (holder, waiter) => {
           const table = unique();
@@ -125,17 +125,21 @@ describeEachDatabase(() => {
     ],
     [
       '22001 a value too long',
-      'message',
+      'badMessage',
       () =>
         withPg(1, (c) =>
           failureOf(() => c.query("create temp table t (a varchar(1)); insert into t values ('ab')")),
         ),
     ],
-    ['22P02 invalid input', 'message', () => withPg(1, (c) => failureOf(() => c.query("select 'x'::int")))],
-    ['42601 a syntax error', 'message', () => withPg(1, (c) => failureOf(() => c.query('selec 1')))],
+    [
+      '22P02 invalid input',
+      'badMessage',
+      () => withPg(1, (c) => failureOf(() => c.query("select 'x'::int"))),
+    ],
+    ['42601 a syntax error', 'badMessage', () => withPg(1, (c) => failureOf(() => c.query('selec 1')))],
     [
       'ECONNREFUSED',
-      'outage',
+      'unreachable',
       async () => {
         const url = new URL(POSTGRES_URL);
         url.port = String(await closedPort());
@@ -144,7 +148,7 @@ describeEachDatabase(() => {
     ],
     [
       'a connect timeout: a server that accepts and never answers',
-      'outage',
+      'unreachable',
       async () => {
         const silent = createServer(() => {});
         await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -158,8 +162,8 @@ describeEachDatabase(() => {
       },
     ],
   ];
-  it.each(cases)('%s: %s', async (_, kind, produce) => {
-    expect(errorKind(await produce())).toBe(kind);
+  it.each(cases)('%s: %s', async (_, cause, produce) => {
+    expect(errorCause(await produce())).toBe(cause);
   });
 }, ['postgres']);
 
@@ -179,7 +183,7 @@ describeEachDatabase(() => {
   const cases: Case[] = [
     [
       '1792 read-only transaction',
-      'outage',
+      'readOnly',
       () =>
         withTable(async (table, a) => {
           await a!.query('start transaction read only');
@@ -188,7 +192,7 @@ describeEachDatabase(() => {
     ],
     [
       '1226 a user over max_user_connections',
-      'outage',
+      'overloaded',
       () =>
         withMysql(1, async (admin) => {
           const user = unique();
@@ -210,7 +214,7 @@ describeEachDatabase(() => {
     ],
     [
       '1049 no such database',
-      'outage',
+      'unreachable',
       () => {
         const url = new URL(MYSQL_URL);
         url.pathname = `/${unique()}`;
@@ -219,7 +223,7 @@ describeEachDatabase(() => {
     ],
     [
       'KILL CONNECTION, then a query on that connection',
-      'outage',
+      'unreachable',
       () =>
         withMysql(2, async (admin, victim) => {
           await admin!.query(`kill connection ${victim!.threadId}`);
@@ -230,7 +234,7 @@ describeEachDatabase(() => {
     ],
     [
       '1205 lock wait timeout',
-      'transient',
+      'overloaded',
       () =>
         withTable(async (table, holder, waiter) => {
           await holder!.query('begin');
@@ -241,7 +245,7 @@ describeEachDatabase(() => {
     ],
     [
       '1969 statement timeout',
-      'transient',
+      'overloaded',
       () =>
         withMysql(1, (c) =>
           failureOf(() =>
@@ -253,18 +257,18 @@ describeEachDatabase(() => {
     ],
     [
       '1406 a value too long',
-      'message',
+      'badMessage',
       () => withTable((table, a) => failureOf(() => a!.query(`insert into ${table} values (2, 'bb')`))),
     ],
     [
       '1062 a duplicate key',
-      'message',
+      'badMessage',
       () => withTable((table, a) => failureOf(() => a!.query(`insert into ${table} values (1, 'b')`))),
     ],
-    ['1064 a syntax error', 'message', () => withMysql(1, (c) => failureOf(() => c!.query('selec 1')))],
+    ['1064 a syntax error', 'badMessage', () => withMysql(1, (c) => failureOf(() => c!.query('selec 1')))],
   ];
-  it.each(cases)('%s: %s', async (_, kind, produce) => {
-    expect(errorKind(await produce())).toBe(kind);
+  it.each(cases)('%s: %s', async (_, cause, produce) => {
+    expect(errorCause(await produce())).toBe(cause);
   });
 }, ['mysql']);
 
@@ -273,7 +277,7 @@ describe('sqlite', () => {
   const cases: Case[] = [
     [
       'SQLITE_BUSY: another connection holds the write lock',
-      'transient',
+      'overloaded',
       async () => {
         const path = file();
         const holder = new Database(path);
@@ -289,7 +293,7 @@ describe('sqlite', () => {
     ],
     [
       'SQLITE_READONLY: a file opened read-only',
-      'outage',
+      'readOnly',
       async () => {
         const path = file();
         new Database(path).exec('create table t (a int)');
@@ -303,7 +307,7 @@ describe('sqlite', () => {
     ],
     [
       'SQLITE_CONSTRAINT: a duplicate key',
-      'message',
+      'badMessage',
       async () => {
         const db = new Database(':memory:');
         db.exec('create table t (a int primary key); insert into t values (1)');
@@ -312,12 +316,12 @@ describe('sqlite', () => {
     ],
     [
       'SQLITE_ERROR: a syntax error',
-      'message',
+      'badMessage',
       async () => failureOf(() => new Database(':memory:').exec('selec 1')),
     ],
   ];
-  it.each(cases)('%s: %s', async (_, kind, produce) => {
-    expect(errorKind(await produce())).toBe(kind);
+  it.each(cases)('%s: %s', async (_, cause, produce) => {
+    expect(errorCause(await produce())).toBe(cause);
   });
 });
 
@@ -326,25 +330,25 @@ describe("routeperf's own errors and wrappers", () => {
     code: 'ECONNREFUSED',
     syscall: 'connect',
   });
-  it.each<[string, unknown, ErrorKind]>([
-    ['STORE_UNREACHABLE', new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', 'down'), 'outage'],
-    ['STORE_SCHEMA (tables missing)', new RouteperfError('ROUTEPERF_STORE_SCHEMA', 'migrate'), 'outage'],
-    ['CONFIG_INVALID', new RouteperfError('ROUTEPERF_CONFIG_INVALID', 'bad'), 'message'],
-    ['a TypeError (a bug)', new TypeError("Cannot read properties of undefined (reading 'id')"), 'message'],
-    ['a socket error', refused, 'outage'],
+  it.each<[string, unknown, ErrorCause]>([
+    ['STORE_UNREACHABLE', new RouteperfError('ROUTEPERF_STORE_UNREACHABLE', 'down'), 'unreachable'],
+    ['STORE_SCHEMA (tables missing)', new RouteperfError('ROUTEPERF_STORE_SCHEMA', 'migrate'), 'unreachable'],
+    ['CONFIG_INVALID', new RouteperfError('ROUTEPERF_CONFIG_INVALID', 'bad'), 'config'],
+    ['a TypeError (a bug)', new TypeError("Cannot read properties of undefined (reading 'id')"), 'bug'],
+    ['a socket error', refused, 'unreachable'],
     [
       "Kysely's connection given up after a failed rollback",
       new Error('Postgres connection has been discarded'),
-      'outage',
+      'unreachable',
     ],
-    ['an error caused by a socket error', new Error('query failed', { cause: refused }), 'outage'],
-    ['localhost refusing on ::1 and 127.0.0.1', new AggregateError([refused, refused]), 'outage'],
+    ['an error caused by a socket error', new Error('query failed', { cause: refused }), 'unreachable'],
+    ['localhost refusing on ::1 and 127.0.0.1', new AggregateError([refused, refused]), 'unreachable'],
     [
       'Redis out of reach',
       new RedisUnreachableError('Redis cannot be reached', 'ECONNRESET', refused),
-      'outage',
+      'unreachable',
     ],
-  ])('%s', (_, error, kind) => {
-    expect(errorKind(error)).toBe(kind);
+  ])('%s', (_, error, cause) => {
+    expect(errorCause(error)).toBe(cause);
   });
 });

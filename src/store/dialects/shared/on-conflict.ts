@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Merge, Upsertable } from './dialect.js';
+import type { Merge, Upsertable } from '../dialect.js';
 
 /**
  * `INSERT … ON CONFLICT (key) DO UPDATE` as SQLite and PostgreSQL spell it; they differ only in the name

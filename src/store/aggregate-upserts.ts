@@ -1,0 +1,84 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { BatchPlan, CounterRow } from './batch-plan.js';
+import type { BulkColumn, BulkInsert } from './bulk-insert.js';
+import type { Merge } from './dialects/dialect.js';
+import type { StoreDialect } from './dialects/index.js';
+import type { Database } from './tables.js';
+
+/** The aggregate columns, in the order of the values `run` passes. */
+const AGGREGATE_COLUMNS: readonly BulkColumn[] = [
+  ['route_id', 'bigint'],
+  ['bucket', 'bigint'],
+  ['count', 'bigint'],
+  ['time_sum', 'double precision'],
+  ['time_min', 'double precision'],
+  ['time_max', 'double precision'],
+  ['query_count_sum', 'bigint'],
+  ['query_count_max', 'integer'],
+  ['query_time_sum', 'double precision'],
+  ['query_time_max', 'double precision'],
+  ['memory_sum', 'double precision'],
+  ['memory_max', 'double precision'],
+];
+/** How each aggregate column merges with the stored row. */
+const AGGREGATE_MERGE: Record<string, Merge> = {
+  count: 'add',
+  time_sum: 'add',
+  time_min: 'min',
+  time_max: 'max',
+  query_count_sum: 'add',
+  query_count_max: 'max',
+  query_time_sum: 'add',
+  query_time_max: 'max',
+  memory_sum: 'add',
+  memory_max: 'max',
+};
+
+/** Adds a batch's plan (see planBatch) to the aggregates, the status counts and the histogram. */
+export class AggregateUpserts {
+  readonly #aggregates: BulkInsert;
+  readonly #statusCounts: BulkInsert;
+  readonly #histogram: BulkInsert;
+
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+    this.#aggregates = dialect.bulkInsert(db, 'aggregates', AGGREGATE_COLUMNS, (insert) =>
+      dialect.upsert(insert, 'aggregates', ['route_id', 'bucket'], AGGREGATE_MERGE),
+    );
+    const counter = (table: 'status_counts' | 'histogram', slot: 'status_code' | 'bin') =>
+      dialect.bulkInsert(
+        db,
+        table,
+        [
+          ['route_id', 'bigint'],
+          ['bucket', 'bigint'],
+          [slot, 'integer'],
+          ['count', 'bigint'],
+        ],
+        (insert) => dialect.upsert(insert, table, ['route_id', 'bucket', slot], { count: 'add' }),
+      );
+    this.#statusCounts = counter('status_counts', 'status_code');
+    this.#histogram = counter('histogram', 'bin');
+  }
+
+  /** Writes the plan's rows, `routeId` giving the id of a route key; returns how many. */
+  async run(trx: Transaction<Database>, plan: BatchPlan, routeId: (key: string) => number): Promise<number> {
+    await this.#aggregates.run(trx, plan.aggregates, (row) => [
+      routeId(row.key),
+      row.bucket,
+      row.count,
+      row.timeSum,
+      row.timeMin,
+      row.timeMax,
+      row.queryCountSum,
+      row.queryCountMax,
+      row.queryTimeSum,
+      row.queryTimeMax,
+      row.memorySum,
+      row.memoryMax,
+    ]);
+    const counterValues = (row: CounterRow) => [routeId(row.key), row.bucket, row.slot, row.count];
+    await this.#statusCounts.run(trx, plan.statuses, counterValues);
+    await this.#histogram.run(trx, plan.bins, counterValues);
+    return plan.aggregates.length + plan.statuses.length + plan.bins.length;
+  }
+}

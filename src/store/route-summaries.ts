@@ -1,0 +1,227 @@
+import type { Kysely } from 'kysely';
+import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
+
+export type { LatencySummary };
+
+import type { Database } from './tables.js';
+import { floorToBucket, ms, type TimeInput } from './time-window.js';
+
+export const ROUTE_SORT_KEYS = [
+  'avg',
+  'max',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'count',
+  'errorRate',
+  'queries',
+  'queryTime',
+  'memory',
+  'route',
+  'lastAccessed',
+] as const;
+export type RouteSortKey = (typeof ROUTE_SORT_KEYS)[number];
+
+export interface RoutesQuery {
+  /** Default: the configured environment. */
+  environment?: string;
+  /** Start of the window (inclusive, rounded down to the minute). Default: no bound. */
+  since?: TimeInput;
+  /** End of the window (exclusive). Default: now. */
+  until?: TimeInput;
+  /** Case-insensitive substring of the route template. */
+  search?: string;
+  method?: string;
+  /** Default 'avg'. */
+  sort?: RouteSortKey;
+  /** Default 'desc' ('asc' for 'route'). */
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+/** One route over a window. Times in ms, memory in bytes. */
+export interface RouteSummary {
+  environment: string;
+  method: string;
+  route: string;
+  count: number;
+  /** Requests per HTTP status code, e.g. { "200": 12, "500": 1 }. */
+  statusCodes: Record<string, number>;
+  /** Share of requests answered with a 5xx status, 0..1. */
+  errorRate: number;
+  requestTime: LatencySummary;
+  queries: { avg: number; max: number; timeAvg: number; timeMax: number };
+  memory: { avg: number; max: number };
+  firstSeenAt: Date;
+  lastAccessedAt: Date;
+}
+
+/** The routes of `environment` over the query's window, sorted and paged as it asks. */
+export async function readRoutes(
+  db: Kysely<Database>,
+  environment: string,
+  query: RoutesQuery,
+): Promise<RouteSummary[]> {
+  const since = query.since === undefined ? 0 : floorToBucket(ms(query.since));
+  const until = query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until);
+  const search = query.search?.toLowerCase();
+  const rows = (await routeTotals(db, environment, since, until, query.method)).filter(
+    (row) => !search || row.route.toLowerCase().includes(search),
+  );
+  const statuses =
+    rows.length > 0
+      ? await statusCounts(db, environment, since, until)
+      : new Map<number, Record<string, number>>();
+  const summaries = new Map(
+    rows.map((row) => [Number(row.id), summaryOf(environment, row, statuses.get(Number(row.id)) ?? {})]),
+  );
+
+  // Sorting by a percentile needs every route's; otherwise only the page's are read.
+  const sort = query.sort ?? 'avg';
+  const sortsByPercentile = /^p\d\d$/.test(sort);
+  if (sortsByPercentile) await fillPercentiles(db, summaries, since, until);
+  const offset = query.offset ?? 0;
+  const page = sortRoutes([...summaries.values()], sort, query.order).slice(
+    offset,
+    query.limit === undefined ? undefined : offset + query.limit,
+  );
+  if (!sortsByPercentile) {
+    const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
+    await fillPercentiles(db, onPage, since, until);
+  }
+  return page;
+}
+
+/** Each route's sums and extremes over [since, until). */
+function routeTotals(
+  db: Kysely<Database>,
+  environment: string,
+  since: number,
+  until: number,
+  method?: string,
+) {
+  let totals = db
+    .selectFrom('aggregates')
+    .innerJoin('routes', 'routes.id', 'aggregates.route_id')
+    .select((eb) => [
+      'routes.id',
+      'routes.method',
+      'routes.route',
+      'routes.first_seen_at',
+      'routes.last_accessed_at',
+      eb.fn.sum<number>('aggregates.count').as('count'),
+      eb.fn.sum<number>('aggregates.time_sum').as('time_sum'),
+      eb.fn.min<number>('aggregates.time_min').as('time_min'),
+      eb.fn.max<number>('aggregates.time_max').as('time_max'),
+      eb.fn.sum<number>('aggregates.query_count_sum').as('query_count_sum'),
+      eb.fn.max<number>('aggregates.query_count_max').as('query_count_max'),
+      eb.fn.sum<number>('aggregates.query_time_sum').as('query_time_sum'),
+      eb.fn.max<number>('aggregates.query_time_max').as('query_time_max'),
+      eb.fn.sum<number>('aggregates.memory_sum').as('memory_sum'),
+      eb.fn.max<number>('aggregates.memory_max').as('memory_max'),
+    ])
+    .where('routes.environment', '=', environment)
+    .where('aggregates.bucket', '>=', since)
+    .where('aggregates.bucket', '<', until)
+    .groupBy([
+      'routes.id',
+      'routes.method',
+      'routes.route',
+      'routes.first_seen_at',
+      'routes.last_accessed_at',
+    ]);
+  if (method) totals = totals.where('routes.method', '=', method.toUpperCase());
+  return totals.execute();
+}
+
+type RouteTotals = Awaited<ReturnType<typeof routeTotals>>[number];
+
+/** Requests per status code of each route (by id) over [since, until). */
+async function statusCounts(db: Kysely<Database>, environment: string, since: number, until: number) {
+  const rows = await db
+    .selectFrom('status_counts')
+    .innerJoin('routes', 'routes.id', 'status_counts.route_id')
+    .select((eb) => [
+      'status_counts.route_id',
+      'status_counts.status_code',
+      eb.fn.sum<number>('status_counts.count').as('count'),
+    ])
+    .where('routes.environment', '=', environment)
+    .where('status_counts.bucket', '>=', since)
+    .where('status_counts.bucket', '<', until)
+    .groupBy(['status_counts.route_id', 'status_counts.status_code'])
+    .execute();
+  const byRoute = new Map<number, Record<string, number>>();
+  for (const row of rows) {
+    const id = Number(row.route_id);
+    const codes = byRoute.get(id) ?? {};
+    codes[String(row.status_code)] = Number(row.count);
+    byRoute.set(id, codes);
+  }
+  return byRoute;
+}
+
+/** A route's summary without its percentiles, which only the routes shown need (see fillPercentiles). */
+function summaryOf(environment: string, row: RouteTotals, statusCodes: Record<string, number>): RouteSummary {
+  const count = Number(row.count);
+  const errors = Object.entries(statusCodes).reduce(
+    (sum, [code, n]) => sum + (Number(code) >= 500 ? n : 0),
+    0,
+  );
+  return {
+    environment,
+    method: row.method,
+    route: row.route,
+    count,
+    statusCodes,
+    errorRate: count ? errors / count : 0,
+    requestTime: {
+      avg: Number(row.time_sum) / count,
+      min: Number(row.time_min),
+      max: Number(row.time_max),
+      p50: 0,
+      p90: 0,
+      p95: 0,
+      p99: 0,
+    },
+    queries: {
+      avg: Number(row.query_count_sum) / count,
+      max: Number(row.query_count_max),
+      timeAvg: Number(row.query_time_sum) / count,
+      timeMax: Number(row.query_time_max),
+    },
+    memory: { avg: Number(row.memory_sum) / count, max: Number(row.memory_max) },
+    firstSeenAt: new Date(Number(row.first_seen_at)),
+    lastAccessedAt: new Date(Number(row.last_accessed_at)),
+  };
+}
+
+const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string> = {
+  avg: (r) => r.requestTime.avg,
+  max: (r) => r.requestTime.max,
+  p50: (r) => r.requestTime.p50,
+  p90: (r) => r.requestTime.p90,
+  p95: (r) => r.requestTime.p95,
+  p99: (r) => r.requestTime.p99,
+  count: (r) => r.count,
+  errorRate: (r) => r.errorRate,
+  queries: (r) => r.queries.avg,
+  queryTime: (r) => r.queries.timeAvg,
+  memory: (r) => r.memory.avg,
+  route: (r) => `${r.route} ${r.method}`,
+  lastAccessed: (r) => r.lastAccessedAt.getTime(),
+};
+
+const compare = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Ties go by route, then method: a total order, so pages of one listing neither repeat nor skip a route. */
+function sortRoutes(routes: RouteSummary[], sort: RouteSortKey, order?: 'asc' | 'desc') {
+  const value = SORT_VALUE[sort];
+  const direction = (order ?? (sort === 'route' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
+  return routes.sort(
+    (a, b) =>
+      compare(value(a), value(b)) * direction || compare(a.route, b.route) || compare(a.method, b.method),
+  );
+}
