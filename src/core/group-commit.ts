@@ -11,7 +11,7 @@ const MAX_GROUP = 1000;
  * metrics, but requests that finish while a transaction is in flight share the next one. Under load a
  * transaction then carries tens of requests instead of one, for the price of one commit.
  *
- * When a group fails because of what it holds (not an outage: see ErrorKind), its requests are written
+ * When a group fails because of what it holds (not an outage: see ErrorCause), its requests are written
  * again one by one, so that one bad request loses only itself.
  */
 export class GroupCommit {
