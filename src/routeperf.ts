@@ -25,11 +25,16 @@ export interface CreateOptions {
 }
 
 /**
- * Resolves and validates the configuration (defaults, config file, `options`, CLI flags, overrides) and
- * wires the recorder to the store, directly (synchronous mode) or through a transport (asynchronous
- * mode). It opens no connection: the database and the broker are reached on first use.
+ * Resolves and validates the configuration (defaults, config file, `options`, overrides) and wires the
+ * recorder to the store, directly (synchronous mode) or through a transport (asynchronous mode). It opens
+ * no connection: the database and the broker are reached on first use.
  */
-export async function createRouteperf(
+export function createRouteperf(options: RouteperfOptions = {}): Promise<Routeperf> {
+  return openRouteperf(options);
+}
+
+/** createRouteperf, with what only the CLI asks for: its flags, and stores that only read. */
+export async function openRouteperf(
   options: RouteperfOptions = {},
   create: CreateOptions = {},
 ): Promise<Routeperf> {

@@ -2,7 +2,7 @@ import { resolveConfig } from '../config/load.js';
 import type { RouteperfOptions } from '../config/types.js';
 import { dsnsOf, redactDsn, redactSecretsIn } from '../dsn.js';
 import { describeCause, isOutageCause, RouteperfError } from '../errors.js';
-import { createRouteperf, type Routeperf } from '../routeperf.js';
+import { openRouteperf, type Routeperf } from '../routeperf.js';
 import { errorCause } from '../store/errors.js';
 import type { CommonValues } from './command.js';
 
@@ -42,7 +42,7 @@ export async function withRecordingRouteperf<T>(
   work: (routeperf: Routeperf) => Promise<T>,
   { readOnly = false } = {},
 ) {
-  const routeperf = await createRouteperf({}, { cli, readOnly });
+  const routeperf = await openRouteperf({}, { cli, readOnly });
   try {
     return await work(routeperf);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { missingClientPackage } from '../../bus/transports/index.js';
 import type { ResolvedConfig, RouteperfOptions } from '../../config/types.js';
 import { describeCause } from '../../errors.js';
-import { createRouteperf, type RecordingMode, type RouteperfStats } from '../../routeperf.js';
+import { openRouteperf, type RecordingMode, type Routeperf, type RouteperfStats } from '../../routeperf.js';
 import { EXIT_USAGE, exitCodeFor } from '../exit.js';
 import { isInProcess } from '../transports.js';
 import type { Problem } from './types.js';
@@ -18,10 +18,10 @@ export async function effectiveMode(
   problems: Problem[],
 ): Promise<{ mode: RecordingMode | null; stats: RouteperfStats }> {
   const none = { recorded: 0, stored: 0, dropped: 0, sent: 0, queued: 0 };
-  let routeperf: Awaited<ReturnType<typeof createRouteperf>>;
+  let routeperf: Routeperf;
   try {
     // On memory:// createRouteperf starts an in-process worker, whose heartbeat would create the tables.
-    routeperf = await createRouteperf({}, { cli: layer, readOnly: true });
+    routeperf = await openRouteperf({}, { cli: layer, readOnly: true });
   } catch (error) {
     if (exitCodeFor(error) === EXIT_USAGE) throw error;
     problems.push({
