@@ -1,13 +1,13 @@
 import type { Logger } from '../../logger.js';
 import { decodeRecord, type PoisonMessageError } from '../../record/envelope.js';
 import type { FailureSink, Sink } from '../../store/sink.js';
+import type { Pauses } from '../pauses.js';
 import type { ReceivedMessage, Transport } from '../transport.js';
 import { FailureSender } from './failure-sender.js';
 import { GroupStorer, type ReadableMessage } from './group-storer.js';
 import type { Limits } from './limits.js';
 import { Outage } from './outage.js';
 import type { OutageReport } from './outage-report.js';
-import type { Pauses } from './pauses.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { BatchTally, StopState, WorkerProgress } from './state.js';
 import { acknowledger, type TrackedMessage } from './tracked-message.js';

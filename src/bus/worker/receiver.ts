@@ -1,7 +1,7 @@
 import { isOutageCause } from '../../errors.js';
+import type { Pauses } from '../pauses.js';
 import type { ReceivedMessage, Transport } from '../transport.js';
 import type { OutageReport } from './outage-report.js';
-import type { Pauses } from './pauses.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 export interface ReceiverParts {

@@ -1,9 +1,9 @@
+import { Pauses } from '../../../src/bus/pauses.js';
 import type { BatchHandling } from '../../../src/bus/worker/batch-handler.js';
 import { FailureSender } from '../../../src/bus/worker/failure-sender.js';
 import { GroupStorer } from '../../../src/bus/worker/group-storer.js';
 import { type LimitOptions, Limits } from '../../../src/bus/worker/limits.js';
 import { OutageReport } from '../../../src/bus/worker/outage-report.js';
-import { Pauses } from '../../../src/bus/worker/pauses.js';
 import { RetryPolicy } from '../../../src/bus/worker/retry-policy.js';
 import { newProgress, StopState } from '../../../src/bus/worker/state.js';
 import { acknowledger } from '../../../src/bus/worker/tracked-message.js';

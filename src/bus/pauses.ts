@@ -1,6 +1,6 @@
 /**
- * The worker's waits: retry delays and outage backoff. A worker asked to stop must not sit out a backoff
- * of up to 30 s first, so stop() ends every pending wait at once.
+ * Waits that can be ended early, all at once: a worker asked to stop must not sit out a backoff of up to
+ * 30 s first, and a queue's poll sleep ends when a message is sent.
  */
 export class Pauses {
   readonly #pending = new Set<() => void>();

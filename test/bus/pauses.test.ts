@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { Pauses } from '../../../src/bus/worker/pauses.js';
+import { Pauses } from '../../src/bus/pauses.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
