@@ -34,6 +34,10 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/bus/transports/database/canary.ts',
     "import { Store } from '../../../store/store.js'; export const canary = Store;",
   ],
+  'bus-above-config-below-the-root': [
+    'src/bus/canary-root.ts',
+    "import { createRouteperf } from '../routeperf.js'; export const canary = createRouteperf;",
+  ],
   'transports-are-leaves': [
     'src/bus/transports/redis/canary.ts',
     "import { MemoryTransport } from '../memory/index.js'; export const canary = MemoryTransport;",
