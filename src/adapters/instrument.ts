@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FinishedRequest, Recorder } from '../core/recorder.js';
 import { type RequestScope, runInScope } from '../core/scope.js';
+import { addServerTiming } from './server-timing.js';
 
 /** What an adapter tells `instrument` about its framework, read when the response ends. */
 export interface RequestDescription {
@@ -26,6 +27,8 @@ export function instrument<T>(
 ): T {
   const active = recorder.begin(req.headers[recorder.requestIdHeader]);
   if (!active) return proceed();
+  if (recorder.serverTiming)
+    addServerTiming(recorder, res, active, () => !recorder.ignores(req.method ?? 'GET', describe.route()));
   const finished = (): FinishedRequest => ({
     method: req.method ?? 'GET',
     route: () => describe.route(),

@@ -44,10 +44,16 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   merged = mergeSettings(merged, ...overrides);
   const overrideKeys = layers.flatMap((layer) => Object.keys(layer.overrides ?? {}));
   for (const warning of unknownOverrideWarnings(overrideKeys, merged)) warnOnce(merged.logger, warning);
-  return { ...merged, ...(file ? { configFile: file.path } : {}) };
+  // Server-Timing tells every client how long the app and its queries took: on by default only where the
+  // developer is the client.
+  const serverTiming = merged.serverTiming ?? merged.environment === 'development';
+  return { ...merged, serverTiming, ...(file ? { configFile: file.path } : {}) };
 }
 
-function defaults(env: NodeJS.ProcessEnv): ResolvedConfig {
+/** The configuration before the defaults that depend on the resolved environment. */
+type Unresolved = Omit<ResolvedConfig, 'serverTiming'> & Pick<RouteperfSettings, 'serverTiming'>;
+
+function defaults(env: NodeJS.ProcessEnv): Unresolved {
   return {
     enabled: true,
     environment: 'development',
@@ -98,7 +104,7 @@ function fromEnvironmentVariables(
   return settings;
 }
 
-function mergeSettings(base: ResolvedConfig, ...layers: RouteperfSettings[]): ResolvedConfig {
+function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unresolved {
   let merged = base;
   for (const layer of layers) {
     const { accessRecords, retry, ...rest } = stripMeta(layer);

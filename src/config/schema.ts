@@ -56,6 +56,11 @@ export const TABLE_PREFIX_LENGTH = 32;
 export const TABLE_PREFIX = new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${TABLE_PREFIX_LENGTH - 1}}$`);
 export const TABLE_PREFIX_EXPECTED = `letters, digits and underscores, starting with a letter (${TABLE_PREFIX_LENGTH} at most, so that table and index names fit PostgreSQL's and MySQL's limits)`;
 
+const TIMING_ALLOW_ORIGIN =
+  'a Timing-Allow-Origin header value such as "*" or "https://example.com", without control characters';
+/** What node:http accepts in a header value: a bad one would make the response throw, not start-up. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]+$/;
+
 const accessRecords = z.strictObject(
   {
     enabled: z.boolean({ error: 'expected true or false' }),
@@ -107,6 +112,10 @@ const settingsShape = {
   autoSetup: z.boolean({ error: 'expected true or false' }),
   trackRequestTime: z.boolean({ error: 'expected true or false' }),
   trackQueries: z.boolean({ error: 'expected true or false' }),
+  serverTiming: z.boolean({ error: 'expected true or false' }),
+  timingAllowOrigin: nonEmptyString(TIMING_ALLOW_ORIGIN).regex(HEADER_VALUE, {
+    error: `expected ${TIMING_ALLOW_ORIGIN}`,
+  }),
   ignoreRoutes: z.array(nonEmptyString('a route name or glob such as "GET /health" or "/_*"'), {
     error: 'expected a list of route names or globs',
   }),

@@ -49,6 +49,13 @@ export interface RouteperfSettings {
    * Default true.
    */
   trackQueries?: boolean;
+  /**
+   * Add a `Server-Timing` header (app time, and query time and count with `trackQueries`) to every recorded
+   * response, for the browser's developer tools. Default true when `environment` is `development`, else false.
+   */
+  serverTiming?: boolean;
+  /** With `serverTiming`, also send `Timing-Allow-Origin` with this value (`*` or origins). Default none. */
+  timingAllowOrigin?: string;
   /** Exact names or globs (`*`, `?`) matched against "METHOD /template" and "/template". */
   ignoreRoutes?: string[];
   /** Share of requests recorded, 0..1, decided from the request id. Default 1. */
@@ -107,8 +114,12 @@ export interface RouteperfOptions extends RouteperfSettings {
 /** The validated configuration with every default filled in. */
 export interface ResolvedConfig
   extends Required<
-    Omit<RouteperfSettings, 'accessRecords' | 'retry' | 'getUser' | 'beforeRecord' | 'afterRecord'>
+    Omit<
+      RouteperfSettings,
+      'accessRecords' | 'retry' | 'getUser' | 'beforeRecord' | 'afterRecord' | 'timingAllowOrigin'
+    >
   > {
+  timingAllowOrigin?: string;
   accessRecords: Required<AccessRecordsOptions>;
   retry: RetryOptions;
   getUser?: RouteperfSettings['getUser'];

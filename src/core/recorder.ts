@@ -28,6 +28,11 @@ export interface FinishedRequest {
   request: unknown;
 }
 
+/** The route a request is recorded under. */
+function recordedRoute(route: string | undefined): string {
+  return (route || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
+}
+
 /**
  * Where accepted metrics go. In synchronous mode it returns the write the response waits for; in
  * asynchronous mode it hands the metrics on and returns nothing. Never throws or rejects.
@@ -45,6 +50,10 @@ export class Recorder {
   readonly requestIdHeader: string;
   /** Adapters run each request in its scope, so that its queries are counted (`trackQueries`). */
   readonly tracksQueries: boolean;
+  /** Adapters add a `Server-Timing` header to each recorded response (`serverTiming`). */
+  readonly serverTiming: boolean;
+  /** The `Timing-Allow-Origin` value sent with `Server-Timing`, if any. */
+  readonly timingAllowOrigin: string | undefined;
   readonly #isIgnored: (method: string, route: string) => boolean;
   #memory = { value: 0, readAt: Number.NEGATIVE_INFINITY };
 
@@ -59,6 +68,8 @@ export class Recorder {
     this.active = config.enabled && config.environments.includes(config.environment);
     this.requestIdHeader = config.requestIdHeader.toLowerCase();
     this.tracksQueries = config.trackQueries;
+    this.serverTiming = config.serverTiming;
+    this.timingAllowOrigin = config.timingAllowOrigin;
     this.#isIgnored = compileIgnore(config.ignoreRoutes);
   }
 
@@ -75,10 +86,15 @@ export class Recorder {
     return Object.assign(createScope(), { messageId, correlationId: correlationIdFrom(requestIdHeader) });
   }
 
+  /** Whether `ignoreRoutes` leaves out a request of `method` to `route` (undefined: no route matched). */
+  ignores(method: string, route: string | undefined): boolean {
+    return this.#isIgnored(method.toUpperCase(), recordedRoute(route));
+  }
+
   /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
   finish(active: ActiveRequest, done: FinishedRequest): Promise<void> | undefined {
     const endedAt = performance.now();
-    const route = (this.#guard('routeOf', done.route) || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
+    const route = recordedRoute(this.#guard('routeOf', done.route));
     const method = done.method.toUpperCase();
     if (this.#isIgnored(method, route)) return undefined;
 
