@@ -27,7 +27,7 @@ async function twoQueries(): Promise<void> {
 /** Serves /queries, /own (sets its own Server-Timing) and /created (an explicit writeHead) with routeperf. */
 interface TimingApp {
   name: string;
-  build(options: RouteperfOptions): { server: Server; ready: Promise<unknown>; close(): Promise<void> };
+  build(options: RouteperfOptions): { server: Server; ready: PromiseLike<unknown>; close(): Promise<void> };
 }
 
 const APPS: TimingApp[] = [
