@@ -27,6 +27,7 @@ export function addServerTiming(
     try {
       if (isRecorded()) headed = withTiming(this, args, recorder, timingOf(recorder, scope));
     } catch {
+      // A route lookup of the app's (`routeOf`) threw, say: the response goes out as the app made it.
       headed = args;
     }
     return writeHead.apply(this, headed as Parameters<typeof writeHead>);
