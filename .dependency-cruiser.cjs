@@ -1,6 +1,7 @@
 // The import rules of docs/architecture.md: layers import only downward, transports are leaves, no cycles.
 const GROUND = '^src/(record/|errors\\.ts$|dsn\\.ts$|logger\\.ts$)';
-const DRIVERS_AND_FRAMEWORKS = '^node_modules/(fastify|fastify-plugin|express|pg|mysql2|better-sqlite3|ioredis|amqplib|kysely)/';
+const DRIVERS_AND_FRAMEWORKS =
+  '^node_modules/(fastify|fastify-plugin|express|koa|@koa|hono|@hono|@nestjs|pg|mysql2|better-sqlite3|knex|sequelize|typeorm|drizzle-orm|@prisma|ioredis|amqplib|kysely)/';
 
 /** A rule forbidding imports from `from` to `to`, with its reason. */
 const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error', from, to });
@@ -25,7 +26,7 @@ module.exports = {
       'core-knows-no-store-transport-or-framework',
       'The recorder, the request scope and group commit work the same whatever stores or serves the requests.',
       { path: '^src/core/' },
-      { path: `^src/(store|bus|routeperf|adapters|cli|demo)/|^src/routeperf\\.ts$|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
+      { path: `^src/(store|bus|routeperf|adapters|trackers|cli|demo)/|^src/routeperf\\.ts$|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
     ),
     forbid(
       'store-on-the-ground-floor-only',
@@ -62,6 +63,18 @@ module.exports = {
       'The worker and the producer talk to the Transport interface; only the composition root and the CLI pick one.',
       { path: '^src/bus/', pathNot: '^src/bus/transports/' },
       { path: '^src/bus/transports/' },
+    ),
+    forbid(
+      'trackers-see-only-the-request-scope',
+      'A query tracker adds to the current request through the request scope; it knows no recorder, store or bus.',
+      { path: '^src/trackers/' },
+      { path: '^src/', pathNot: '^src/core/(scope|sql-shape)\\.ts$|^src/trackers/' },
+    ),
+    forbid(
+      'trackers-are-leaves',
+      'A tracker imports no other tracker; Drizzle, which runs on the others, is the one that may.',
+      { path: '^src/trackers/([^/]+)/', pathNot: '^src/trackers/drizzle/' },
+      { path: '^src/trackers/[^/]+/', pathNot: '^src/trackers/$1/' },
     ),
     forbid(
       'root-below-adapters-and-cli',

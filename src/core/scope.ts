@@ -1,21 +1,90 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sqlShape } from './sql-shape.js';
 
 /** The per-request state that query trackers add to while the request runs. */
 export interface RequestScope {
   readonly startedAt: number;
   queryCount: number;
   queryTime: number;
+  /** How many times each SQL shape ran, for trackers that record shapes; created at the first one. */
+  shapes: Map<string, number> | undefined;
+  /** The largest number of times one shape ran (0 until a tracker records a shape). */
+  queryRepeat: number;
+  /** The shape that ran `queryRepeat` times. */
+  repeatedQuery: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
 export function createScope(): RequestScope {
-  return { startedAt: performance.now(), queryCount: 0, queryTime: 0 };
+  return {
+    startedAt: performance.now(),
+    queryCount: 0,
+    queryTime: 0,
+    shapes: undefined,
+    queryRepeat: 0,
+    repeatedQuery: undefined,
+  };
 }
 
 /** Runs `fn` with `scope` as the current request scope for everything it starts. */
 export function runInScope<T>(scope: RequestScope, fn: () => T): T {
   return storage.run(scope, fn);
+}
+
+/**
+ * Runs `fn` outside any request scope, with everything it starts: routeperf's own writes and reads go
+ * through it, so that a tracked driver never counts them against the request that caused them.
+ */
+export function outsideRequests<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
+/** A query that has started inside a request: `endQuery` adds its duration to that request. */
+export interface StartedQuery {
+  readonly scope: RequestScope;
+  readonly startedAt: number;
+}
+
+/**
+ * Counts a query starting now against the current request, and its SQL shape (literals and parameters
+ * stripped, see sqlShape) when `sql` is given. Returns undefined outside a request: the tracker then has
+ * nothing to time. The count is taken at the start, so a query still running when the response ends is
+ * counted; only its time is lost.
+ */
+export function startQuery(sql?: string): StartedQuery | undefined {
+  const scope = storage.getStore();
+  if (!scope) return undefined;
+  scope.queryCount += 1;
+  if (sql !== undefined) countShape(scope, sqlShape(sql));
+  return { scope, startedAt: performance.now() };
+}
+
+/** Adds the time since `started` to its request. Call it once, when the query succeeded or failed. */
+export function endQuery(started: StartedQuery | undefined): void {
+  if (started) started.scope.queryTime += performance.now() - started.startedAt;
+}
+
+/**
+ * Counts one query whose shape is `shape` as it is (a tracker that knows no SQL, such as an ORM
+ * operation's `Model.action`), against the current request.
+ */
+export function startNamedQuery(shape: string): StartedQuery | undefined {
+  const scope = storage.getStore();
+  if (!scope) return undefined;
+  scope.queryCount += 1;
+  countShape(scope, shape);
+  return { scope, startedAt: performance.now() };
+}
+
+function countShape(scope: RequestScope, shape: string): void {
+  scope.shapes ??= new Map();
+  const times = (scope.shapes.get(shape) ?? 0) + 1;
+  scope.shapes.set(shape, times);
+  if (times > scope.queryRepeat) {
+    scope.queryRepeat = times;
+    scope.repeatedQuery = shape;
+  }
 }
 
 /**
@@ -29,13 +98,21 @@ export function recordQuery(durationMs: number): void {
   scope.queryTime += durationMs;
 }
 
-/** Times `fn` (sync or async) as one query of the current request. */
-export function trackQuery<T>(fn: () => T): T {
-  const start = performance.now();
-  const result = fn();
-  if (result instanceof Promise) {
-    return result.finally(() => recordQuery(performance.now() - start)) as T;
+/**
+ * Times `fn` (sync or async) as one query of the current request; with `sql`, its shape counts towards
+ * N+1 detection too.
+ */
+export function trackQuery<T>(fn: () => T, sql?: string): T {
+  const started = startQuery(sql);
+  if (!started) return fn();
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    endQuery(started);
+    throw error;
   }
-  recordQuery(performance.now() - start);
+  if (result instanceof Promise) return result.finally(() => endQuery(started)) as T;
+  endQuery(started);
   return result;
 }
