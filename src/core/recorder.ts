@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from '../record/metrics.js';
 import { correlationIdFrom, newMessageId, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
-import { createScope, type RequestScope } from './scope.js';
+import { createScope, outsideRequests, type RequestScope } from './scope.js';
 
 const MEMORY_READ_INTERVAL_MS = 100;
 
@@ -113,6 +113,8 @@ export class Recorder {
       memory: this.#residentMemory(endedAt),
     };
     if (active.correlationId !== undefined) metrics.correlationId = active.correlationId;
+    if (active.queryRepeat > 0) metrics.queryRepeat = active.queryRepeat;
+    if (active.queryRepeat > 1) metrics.repeatedQuery = active.repeatedQuery;
     const { accessRecords } = this.config;
     if (accessRecords.enabled) {
       metrics.path = done.url.slice(0, 2048);
@@ -124,7 +126,9 @@ export class Recorder {
     }
     if (this.#guard('beforeRecord', () => this.config.beforeRecord?.(metrics)) === false) return undefined;
     this.onAccepted();
-    return this.sink(metrics);
+    // The write starts in the request's async context; outside it, a tracked driver that routeperf also
+    // stores with does not count routeperf's own queries against the request.
+    return outsideRequests(() => this.sink(metrics));
   }
 
   /**

@@ -9,7 +9,8 @@ export const RECORD_MESSAGE_VERSION = 1;
  * The message a request becomes in asynchronous mode: versioned JSON whose `id` is the message id
  * routeperf made for the request, the deduplication key from producer to store.
  * `{ "type": "routeperf.record", "v": 1, "id": "…", "ts": 1700000000000, "body": { … } }`
- * Fields added to version 1 since its first release are optional (`body.correlationId`), so that a
+ * Fields added to version 1 since its first release are optional (`body.correlationId`,
+ * `body.queryRepeat`, `body.repeatedQuery`), so that a
  * message without them still decodes; a worker must be upgraded before the apps that send them.
  */
 export interface RecordEnvelope {
@@ -48,6 +49,8 @@ const body = z.strictObject(
     requestTime: amount,
     queryCount: whole(0),
     queryTime: amount,
+    queryRepeat: whole(0).optional(),
+    repeatedQuery: text(1, 1000).optional(),
     memory: amount,
     correlationId: text(0, 128).optional(),
     path: text(0, 2048).optional(),

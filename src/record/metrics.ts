@@ -23,6 +23,13 @@ export interface RequestMetrics {
   requestTime: number;
   queryCount: number;
   queryTime: number;
+  /**
+   * The largest number of times one SQL shape (the statement with its values stripped) ran in the request,
+   * when a tracker records shapes; absent otherwise. Many runs of one shape are the mark of an N+1.
+   */
+  queryRepeat?: number;
+  /** The shape that ran `queryRepeat` times, when it ran more than once. */
+  repeatedQuery?: string;
   /** Resident set size of the whole process when the response completed (one figure shared by all requests). */
   memory: number;
   /**

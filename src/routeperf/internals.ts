@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { Recorder } from '../core/recorder.js';
+import { outsideRequests } from '../core/scope.js';
 import type { FailureLog } from '../store/failures.js';
 import type { Store } from '../store/store.js';
 import type { Routeperf } from './handle.js';
@@ -27,8 +28,9 @@ export function routeperfHandle(
   const { store } = internals;
   const handle: Routeperf = {
     ...publicParts,
-    routes: (query) => store.routes(query),
-    timeseries: (query) => store.timeseries(query),
+    // An app's own route may read its report: the reads are routeperf's queries, not the request's.
+    routes: (query) => outsideRequests(() => store.routes(query)),
+    timeseries: (query) => outsideRequests(() => store.timeseries(query)),
   };
   internalsByHandle.set(handle, internals);
   return handle;

@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  createScope,
+  endQuery,
+  outsideRequests,
+  runInScope,
+  startNamedQuery,
+  startQuery,
+  trackQuery,
+} from '../../src/core/scope.js';
+import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+
+describe('the request scope', () => {
+  it('gives each of 100 concurrent requests exactly its own queries and query time', async () => {
+    const requests = await concurrentAttribution(async (count, delayMs, index) => {
+      for (let i = 0; i < count; i++)
+        await trackQuery(() => sleep(delayMs), `select * from t where tenant = ${index} and id = ${i}`);
+    });
+    expect(misattributed(requests)).toEqual([]);
+    // Each request ran one shape `count` times.
+    for (const { count, recorded } of requests) {
+      expect(recorded.queryRepeat).toBe(count);
+      expect(recorded.repeatedQuery).toBe(
+        count > 1 ? 'select * from t where tenant = ? and id = ?' : undefined,
+      );
+    }
+  });
+
+  it('counts the most repeated shape and which it is', () => {
+    const scope = createScope();
+    runInScope(scope, () => {
+      for (const id of [1, 2, 3]) endQuery(startQuery(`SELECT * FROM items WHERE order_id = ${id}`));
+      endQuery(startQuery('SELECT * FROM orders WHERE user_id = $1'));
+      endQuery(startNamedQuery('User.findMany'));
+      endQuery(startQuery());
+    });
+    expect(scope.queryCount).toBe(6);
+    expect(scope.queryRepeat).toBe(3);
+    expect(scope.repeatedQuery).toBe('SELECT * FROM items WHERE order_id = ?');
+    expect(scope.shapes?.size).toBe(3);
+  });
+
+  it('counts nothing outside a request, nor inside outsideRequests', async () => {
+    expect(startQuery('select 1')).toBeUndefined();
+    const scope = createScope();
+    await runInScope(scope, () =>
+      outsideRequests(async () => {
+        await sleep(1);
+        expect(startQuery('select 1')).toBeUndefined();
+      }),
+    );
+    expect(scope.queryCount).toBe(0);
+  });
+
+  it('ends the timing of a query that throws, and rethrows', () => {
+    const scope = createScope();
+    expect(() =>
+      runInScope(scope, () =>
+        trackQuery(() => {
+          throw new Error('syntax error');
+        }),
+      ),
+    ).toThrow('syntax error');
+    expect(scope.queryCount).toBe(1);
+    expect(scope.queryTime).toBeGreaterThanOrEqual(0);
+  });
+});
