@@ -8,7 +8,9 @@ import {
   formatMs,
   formatPercent,
   plural,
+  printable,
   renderTable,
+  truncate,
 } from './format.js';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -21,6 +23,8 @@ export interface ReportHeading {
   window: string;
   /** The database, password redacted. */
   database: string;
+  /** The configured `nPlusOneThreshold`, to say what the N+1 column counts. */
+  nPlusOneThreshold: number;
 }
 
 const TABLE_COLUMNS: Column<RouteSummary>[] = [
@@ -35,6 +39,11 @@ const TABLE_COLUMNS: Column<RouteSummary>[] = [
   { header: 'MAX ms', align: 'right', cell: (r) => formatMs(r.requestTime.max) },
   { header: 'QUERIES', align: 'right', cell: (r) => formatAverage(r.queries.avg) },
   { header: 'QUERY ms', align: 'right', cell: (r) => formatMs(r.queries.timeAvg) },
+  {
+    header: 'N+1',
+    align: 'right',
+    cell: (r) => (r.nPlusOne.requests ? formatCount(r.nPlusOne.requests) : '-'),
+  },
   { header: 'MEM MB', align: 'right', cell: (r) => formatMegabytes(r.memory.avg) },
 ];
 
@@ -57,7 +66,23 @@ export function routesTable(routes: readonly RouteSummary[], heading: ReportHead
     '',
     `${plural(routes.length, 'route')}, ${plural(requests, 'request')}. ERRORS: share of 5xx responses.`,
     'QUERIES and QUERY ms: average per request. MEM MB: resident memory of the process when requests ended, average.',
+    `N+1: requests that ran one SQL statement more than ${heading.nPlusOneThreshold} times (nPlusOneThreshold).`,
+    ...nPlusOneSuspects(routes),
   ].join('\n');
+}
+
+/** The flagged routes, each with the statement it repeated, so the N+1 is found without reading code. */
+function nPlusOneSuspects(routes: readonly RouteSummary[]): string[] {
+  const flagged = routes.filter((route) => route.nPlusOne.requests > 0);
+  if (flagged.length === 0) return [];
+  return [
+    '',
+    'N+1 suspects (the statement a request repeated most, and how many times at most):',
+    ...flagged.map(
+      ({ method, route, nPlusOne }) =>
+        `  ${method} ${truncate(route, 60)}: ${nPlusOne.maxRepeat}× ${truncate(printable(nPlusOne.query ?? '?'), 100)}`,
+    ),
+  ];
 }
 
 /** For scripts: exactly the read API's rows, dates as ISO strings. */
@@ -83,6 +108,9 @@ const CSV_COLUMNS: [header: string, value: (r: RouteSummary) => string | number]
   ['queries_max', (r) => r.queries.max],
   ['query_time_avg_ms', (r) => r.queries.timeAvg],
   ['query_time_max_ms', (r) => r.queries.timeMax],
+  ['n_plus_one_requests', (r) => r.nPlusOne.requests],
+  ['query_repeat_max', (r) => r.nPlusOne.maxRepeat],
+  ['repeated_query', (r) => r.nPlusOne.query ?? ''],
   ['memory_avg_bytes', (r) => r.memory.avg],
   ['memory_max_bytes', (r) => r.memory.max],
   ['first_seen_at', (r) => r.firstSeenAt.toISOString()],

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RouteperfError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { DEFAULT_N_PLUS_ONE_THRESHOLD } from '../record/metrics.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { importConfigFile } from './import-file.js';
@@ -63,6 +64,7 @@ function defaults(env: NodeJS.ProcessEnv): Unresolved {
     autoSetup: true,
     trackRequestTime: true,
     trackQueries: true,
+    nPlusOneThreshold: DEFAULT_N_PLUS_ONE_THRESHOLD,
     ignoreRoutes: [],
     samplingRate: 1,
     maxRoutes: 1000,

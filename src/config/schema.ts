@@ -123,6 +123,10 @@ const settingsShape = {
     .number({ error: 'expected a number from 0 to 1' })
     .min(0, { error: 'expected a number from 0 to 1' })
     .max(1, { error: 'expected a number from 0 to 1' }),
+  nPlusOneThreshold: z
+    .number({ error: 'expected a whole number of at least 2' })
+    .int({ error: 'expected a whole number of at least 2' })
+    .min(2, { error: 'expected a whole number of at least 2' }),
   maxRoutes: z
     .number({ error: 'expected a whole number of at least 1' })
     .int({ error: 'expected a whole number of at least 1' })

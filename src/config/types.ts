@@ -50,6 +50,11 @@ export interface RouteperfSettings {
    */
   trackQueries?: boolean;
   /**
+   * A request that runs one SQL shape (a statement with its values stripped) more than this many times is
+   * counted as an N+1 of its route. Needs a query tracker that records shapes. Default 5.
+   */
+  nPlusOneThreshold?: number;
+  /**
    * Add a `Server-Timing` header (app time, and query time and count with `trackQueries`) to every recorded
    * response, for the browser's developer tools. Default true when `environment` is `development`, else false.
    */

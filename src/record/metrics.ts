@@ -2,6 +2,9 @@
 export const UNMATCHED_ROUTE = '(unmatched)';
 export const OVERFLOW_ROUTE = '(overflow)';
 
+/** Default `nPlusOneThreshold`: a request running one SQL shape more than 5 times is an N+1. */
+export const DEFAULT_N_PLUS_ONE_THRESHOLD = 5;
+
 /** Longest route template stored; longer ones are cut so that the unique index stays portable. */
 export const MAX_ROUTE_LENGTH = 600;
 

@@ -14,6 +14,7 @@ export function storeOptionsOf(
     environment: config.environment,
     autoSetup: config.autoSetup,
     maxRoutes: config.maxRoutes,
+    nPlusOneThreshold: config.nPlusOneThreshold,
     accessRecords: config.accessRecords,
     dedupWindow: config.dedupWindow,
     onBackgroundError,

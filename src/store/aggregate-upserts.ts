@@ -17,6 +17,9 @@ const AGGREGATE_COLUMNS: readonly BulkColumn[] = [
   ['query_count_max', 'integer'],
   ['query_time_sum', 'double precision'],
   ['query_time_max', 'double precision'],
+  ['query_repeat_max', 'integer'],
+  ['repeated_query', 'text'],
+  ['n_plus_one_count', 'bigint'],
   ['memory_sum', 'double precision'],
   ['memory_max', 'double precision'],
 ];
@@ -30,6 +33,11 @@ const AGGREGATE_MERGE: Record<string, Merge> = {
   query_count_max: 'max',
   query_time_sum: 'add',
   query_time_max: 'max',
+  // Before query_repeat_max: MySQL's ON DUPLICATE KEY UPDATE assigns left to right, and a later
+  // assignment reads the columns the earlier ones set.
+  repeated_query: { whenGreater: 'query_repeat_max' },
+  query_repeat_max: 'max',
+  n_plus_one_count: 'add',
   memory_sum: 'add',
   memory_max: 'max',
 };
@@ -73,6 +81,9 @@ export class AggregateUpserts {
       row.queryCountMax,
       row.queryTimeSum,
       row.queryTimeMax,
+      row.queryRepeatMax,
+      row.repeatedQuery,
+      row.nPlusOneCount,
       row.memorySum,
       row.memoryMax,
     ]);

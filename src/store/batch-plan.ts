@@ -27,6 +27,9 @@ export interface AggregateRow {
   queryCountMax: number;
   queryTimeSum: number;
   queryTimeMax: number;
+  queryRepeatMax: number;
+  repeatedQuery: string | null;
+  nPlusOneCount: number;
   memorySum: number;
   memoryMax: number;
 }
@@ -49,9 +52,10 @@ export interface BatchPlan {
 /**
  * Pre-aggregates a batch in memory, so that a thousand requests to one route in one minute become one
  * aggregate row, not a thousand updates of it. Rows come out sorted by route key, minute and slot, so
- * concurrent writers lock rows in the same order and do not deadlock each other.
+ * concurrent writers lock rows in the same order and do not deadlock each other. A request that ran one
+ * SQL shape more than `nPlusOneThreshold` times counts as an N+1 of its route.
  */
-export function planBatch(batch: readonly RequestMetrics[]): BatchPlan {
+export function planBatch(batch: readonly RequestMetrics[], nPlusOneThreshold: number): BatchPlan {
   const routes = new RouteTree<RoutePlan>((key) => ({
     key,
     aggregates: new Map(),
@@ -61,7 +65,7 @@ export function planBatch(batch: readonly RequestMetrics[]): BatchPlan {
   for (const m of batch) {
     const route = routes.of(m);
     const bucket = m.ts - (m.ts % BUCKET_MS);
-    addToAggregate(route, bucket, m);
+    addToAggregate(route, bucket, m, nPlusOneThreshold);
     count(route.statuses, route.key, bucket, m.statusCode);
     if (m.requestTime > 0) count(route.bins, route.key, bucket, binOf(m.requestTime));
   }
@@ -128,7 +132,9 @@ class RouteTree<T extends { key: string }> {
   }
 }
 
-function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics) {
+function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics, nPlusOneThreshold: number) {
+  const repeat = m.queryRepeat ?? 0;
+  const nPlusOne = repeat > nPlusOneThreshold ? 1 : 0;
   const row = route.aggregates.get(bucket);
   if (!row) {
     route.aggregates.set(bucket, {
@@ -142,6 +148,9 @@ function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics) {
       queryCountMax: m.queryCount,
       queryTimeSum: m.queryTime,
       queryTimeMax: m.queryTime,
+      queryRepeatMax: repeat,
+      repeatedQuery: m.repeatedQuery ?? null,
+      nPlusOneCount: nPlusOne,
       memorySum: m.memory,
       memoryMax: m.memory,
     });
@@ -155,6 +164,11 @@ function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics) {
   row.queryCountMax = Math.max(row.queryCountMax, m.queryCount);
   row.queryTimeSum += m.queryTime;
   row.queryTimeMax = Math.max(row.queryTimeMax, m.queryTime);
+  if (repeat > row.queryRepeatMax) {
+    row.queryRepeatMax = repeat;
+    row.repeatedQuery = m.repeatedQuery ?? null;
+  }
+  row.nPlusOneCount += nPlusOne;
   row.memorySum += m.memory;
   row.memoryMax = Math.max(row.memoryMax, m.memory);
 }

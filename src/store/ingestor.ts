@@ -12,6 +12,8 @@ import { accessRecordValues, type Database } from './tables.js';
 export interface IngestorOptions extends LedgerOptions {
   /** Distinct routes per environment in the store before new ones go to `(overflow)`. */
   maxRoutes: number;
+  /** A request running one SQL shape more than this many times is an N+1 of its route. */
+  nPlusOneThreshold: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class Ingestor {
   readonly #admission: RouteAdmission;
   readonly #ledger: Ledger;
   readonly #aggregates: AggregateUpserts;
+  readonly #nPlusOneThreshold: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -39,6 +42,7 @@ export class Ingestor {
     this.#admission = new RouteAdmission(dialect, options.maxRoutes);
     this.#ledger = new Ledger(db, dialect, options);
     this.#aggregates = new AggregateUpserts(db, dialect);
+    this.#nPlusOneThreshold = options.nPlusOneThreshold;
   }
 
   async ingest(batch: readonly RequestMetrics[], options: IngestOptions = {}): Promise<IngestSummary> {
@@ -103,7 +107,7 @@ export class Ingestor {
     const recordValues = (m: RequestMetrics) =>
       accessRecordValues(m, id(routeKey(m.environment, m.method, m.route)));
     const { fresh, records } = await this.#ledger.fresh(trx, batch, recordValues, dedupe);
-    const counted = await this.#aggregates.run(trx, planBatch(fresh), id);
+    const counted = await this.#aggregates.run(trx, planBatch(fresh, this.#nPlusOneThreshold), id);
     return {
       fresh: fresh.length,
       routes: routes.length,

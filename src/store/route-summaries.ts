@@ -17,6 +17,7 @@ export const ROUTE_SORT_KEYS = [
   'errorRate',
   'queries',
   'queryTime',
+  'nPlusOne',
   'memory',
   'route',
   'lastAccessed',
@@ -53,6 +54,12 @@ export interface RouteSummary {
   errorRate: number;
   requestTime: LatencySummary;
   queries: { avg: number; max: number; timeAvg: number; timeMax: number };
+  /**
+   * N+1 detection, from trackers that record SQL shapes: the most times one shape ran in one request
+   * (`maxRepeat`), that shape (`query`, when it ran more than once), and how many requests ran one shape
+   * more than `nPlusOneThreshold` times (`requests`).
+   */
+  nPlusOne: { maxRepeat: number; query: string | null; requests: number };
   memory: { avg: number; max: number };
   firstSeenAt: Date;
   lastAccessedAt: Date;
@@ -74,8 +81,13 @@ export async function readRoutes(
     rows.length > 0
       ? await statusCounts(db, environment, since, until)
       : new Map<number, Record<string, number>>();
+  const shapes =
+    rows.length > 0 ? await repeatedQueries(db, environment, since, until) : new Map<number, string>();
   const summaries = new Map(
-    rows.map((row) => [Number(row.id), summaryOf(environment, row, statuses.get(Number(row.id)) ?? {})]),
+    rows.map((row) => {
+      const id = Number(row.id);
+      return [id, summaryOf(environment, row, statuses.get(id) ?? {}, shapes.get(id) ?? null)];
+    }),
   );
 
   // Sorting by a percentile needs every route's; otherwise only the page's are read.
@@ -119,6 +131,8 @@ function routeTotals(
       eb.fn.max<number>('aggregates.query_count_max').as('query_count_max'),
       eb.fn.sum<number>('aggregates.query_time_sum').as('query_time_sum'),
       eb.fn.max<number>('aggregates.query_time_max').as('query_time_max'),
+      eb.fn.max<number>('aggregates.query_repeat_max').as('query_repeat_max'),
+      eb.fn.sum<number>('aggregates.n_plus_one_count').as('n_plus_one_count'),
       eb.fn.sum<number>('aggregates.memory_sum').as('memory_sum'),
       eb.fn.max<number>('aggregates.memory_max').as('memory_max'),
     ])
@@ -163,8 +177,42 @@ async function statusCounts(db: Kysely<Database>, environment: string, since: nu
   return byRoute;
 }
 
+/**
+ * The most repeated SQL shape of each route (by id) over [since, until): each minute keeps its own, and
+ * the window's is the one that ran the most times in one request.
+ */
+async function repeatedQueries(db: Kysely<Database>, environment: string, since: number, until: number) {
+  const rows = await db
+    .selectFrom('aggregates')
+    .innerJoin('routes', 'routes.id', 'aggregates.route_id')
+    .select((eb) => [
+      'aggregates.route_id',
+      'aggregates.repeated_query',
+      eb.fn.max<number>('aggregates.query_repeat_max').as('repeat'),
+    ])
+    .where('routes.environment', '=', environment)
+    .where('aggregates.bucket', '>=', since)
+    .where('aggregates.bucket', '<', until)
+    .where('aggregates.repeated_query', 'is not', null)
+    .groupBy(['aggregates.route_id', 'aggregates.repeated_query'])
+    .execute();
+  const best = new Map<number, { query: string; repeat: number }>();
+  for (const row of rows) {
+    const id = Number(row.route_id);
+    const repeat = Number(row.repeat);
+    const current = best.get(id);
+    if (!current || repeat > current.repeat) best.set(id, { query: row.repeated_query!, repeat });
+  }
+  return new Map([...best].map(([id, { query }]) => [id, query]));
+}
+
 /** A route's summary without its percentiles, which only the routes shown need (see fillPercentiles). */
-function summaryOf(environment: string, row: RouteTotals, statusCodes: Record<string, number>): RouteSummary {
+function summaryOf(
+  environment: string,
+  row: RouteTotals,
+  statusCodes: Record<string, number>,
+  repeatedQuery: string | null,
+): RouteSummary {
   const count = Number(row.count);
   const errors = Object.entries(statusCodes).reduce(
     (sum, [code, n]) => sum + (Number(code) >= 500 ? n : 0),
@@ -192,6 +240,11 @@ function summaryOf(environment: string, row: RouteTotals, statusCodes: Record<st
       timeAvg: Number(row.query_time_sum) / count,
       timeMax: Number(row.query_time_max),
     },
+    nPlusOne: {
+      maxRepeat: Number(row.query_repeat_max),
+      query: repeatedQuery,
+      requests: Number(row.n_plus_one_count),
+    },
     memory: { avg: Number(row.memory_sum) / count, max: Number(row.memory_max) },
     firstSeenAt: new Date(Number(row.first_seen_at)),
     lastAccessedAt: new Date(Number(row.last_accessed_at)),
@@ -209,6 +262,7 @@ const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string>
   errorRate: (r) => r.errorRate,
   queries: (r) => r.queries.avg,
   queryTime: (r) => r.queries.timeAvg,
+  nPlusOne: (r) => r.nPlusOne.requests,
   memory: (r) => r.memory.avg,
   route: (r) => `${r.route} ${r.method}`,
   lastAccessed: (r) => r.lastAccessedAt.getTime(),

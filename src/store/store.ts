@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Kysely, type MigrationResultSet, sql } from 'kysely';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { describeCause, type ErrorCause, isOutageCause, RouteperfError } from '../errors.js';
-import type { RequestMetrics } from '../record/metrics.js';
+import { DEFAULT_N_PLUS_ONE_THRESHOLD, type RequestMetrics } from '../record/metrics.js';
 import { dialectFor, type StoreDialect } from './dialects/index.js';
 import { sqliteFile } from './dialects/sqlite/sqlite-connection.js';
 import { errorCause } from './errors.js';
@@ -29,6 +29,8 @@ export interface StoreOptions {
   environment: string;
   autoSetup: boolean;
   maxRoutes: number;
+  /** A request running one SQL shape more than this many times is an N+1 of its route. Default 5. */
+  nPlusOneThreshold?: number;
   accessRecords: { enabled: boolean; retentionDays: number | null };
   /** How long (ms) an ingested message id is remembered, so that a redelivery within it counts once. Default 10 minutes. */
   dedupWindow?: number;
@@ -153,6 +155,7 @@ export class Store implements Sink {
       return {
         ingestor: new Ingestor(db, this.dialect, {
           maxRoutes: this.options.maxRoutes,
+          nPlusOneThreshold: this.options.nPlusOneThreshold ?? DEFAULT_N_PLUS_ONE_THRESHOLD,
           accessRecords: this.options.accessRecords.enabled,
           accessRecordsRetention:
             this.options.accessRecords.retentionDays === null

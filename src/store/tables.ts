@@ -52,6 +52,12 @@ export interface AggregatesTable {
   query_count_max: number;
   query_time_sum: number;
   query_time_max: number;
+  /** The largest number of times one SQL shape ran in one request of the minute. */
+  query_repeat_max: number;
+  /** The shape that ran `query_repeat_max` times, when that is more than once. */
+  repeated_query: string | null;
+  /** Requests that ran one shape more than `nPlusOneThreshold` times. */
+  n_plus_one_count: number;
   memory_sum: number;
   memory_max: number;
 }
@@ -80,6 +86,9 @@ export interface AccessRecordsTable {
   request_time: number;
   query_count: number;
   query_time: number;
+  /** The largest number of times one SQL shape ran in the request; null when no tracker recorded shapes. */
+  query_repeat: number | null;
+  repeated_query: string | null;
   memory: number;
   path: string | null;
   referer: string | null;
@@ -104,6 +113,8 @@ export const ACCESS_RECORD_COLUMNS = [
   ['referer', 'text'],
   ['user_id', 'text'],
   ['correlation_id', 'text'],
+  ['query_repeat', 'integer'],
+  ['repeated_query', 'text'],
 ] as const satisfies readonly (readonly [keyof AccessRecordsTable, BulkColumn[1]])[];
 
 /** A request's access record as the values of `ACCESS_RECORD_COLUMNS`. */
@@ -121,6 +132,8 @@ export function accessRecordValues(m: RequestMetrics, routeId: number): unknown[
     m.referer ?? null,
     m.userId ?? null,
     m.correlationId ?? null,
+    m.queryRepeat ?? null,
+    m.repeatedQuery ?? null,
   ];
 }
 

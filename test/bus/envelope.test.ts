@@ -35,6 +35,11 @@ describe('the routeperf.record envelope', () => {
     expect(decodeRecord(older)).toMatchObject({ id: 'req-1', route: '/users/:id' });
   });
 
+  it('carries the most repeated SQL shape of the request', () => {
+    const metrics = requestMetrics({ queryRepeat: 50, repeatedQuery: 'select * from items where id = ?' });
+    expect(decodeRecord(encodeRecord(metrics))).toEqual(metrics);
+  });
+
   it.each([
     ['{not json', /^not JSON: /],
     ['[1, 2]', /^not a routeperf\.record envelope: \(message\): expected an object/],
@@ -52,6 +57,11 @@ describe('the routeperf.record envelope', () => {
     [
       envelope({}, { correlationId: 'x'.repeat(129) }),
       /correlationId: expected a string of 0 to 128 characters/,
+    ],
+    [envelope({}, { queryRepeat: 2.5 }), /queryRepeat: expected a whole number of at least 0/],
+    [
+      envelope({}, { repeatedQuery: 'x'.repeat(1001) }),
+      /repeatedQuery: expected a string of 1 to 1000 characters/,
     ],
     [
       JSON.stringify({ type: 'routeperf.record', v: 1, id: 'a', ts: 1, body: null }),

@@ -42,7 +42,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(
-        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n$/,
+        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n {2}applied 0007_query_repeats\n$/,
       );
 
       const second = await runCli(['migrate'], { cwd });
@@ -127,6 +127,7 @@ describe.concurrent('routeperf routes output formats', () => {
       'MAX ms',
       'QUERIES',
       'QUERY ms',
+      'N+1',
       'MEM MB',
     ]);
     // Right-aligned last column: every line of an aligned table has the same length.
@@ -134,11 +135,34 @@ describe.concurrent('routeperf routes output formats', () => {
 
     const users = table[1]!.split(/\s{2,}/);
     expect(users.slice(0, 5)).toEqual(['GET', '/users/:id', '2', '50.0%', '20.0']);
-    expect(users.slice(8)).toEqual(['30.0', '3', '3.00', '50.0']);
+    expect(users.slice(8)).toEqual(['30.0', '3', '3.00', '-', '50.0']);
     const health = table[2]!.split(/\s{2,}/);
     expect(health.slice(0, 5)).toEqual(['GET', '/health', '1', '0.0%', '1.23']);
-    expect(health.slice(8)).toEqual(['1.23', '0', '0.00', '1.5']);
+    expect(health.slice(8)).toEqual(['1.23', '0', '0.00', '-', '1.5']);
     expect(result.stdout).toContain('2 routes, 3 requests.');
+    expect(result.stdout).not.toContain('N+1 suspects');
+  });
+
+  it('table: flags the routes with N+1 requests, with the statement they repeated', async () => {
+    const { cwd, target } = sqliteFolder();
+    const shape = 'select * from items where order_id = ?';
+    await ingest(target, [
+      requestMetrics({ route: '/orders', queryCount: 51, queryRepeat: 50, repeatedQuery: shape }),
+      requestMetrics({ route: '/orders', queryCount: 3, queryRepeat: 2, repeatedQuery: shape }),
+      requestMetrics({ route: '/health', queryCount: 5, queryRepeat: 5, repeatedQuery: 'select ?' }),
+    ]);
+    const result = await runCli(['routes', '--sort', 'nPlusOne'], { cwd });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    const header = lines.findIndex((line) => line.startsWith('METHOD'));
+    const column = lines[header]!.split(/\s{2,}/).indexOf('N+1');
+    expect(lines[header + 1]!.split(/\s{2,}/).slice(1, 2)).toEqual(['/orders']);
+    expect(lines[header + 1]!.split(/\s{2,}/)[column]).toBe('1');
+    // Five runs of one statement are not more than the default threshold of 5.
+    expect(lines[header + 2]!.split(/\s{2,}/)[column]).toBe('-');
+    expect(result.stdout).toContain('N+1: requests that ran one SQL statement more than 5 times');
+    expect(result.stdout).toContain(`  GET /orders: 50× ${shape}`);
+    expect(result.stdout).not.toContain('GET /health: ');
   });
 
   it('table: a friendly message when there is nothing to show', async () => {
@@ -174,7 +198,8 @@ describe.concurrent('routeperf routes output formats', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(
       'environment,method,route,count,error_rate,status_codes,min_ms,avg_ms,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,' +
-        'queries_avg,queries_max,query_time_avg_ms,query_time_max_ms,memory_avg_bytes,memory_max_bytes,' +
+        'queries_avg,queries_max,query_time_avg_ms,query_time_max_ms,n_plus_one_requests,query_repeat_max,' +
+        'repeated_query,memory_avg_bytes,memory_max_bytes,' +
         'first_seen_at,last_accessed_at',
     );
     const header = lines[0]!.split(',');

@@ -16,7 +16,7 @@ describe('planBatch', () => {
         memory: 1000 + i,
       }),
     );
-    const plan = planBatch(batch);
+    const plan = planBatch(batch, 5);
     const key = routeKey('test', 'GET', '/users/:id');
     expect(planRoutes(batch)).toEqual([
       {
@@ -40,6 +40,9 @@ describe('planBatch', () => {
         queryCountMax: 3,
         queryTimeSum: 750,
         queryTimeMax: 1.5,
+        queryRepeatMax: 0,
+        repeatedQuery: null,
+        nPlusOneCount: 0,
         memorySum: 1000 * 1000 + 499_500,
         memoryMax: 1999,
       },
@@ -60,7 +63,7 @@ describe('planBatch', () => {
       metrics({ ts: T0, environment: 'staging' }),
       metrics({ ts: T0, route: '/health', requestTime: 0 }),
     ];
-    const plan = planBatch(batch);
+    const plan = planBatch(batch, 5);
     const routes = planRoutes(batch);
     expect(routes).toHaveLength(4);
     expect(plan.aggregates.map((row) => [row.key, row.bucket - T0, row.count])).toEqual([
@@ -74,6 +77,21 @@ describe('planBatch', () => {
     expect(
       routes.find((row) => row.route === '/users/:id' && row.environment === 'test' && row.method === 'GET'),
     ).toMatchObject({ firstSeenAt: T0 + MINUTE - 1, lastAccessedAt: T0 + MINUTE });
+  });
+
+  it('keeps the largest repeat of one SQL shape and its shape, and counts the requests over the threshold', () => {
+    const shape = 'select * from items where order_id = ?';
+    const batch = [
+      metrics({ ts: T0, queryRepeat: 5, repeatedQuery: 'select * from users where id = ?' }),
+      metrics({ ts: T0 + 1, queryRepeat: 50, repeatedQuery: shape }),
+      metrics({ ts: T0 + 2, queryRepeat: 6, repeatedQuery: 'select 1' }),
+      metrics({ ts: T0 + 3, queryRepeat: 1 }),
+      metrics({ ts: T0 + 4 }),
+    ];
+    const [row] = planBatch(batch, 5).aggregates;
+    // 5 is not more than the threshold of 5; 50 and 6 are.
+    expect(row).toMatchObject({ queryRepeatMax: 50, repeatedQuery: shape, nPlusOneCount: 2 });
+    expect(planBatch(batch, 49).aggregates[0]).toMatchObject({ queryRepeatMax: 50, nPlusOneCount: 1 });
   });
 
   it('plans the same rows in the same order whatever the order of the batch', () => {
@@ -92,7 +110,7 @@ describe('planBatch', () => {
       );
     fc.assert(
       fc.property(batchAndShuffle, ([batch, shuffled]) => {
-        expect(planBatch(shuffled)).toEqual(planBatch(batch));
+        expect(planBatch(shuffled, 5)).toEqual(planBatch(batch, 5));
         expect(planRoutes(shuffled)).toEqual(planRoutes(batch));
       }),
       { numRuns: 300 },

@@ -151,10 +151,43 @@ describeEachDatabase((database) => {
       errorRate: 0.4,
       requestTime: expect.objectContaining({ avg: 10, min: 10, max: 10 }),
       queries: { avg: 3, max: 7, timeAvg: expect.closeTo(2.6, 9), timeMax: 9 },
+      nPlusOne: { maxRepeat: 0, query: null, requests: 0 },
       memory: { avg: 400, max: 700 },
       firstSeenAt: new Date(T0 + 10_000),
       lastAccessedAt: new Date(T0 + 3 * MINUTE),
     });
+  });
+
+  it('keeps the most repeated SQL shape of a route and counts its N+1 requests, across batches and minutes', async () => {
+    const store = stores.open({ nPlusOneThreshold: 5, accessRecords: { enabled: true } });
+    const items = 'select * from items where order_id = ?';
+    const users = 'select * from users where id = ?';
+    await store.ingest([
+      metrics({ ts: T0, queryRepeat: 6, repeatedQuery: users }),
+      metrics({ ts: T0 + 1, queryRepeat: 5, repeatedQuery: items }),
+      metrics({ ts: T0 + MINUTE, queryRepeat: 1 }),
+    ]);
+    // A later batch into the same minute: its larger repeat replaces the stored shape; a smaller one does not.
+    await store.ingest([metrics({ ts: T0 + 2, queryRepeat: 50, repeatedQuery: items })]);
+    await store.ingest([metrics({ ts: T0 + 3, queryRepeat: 7, repeatedQuery: users })]);
+    const [route] = await store.routes();
+    expect(route!.nPlusOne).toEqual({ maxRepeat: 50, query: items, requests: 3 });
+    // A window without the minute of the 50 reads that minute's own.
+    const later = await store.routes({ since: T0 + MINUTE });
+    expect(later[0]!.nPlusOne).toEqual({ maxRepeat: 1, query: null, requests: 0 });
+    const db = await stores.tables(store);
+    const records = await db
+      .selectFrom('access_records')
+      .select(['query_repeat', 'repeated_query'])
+      .orderBy('created_at')
+      .execute();
+    expect(records.map((r) => [r.query_repeat, r.repeated_query])).toEqual([
+      [6, users],
+      [5, items],
+      [50, items],
+      [7, users],
+      [1, null],
+    ]);
   });
 
   it('returns the routes of the asked environment only', async () => {

@@ -16,6 +16,7 @@ const ROUTES = [
     queries: 3,
     queryTime: 7.5,
     memory: 300,
+    nPlusOnes: 9,
     lastMinute: 2,
   },
   {
@@ -26,6 +27,7 @@ const ROUTES = [
     queries: 1,
     queryTime: 3,
     memory: 100,
+    nPlusOnes: 2,
     lastMinute: 4,
   },
   {
@@ -36,6 +38,7 @@ const ROUTES = [
     queries: 4,
     queryTime: 1.5,
     memory: 400,
+    nPlusOnes: 30,
     lastMinute: 0,
   },
   {
@@ -46,6 +49,7 @@ const ROUTES = [
     queries: 5,
     queryTime: 6,
     memory: 200,
+    nPlusOnes: 1,
     lastMinute: 3,
   },
   {
@@ -56,6 +60,7 @@ const ROUTES = [
     queries: 2,
     queryTime: 4.5,
     memory: 500,
+    nPlusOnes: 8,
     lastMinute: 1,
   },
 ];
@@ -74,6 +79,8 @@ export function sortFixtureRequests(): RequestMetrics[] {
         queryCount: spec.queries,
         queryTime: spec.queryTime,
         memory: spec.memory,
+        // The block's first `nPlusOnes` requests run one shape 10 times, more than the default threshold.
+        ...(i < spec.nPlusOnes ? { queryRepeat: 10, repeatedQuery: 'select * from t where id = ?' } : {}),
       });
     }),
   );
@@ -102,6 +109,7 @@ function expectedValues(requests: RequestMetrics[]): Map<string, Record<RouteSor
         errorRate: list.filter((m) => m.statusCode >= 500).length / list.length,
         queries: average(list.map((m) => m.queryCount)),
         queryTime: average(list.map((m) => m.queryTime)),
+        nPlusOne: list.filter((m) => (m.queryRepeat ?? 0) > 5).length,
         memory: average(list.map((m) => m.memory)),
         route,
         lastAccessed: Math.max(...list.map((m) => m.ts)),

@@ -55,6 +55,7 @@ export const demoCommand = defineCommand({
                 environment: config.environment,
                 window: `since ${since.toISOString()}`,
                 database: databaseOf(routeperf),
+                nPlusOneThreshold: config.nPlusOneThreshold,
               })}\n`,
             ),
           serving: (url) =>

@@ -62,7 +62,12 @@ export const routesCommand = defineCommand({
     await withReadOnlyRouteperf(cli, async (routeperf) => {
       const routes = await routeperf.routes(query);
       const window = describeWindow(since?.label, until?.label);
-      const heading = { environment: routeperf.config.environment, window, database: databaseOf(routeperf) };
+      const heading = {
+        environment: routeperf.config.environment,
+        window,
+        database: databaseOf(routeperf),
+        nPlusOneThreshold: routeperf.config.nPlusOneThreshold,
+      };
       process.stdout.write(`${renderRoutes(routes, format, heading)}\n`);
     });
   },

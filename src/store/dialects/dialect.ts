@@ -9,8 +9,11 @@ import type { Database } from '../tables.js';
  */
 export type ClaimMethod = 'returning' | 'claim-token';
 
-/** How a merged column combines the stored value with the incoming one. */
-export type Merge = 'add' | 'min' | 'max' | 'replace';
+/**
+ * How a merged column combines the stored value with the incoming one. `{ whenGreater: column }` takes the
+ * incoming value when the incoming `column` is greater than the stored one (the shape of a maximum).
+ */
+export type Merge = 'add' | 'min' | 'max' | 'replace' | { whenGreater: string };
 
 /** Opening the database: the driver (an optional peer), its pool and the pool's listeners. */
 export interface DialectConnection {

@@ -13,6 +13,10 @@ export const mysqlWrites: DialectWrites = {
         Object.entries(merge).map(([column, how]) => {
           const existing = sql.ref(column);
           const incoming = sql`VALUES(${existing})`;
+          if (typeof how === 'object') {
+            const stored = sql.ref(how.whenGreater);
+            return [column, sql`if(VALUES(${stored}) > ${stored}, ${incoming}, ${existing})`];
+          }
           const value =
             how === 'add'
               ? sql`${existing} + ${incoming}`

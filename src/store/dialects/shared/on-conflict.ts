@@ -18,6 +18,13 @@ export function onConflictUpsert<Q extends Upsertable>(
         Object.entries(merge).map(([column, how]) => {
           const existing = sql.ref(`${table}.${column}`);
           const incoming = sql.ref(`excluded.${column}`);
+          if (typeof how === 'object') {
+            const [stored, offered] = [
+              sql.ref(`${table}.${how.whenGreater}`),
+              sql.ref(`excluded.${how.whenGreater}`),
+            ];
+            return [column, sql`case when ${offered} > ${stored} then ${incoming} else ${existing} end`];
+          }
           const value =
             how === 'add'
               ? sql`${existing} + ${incoming}`
