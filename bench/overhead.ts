@@ -20,17 +20,15 @@
  * It measures and prints; it asserts nothing about speed. The figures depend on the machine and on what
  * else runs on it, and the server, the load generator and Redis share its cores.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deleteRedisStream, redisStreamLength } from './support/brokers.js';
+import { jsonLines, type LoadResult, runAutocannon } from './support/load.js';
 import { count, currentLoad, formatTable, loadAverage, machine, unreachable } from './support/report.js';
 
 const frameworks = ['fastify', 'express'] as const;
@@ -60,15 +58,6 @@ interface Settings {
   variants: Variant[];
   /** routeperf's `trackQueries` in every variant that uses it. */
   trackQueries: boolean;
-}
-
-/** The part of autocannon's `--json` result the table uses. */
-interface LoadResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
 }
 
 interface RouteperfStats {
@@ -105,7 +94,6 @@ interface Result {
 }
 
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
-const autocannonCli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
 function readSettings(): Settings {
   const { values } = parseArgs({
@@ -146,38 +134,6 @@ function readSettings(): Settings {
     variants: variants.filter((variant) => variant === 'bare' || chosen.includes(variant)),
     trackQueries: !values['no-track-queries'],
   };
-}
-
-/** Reads the JSON lines a server prints; resolves each with the first line that has `key`. */
-function jsonLines(child: ChildProcess) {
-  const lines = createInterface({ input: child.stdout! });
-  const waiting = new Map<string, (value: unknown) => void>();
-  lines.on('line', (line) => {
-    const message = JSON.parse(line) as Record<string, unknown>;
-    for (const [key, resolve] of waiting) if (key in message) resolve(message[key]);
-  });
-  return <T>(key: string) =>
-    new Promise<T>((resolve, reject) => {
-      waiting.set(key, resolve as (value: unknown) => void);
-      child.once('close', (code) =>
-        reject(new Error(`bench server exited with code ${code} before "${key}"`)),
-      );
-    });
-}
-
-async function runAutocannon(url: string, connections: number, duration: number): Promise<LoadResult> {
-  const child = spawn(
-    process.execPath,
-    [autocannonCli, '--json', '--no-progress', '-c', String(connections), '-d', String(duration), url],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`autocannon exited with code ${code}`);
-  return JSON.parse(output) as LoadResult;
 }
 
 async function measure(
