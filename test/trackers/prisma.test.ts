@@ -46,8 +46,14 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
     raw ? client.$executeRaw`select pg_sleep(${ms / 1000})` : client.nap.create({ data: { ms } });
 
   it('gives each of 100 concurrent requests exactly its own operations, through a pool of 10', async () => {
-    const requests = await concurrentAttribution(async (count, delayMs) => {
-      for (let i = 0; i < count; i++) await sleep(prisma, delayMs, i % 2 === 1);
+    const requests = await concurrentAttribution(async (count, delayMs, index) => {
+      const run = async (client: TestPrismaClient) => {
+        for (let i = 0; i < count; i++) await sleep(client, delayMs, i % 2 === 1);
+      };
+      // Every third request runs in an interactive transaction, whose callback Prisma calls itself. The
+      // transaction may wait for one of the pool's connections as long as the test runs.
+      if (index % 3 === 0) await prisma.$transaction(run, { maxWait: 300_000, timeout: 300_000 });
+      else await run(prisma);
     });
     expect(misattributed(requests)).toEqual([]);
   });

@@ -37,7 +37,10 @@ export interface TestPrismaClient {
   $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number>;
   $queryRawUnsafe<T = unknown>(sql: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number>;
-  $transaction<T>(work: (tx: TestPrismaClient) => Promise<T>): Promise<T>;
+  $transaction<T>(
+    work: (tx: TestPrismaClient) => Promise<T>,
+    options?: { maxWait?: number; timeout?: number },
+  ): Promise<T>;
   $transaction<T extends unknown[]>(operations: [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T>;
   $extends(extension: unknown): TestPrismaClient;
   $disconnect(): Promise<void>;
