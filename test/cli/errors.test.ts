@@ -63,7 +63,7 @@ describe.concurrent('routeperf command-line mistakes exit 2 with a message that 
     [
       'a bad --sort',
       ['routes', '--sort', 'speed'],
-      '--sort: expected avg, max, p50, p90, p95, p99, count, errorRate, queries, queryTime, memory, route or lastAccessed, got "speed"',
+      '--sort: expected avg, max, p50, p90, p95, p99, count, errorRate, queries, queryTime, nPlusOne, memory, route or lastAccessed, got "speed"',
     ],
     ['a bad --order', ['routes', '--order', 'up'], '--order: expected asc or desc, got "up"'],
     [
