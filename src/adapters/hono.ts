@@ -44,33 +44,31 @@ function answeringRoute(c: Context, ownIndex: number, statusCode: number): strin
 export function routeperf(input?: RouteperfInput): HonoRouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   let warned = false;
-  const unrecorded = (next: Next) => {
-    if (!warned) {
-      warned = true;
-      pending.ready.then((routeperf) => {
-        try {
-          routeperf.config.logger.warn(NOT_ON_NODE_SERVER);
-        } catch {
-          // A broken logger must not break the request it would have told about.
-        }
-      });
-    }
-    return next();
+  const warnNotOnNodeServer = () => {
+    if (warned) return;
+    warned = true;
+    pending.ready.then(({ config }) => {
+      try {
+        config.logger.warn(NOT_ON_NODE_SERVER);
+      } catch {
+        // A broken logger must not break the request it would have told about.
+      }
+    });
   };
   const middleware = (c: Context, next: Next) =>
-    new Promise<void>((resolve) => {
-      pending.whenReady(
-        (recorder) => resolve(record(recorder, c, next, unrecorded)),
-        () => resolve(next()),
-      );
-    });
+    pending.whenReadyAsync(
+      (recorder) => (recorder.active ? record(recorder, c, next, warnNotOnNodeServer) : next()),
+      next,
+    );
   return Object.assign(middleware, { ready: pending.ready, close: () => pending.close() });
 }
 
-function record(recorder: Recorder, c: Context, next: Next, unrecorded: (next: Next) => Promise<void>) {
-  if (!recorder.active) return next();
+function record(recorder: Recorder, c: Context, next: Next, warnNotOnNodeServer: () => void) {
   const { incoming, outgoing } = (c.env ?? {}) as { incoming?: unknown; outgoing?: unknown };
-  if (!(incoming instanceof IncomingMessage && outgoing instanceof ServerResponse)) return unrecorded(next);
+  if (!(incoming instanceof IncomingMessage && outgoing instanceof ServerResponse)) {
+    warnNotOnNodeServer();
+    return next();
+  }
   const ownIndex = c.req.routeIndex;
   const describe = {
     route: () => answeringRoute(c, ownIndex, outgoing.statusCode),

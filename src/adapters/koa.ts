@@ -9,7 +9,7 @@ interface RouterLayer {
   methods: string[];
 }
 
-/** The parts of a Koa context the middleware reads (Koa 2 and 3, @koa/router 12 and later). */
+/** The parts of a Koa context the middleware reads (`matched` is what @koa/router adds). */
 export interface KoaContext {
   req: IncomingMessage;
   res: ServerResponse;
@@ -38,23 +38,18 @@ function routeTemplate(ctx: KoaContext): string | undefined {
 }
 
 /**
- * Koa 2 and 3 middleware: `app.use(routeperf(options))`, before the routers. Records each request under
+ * Koa middleware: `app.use(routeperf(options))`, before the routers. Records each request under
  * the template of its @koa/router route; requests no route matched go to `(unmatched)`, and a handler
  * that throws is recorded with the 500 Koa answered.
  */
 export function routeperf(input?: RouteperfInput): KoaRouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   const middleware = (ctx: KoaContext, next: () => Promise<unknown>) =>
-    new Promise<unknown>((resolve) => {
-      pending.whenReady(
-        (recorder) => {
-          if (!recorder.active) return resolve(next());
-          const describe = { route: () => routeTemplate(ctx), url: () => ctx.originalUrl, request: ctx };
-          resolve(instrument(recorder, ctx.req, ctx.res, describe, next));
-        },
-        () => resolve(next()),
-      );
-    });
+    pending.whenReadyAsync((recorder) => {
+      if (!recorder.active) return next();
+      const describe = { route: () => routeTemplate(ctx), url: () => ctx.originalUrl, request: ctx };
+      return instrument(recorder, ctx.req, ctx.res, describe, next);
+    }, next);
   return Object.assign(middleware, { ready: pending.ready, close: () => pending.close() });
 }
 
