@@ -40,6 +40,19 @@ export class PendingRouteperf {
     else this.ready.then((routeperf) => withRecorder(internalsOf(routeperf).recorder), without);
   }
 
+  /** `whenReady` for middleware that returns a promise (Koa, Hono): settles as the callback that ran does. */
+  whenReadyAsync<T>(
+    withRecorder: (recorder: Recorder) => T | Promise<T>,
+    without: () => T | Promise<T>,
+  ): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.whenReady(
+        (recorder) => resolve(withRecorder(recorder)),
+        () => resolve(without()),
+      );
+    });
+  }
+
   async close(): Promise<void> {
     if (this.owned) await (await this.ready.catch(() => undefined))?.close();
   }

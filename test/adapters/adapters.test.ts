@@ -301,7 +301,7 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
   it('keeps access records: path with query string, referer, user, message id and correlation id', async () => {
     const app = await start(framework, {
       accessRecords: { enabled: true, trackUser: true },
-      getUser: (req: { headers: Record<string, string | undefined> }) => req.headers['x-user'],
+      getUser: (request: unknown) => framework.header(request, 'x-user'),
     });
     const headers = {
       referer: 'https://example.test/from',

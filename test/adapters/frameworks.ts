@@ -1,14 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createAdaptorServer } from '@hono/node-server';
+import Router from '@koa/router';
 import express from 'express';
 import express4 from 'express4';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import Koa from 'koa';
 import { routeperf as routeperfMiddleware } from '../../src/adapters/express.js';
 import routeperfPlugin from '../../src/adapters/fastify.js';
+import { routeperf as routeperfHono } from '../../src/adapters/hono.js';
 import { withRouteperf } from '../../src/adapters/http.js';
+import { routeperf as routeperfKoa } from '../../src/adapters/koa.js';
+import { ROUTEPERF, RouteperfModule } from '../../src/adapters/nest.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
 import { recordQuery, trackQuery } from '../../src/core/scope.js';
 import type { Routeperf } from '../../src/routeperf.js';
+import { controller, NEST_PLATFORMS, type NestPlatform, nestApp } from './nest-app.js';
 
 /** What a route answers, whatever framework serves it. */
 interface Reply {
@@ -80,7 +89,13 @@ export interface Framework {
   /** True when the factory returns at once and routeperf finishes starting while the app already serves. */
   startsBeforeReady: boolean;
   build(options: RouteperfOptions): BuiltApp;
+  /** A request header, read from the request object the adapter hands to `getUser`. */
+  header(request: any, name: string): string | undefined;
 }
+
+/** The request objects of Express, Fastify, node:http, Nest (on either) and Koa's context keep headers alike. */
+const headerOfRequest = (request: { headers: Record<string, unknown> }, name: string) =>
+  request.headers[name] as string | undefined;
 
 const fastify: Framework = {
   name: 'fastify 5',
@@ -109,6 +124,7 @@ const fastify: Framework = {
     })();
     return { server: app.server, ready, close: () => app.close() };
   },
+  header: headerOfRequest,
 };
 
 function expressFramework(name: string, createApp: typeof express): Framework {
@@ -141,6 +157,7 @@ function expressFramework(name: string, createApp: typeof express): Framework {
       app.use(MOUNT, api);
       return { server: createServer(app), ready: middleware.ready, close: () => middleware.close() };
     },
+    header: headerOfRequest,
   };
 }
 
@@ -190,11 +207,99 @@ const nodeHttp: Framework = {
     const listener = withRouteperf(handler, { ...options, routeOf: (req) => match(req)?.route.path });
     return { server: createServer(listener), ready: listener.ready, close: () => listener.close() };
   },
+  header: headerOfRequest,
 };
+
+const koa: Framework = {
+  name: 'koa 3',
+  startsBeforeReady: true,
+  build(options) {
+    const middleware = routeperfKoa(options);
+    const app = new Koa();
+    // Koa prints the stack of every error it answers with a 500 unless told to stay silent.
+    app.silent = true;
+    app.use(middleware);
+    const mount = (router: Router, routes: Route[]) => {
+      for (const route of routes) {
+        router[route.method === 'GET' ? 'get' : 'post'](route.path, async (ctx) => {
+          const body = route.method === 'POST' ? await readJson(ctx.req) : undefined;
+          const result = await route.handle({ params: ctx.params, body });
+          ctx.status = result.status;
+          ctx.body = result.body;
+        });
+      }
+    };
+    const root = new Router();
+    const api = new Router();
+    mount(root, ROUTES);
+    mount(api, MOUNTED);
+    root.use(MOUNT, api.routes());
+    app.use(root.routes());
+    return { server: createServer(app.callback()), ready: middleware.ready, close: () => middleware.close() };
+  },
+  header: headerOfRequest,
+};
+
+const hono: Framework = {
+  name: 'hono 4',
+  startsBeforeReady: true,
+  build(options) {
+    const middleware = routeperfHono(options);
+    const app = new Hono();
+    app.use(middleware);
+    const mount = (router: Hono, routes: Route[]) => {
+      for (const route of routes) {
+        router.on(route.method, route.path, async (c) => {
+          const body = route.method === 'POST' ? await c.req.json() : undefined;
+          const result = await route.handle({ params: c.req.param(), body });
+          return c.json(result.body, result.status as ContentfulStatusCode);
+        });
+      }
+    };
+    const api = new Hono();
+    mount(app, ROUTES);
+    mount(api, MOUNTED);
+    app.route(MOUNT, api);
+    // Hono's own error handler prints the stack of every error it answers with a 500.
+    app.onError((_error, c) => c.json({ error: 'internal error' }, 500));
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    return { server, ready: middleware.ready, close: () => middleware.close() };
+  },
+  // Hono hands getUser its context.
+  header: (c, name) => c.req.header(name),
+};
+
+function nestFramework(platform: NestPlatform): Framework {
+  /** A Nest handler: the platform's request and response, as `@Req()` and `@Res()` give them. */
+  const nestRoute = (route: Route) => ({
+    ...route,
+    async handle(req: any, res: any) {
+      const result = await route.handle({ params: req.params, body: req.body });
+      res.status(result.status).send(result.body);
+    },
+  });
+  return {
+    name: `nest 12 on ${platform}`,
+    startsBeforeReady: false,
+    build(options) {
+      const { server, started } = nestApp(platform, {
+        imports: [RouteperfModule.forRoot(options)],
+        controllers: [controller('', ROUTES.map(nestRoute)), controller(MOUNT, MOUNTED.map(nestRoute))],
+      });
+      const ready = started.then((app) => app.get<Routeperf>(ROUTEPERF));
+      const close = async () => (await started.catch(() => undefined))?.close();
+      return { server, ready, close };
+    },
+    header: headerOfRequest,
+  };
+}
 
 export const FRAMEWORKS: Framework[] = [
   fastify,
   expressFramework('express 5', express),
   expressFramework('express 4', express4),
   nodeHttp,
+  koa,
+  hono,
+  ...NEST_PLATFORMS.map(nestFramework),
 ];

@@ -1,16 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
 import { routeperf as routeperfMiddleware } from '../../src/adapters/express.js';
 import routeperfPlugin from '../../src/adapters/fastify.js';
+import { routeperf as routeperfHono } from '../../src/adapters/hono.js';
 import { withRouteperf } from '../../src/adapters/http.js';
+import { routeperf as routeperfKoa } from '../../src/adapters/koa.js';
+import { ROUTEPERF, RouteperfModule } from '../../src/adapters/nest.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
 import { trackQuery } from '../../src/core/scope.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { uniquePrefix } from '../support/databases.js';
 import { closeServer, listen } from '../support/http.js';
 import { sqliteUrl } from '../support/sqlite.js';
+import { controller, NEST_PLATFORMS, type NestPlatform, nestApp } from './nest-app.js';
 
 const defer = deferAfterEach();
 
@@ -86,7 +95,95 @@ const APPS: TimingApp[] = [
       return { server: createServer(listener), ready: listener.ready, close: () => listener.close() };
     },
   },
+  {
+    name: 'koa',
+    build(options) {
+      const middleware = routeperfKoa(options);
+      const app = new Koa();
+      const router = new Router();
+      router.get('/queries', async (ctx) => {
+        await twoQueries();
+        ctx.body = { queries: 2 };
+      });
+      router.get('/own', (ctx) => {
+        ctx.set('Server-Timing', OWN_TIMING);
+        ctx.body = 'own';
+      });
+      router.get('/created', (ctx) => {
+        ctx.respond = false;
+        ctx.res.writeHead(201, PLAIN).end('made');
+      });
+      app.use(middleware).use(router.routes());
+      return {
+        server: createServer(app.callback()),
+        ready: middleware.ready,
+        close: () => middleware.close(),
+      };
+    },
+  },
+  {
+    name: 'hono',
+    build(options) {
+      const middleware = routeperfHono(options);
+      const app = new Hono<{ Bindings: HttpBindings }>();
+      app.use(middleware);
+      app.get('/queries', async (c) => {
+        await twoQueries();
+        return c.json({ queries: 2 });
+      });
+      app.get('/own', (c) => {
+        c.header('Server-Timing', OWN_TIMING);
+        return c.text('own');
+      });
+      app.get('/created', (c) => {
+        c.env.outgoing.writeHead(201, PLAIN).end('made');
+        return RESPONSE_ALREADY_SENT;
+      });
+      const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+      return { server, ready: middleware.ready, close: () => middleware.close() };
+    },
+  },
+  ...NEST_PLATFORMS.map(nestTimingApp),
 ];
+
+/** The same three routes in Nest, whose handlers get the platform's request and response. */
+function nestTimingApp(platform: NestPlatform): TimingApp {
+  const routes = controller('', [
+    {
+      method: 'GET',
+      path: '/queries',
+      async handle(_req, res) {
+        await twoQueries();
+        res.send({ queries: 2 });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/own',
+      handle: (_req, res) => res.header('Server-Timing', OWN_TIMING).send('own'),
+    },
+    {
+      method: 'GET',
+      path: '/created',
+      handle(_req, res) {
+        // Fastify is told the response is the app's; Express's response is node's own.
+        if (platform === 'fastify') res.hijack();
+        (res.raw ?? res).writeHead(201, PLAIN).end('made');
+      },
+    },
+  ]);
+  return {
+    name: `nest on ${platform}`,
+    build(options) {
+      const { server, started } = nestApp(platform, {
+        imports: [RouteperfModule.forRoot(options)],
+        controllers: [routes],
+      });
+      const ready = started.then((app) => app.get(ROUTEPERF));
+      return { server, ready, close: async () => (await started.catch(() => undefined))?.close() };
+    },
+  };
+}
 
 async function start(app: TimingApp, options: RouteperfOptions): Promise<string> {
   const built = app.build({ database: sqliteUrl(), tablePrefix: uniquePrefix(), ...options });
