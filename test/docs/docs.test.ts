@@ -92,6 +92,23 @@ describeWithService(
         '@types/node',
         '@types/express',
         '@types/pg',
+        // Frameworks and database clients the docs show routeperf with.
+        'koa',
+        '@koa/router',
+        '@types/koa',
+        'hono',
+        '@hono/node-server',
+        '@nestjs/common',
+        '@nestjs/core',
+        '@nestjs/platform-express',
+        '@nestjs/platform-fastify',
+        'reflect-metadata',
+        'rxjs',
+        'knex',
+        'mysql2',
+        'drizzle-orm',
+        'typeorm',
+        'sequelize',
       ]);
       app = installed.app;
       for (const page of pages) mkdirSync(join(app, 'pages', pageSlug(page)), { recursive: true });

@@ -22,6 +22,12 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
   './express': ['default', 'routeperf'],
   './fastify': ['default', 'routeperf'],
   './http': ['default', 'normalizePath', 'withRouteperf'],
+  './koa': ['default', 'routeperf'],
+  './hono': ['default', 'routeperf'],
+  './nest': ['ROUTEPERF', 'RouteperfModule'],
+  './prisma': ['routeperfPrisma', 'trackPrisma'],
+  './typeorm': ['trackTypeORM'],
+  './sequelize': ['trackSequelize'],
 };
 
 /** The types `routeperf` exports besides its run-time values. */

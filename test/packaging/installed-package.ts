@@ -166,6 +166,11 @@ export function compileTypeScript(app: string, include: string[], emit: boolean)
         moduleResolution: 'NodeNext',
         target: 'ES2022',
         strict: true,
+        // As `nest new` sets up a NestJS app, whose docs examples use its decorators.
+        experimentalDecorators: true,
+        // As most apps: with Express 5 and Koa side by side, npm hoists a `content-disposition` whose own
+        // types lack what `@types/koa` imports from it.
+        skipLibCheck: true,
         noEmit: !emit,
         types: ['node'],
       },
