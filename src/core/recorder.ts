@@ -3,6 +3,7 @@ import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from '../recor
 import { correlationIdFrom, newMessageId, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
 import { createScope, outsideRequests, type RequestScope } from './scope.js';
+import { MAX_SHAPE_LENGTH } from './sql-shape.js';
 
 const MEMORY_READ_INTERVAL_MS = 100;
 
@@ -114,7 +115,9 @@ export class Recorder {
     };
     if (active.correlationId !== undefined) metrics.correlationId = active.correlationId;
     if (active.queryRepeat > 0) metrics.queryRepeat = active.queryRepeat;
-    if (active.queryRepeat > 1) metrics.repeatedQuery = active.repeatedQuery;
+    // A tracker's own shape name (startNamedQuery) may be longer than the stores' column, or empty.
+    if (active.queryRepeat > 1 && active.repeatedQuery)
+      metrics.repeatedQuery = active.repeatedQuery.slice(0, MAX_SHAPE_LENGTH);
     const { accessRecords } = this.config;
     if (accessRecords.enabled) {
       metrics.path = done.url.slice(0, 2048);

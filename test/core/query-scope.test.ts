@@ -66,3 +66,17 @@ describe('the request scope', () => {
     expect(scope.queryTime).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('the recorded shape', () => {
+  it('is cut to what the stores keep, and left out when empty', async () => {
+    const requests = await concurrentAttribution(async (count, _delayMs, index) => {
+      const shape = index % 2 ? 'x'.repeat(5000) : '';
+      for (let i = 0; i < count; i++) endQuery(startNamedQuery(shape));
+    }, 4);
+    const [, long, empty] = [requests[0]!, requests[1]!, requests[2]!];
+    expect(long.recorded.queryRepeat).toBe(2);
+    expect(long.recorded.repeatedQuery).toHaveLength(1000);
+    expect(empty.recorded.queryRepeat).toBe(3);
+    expect(empty.recorded).not.toHaveProperty('repeatedQuery');
+  });
+});

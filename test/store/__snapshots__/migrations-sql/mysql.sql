@@ -26,3 +26,10 @@ create table `routeperf_environments` (`environment` varchar(64) character set u
 -- 0006_claim_tokens
 alter table `routeperf_processed_messages` add column `claim` bigint;
 alter table `routeperf_access_records` add column `claim` bigint;
+
+-- 0007_query_repeats
+alter table `routeperf_aggregates` add column `query_repeat_max` integer default 0 not null;
+alter table `routeperf_aggregates` add column `repeated_query` varchar(1000);
+alter table `routeperf_aggregates` add column `n_plus_one_count` bigint default 0 not null;
+alter table `routeperf_access_records` add column `query_repeat` integer;
+alter table `routeperf_access_records` add column `repeated_query` varchar(1000);

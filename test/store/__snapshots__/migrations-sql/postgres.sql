@@ -28,3 +28,10 @@ alter table "routeperf_access_records" add column "correlation_id" varchar(128);
 create table "routeperf_environments" ("environment" varchar(64) primary key, "locked_at" bigint not null);
 
 -- 0006_claim_tokens
+
+-- 0007_query_repeats
+alter table "routeperf_aggregates" add column "query_repeat_max" integer default 0 not null;
+alter table "routeperf_aggregates" add column "repeated_query" varchar(1000);
+alter table "routeperf_aggregates" add column "n_plus_one_count" bigint default 0 not null;
+alter table "routeperf_access_records" add column "query_repeat" integer;
+alter table "routeperf_access_records" add column "repeated_query" varchar(1000);
