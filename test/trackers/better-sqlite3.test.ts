@@ -6,7 +6,8 @@ import { deferAfterEach } from '../support/cleanup.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
 import { sqliteUrl } from '../support/sqlite.js';
 import { ownStoreCounts } from './support-own-store.js';
-import { useRecordedServer } from './support-requests.js';
+import { signal, useRecordedServer } from './support-requests.js';
+import { withWaitFunction } from './support-sqlite.js';
 
 // Opened and prepared before tracking is enabled, as an app may at start-up: tracked all the same.
 const early = new Database(':memory:');
@@ -18,30 +19,14 @@ trackBetterSqlite3(Database);
 const defer = deferAfterEach();
 const requests = useRecordedServer();
 
-/** A database of the app's, whose `wait_ms(ms)` holds the thread `ms` ms inside a query, as a slow one does. */
+/** A database of the app's, with a table `items` and the function `wait_ms(ms)`. */
 function openAppDatabase() {
-  const db = new Database(':memory:');
-  db.function('wait_ms', (ms) => {
-    const until = performance.now() + Number(ms);
-    while (performance.now() < until) {
-      // A synchronous driver blocks the thread for as long as the query runs.
-    }
-    return ms;
-  });
+  const db = withWaitFunction(new Database(':memory:'));
   db.exec('create table items (id integer primary key, name text not null)');
   defer(() => {
     db.close();
   });
   return db;
-}
-
-/** A promise the test resolves by calling `fire`. */
-function signal() {
-  let fire!: () => void;
-  const fired = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { fire: () => fire(), fired };
 }
 
 it('refuses what is not better-sqlite3, naming what it expects', () => {
@@ -233,10 +218,13 @@ it('times an iteration until it ends, read to the end or left early', async () =
   expect(metrics.queryTime).toBeGreaterThanOrEqual(4 * 5);
 });
 
-it('counts once however often it is called, on the module or a database, and returns what it got', async () => {
+it('counts once however often it is called, on the module or a database (open or closed), and returns what it got', async () => {
   const db = openAppDatabase();
   expect(trackBetterSqlite3(Database)).toBe(Database);
   expect(trackBetterSqlite3(db)).toBe(db);
+  const closed = new Database(':memory:');
+  closed.close();
+  expect(trackBetterSqlite3(closed)).toBe(closed);
   const { metrics } = await requests().run(() => {
     db.prepare('select 1').get();
     db.exec('select 1');

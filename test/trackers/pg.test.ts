@@ -2,35 +2,18 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { trackPg } from '../../src/trackers/pg/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
-import {
-  describeWithService,
-  dropTables,
-  POSTGRES_URL,
-  uniquePrefix,
-  unreachable,
-} from '../support/databases.js';
+import { describeWithService, dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
 import { ownStoreCounts } from './support-own-store.js';
-import { useRecordedServer } from './support-requests.js';
+import { postgresUnreachable } from './support-postgres.js';
+import { signal, useRecordedServer } from './support-requests.js';
 
 // The one line an app adds; routeperf's own store on PostgreSQL uses this same pg module.
 trackPg(pg);
 
-const server = new URL(POSTGRES_URL);
-const reason = await unreachable(server.hostname, Number(server.port || 5432));
-
 /** Waits `delayMs` in the database. */
 const SLEEP = 'select pg_sleep($1)';
 const seconds = (delayMs: number) => [delayMs / 1000];
-
-/** A promise the test resolves by calling `fire`. */
-function signal() {
-  let fire!: () => void;
-  const fired = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { fire: () => fire(), fired };
-}
 
 it('refuses what is not pg, naming what it expects', () => {
   expect(() => trackPg({ query() {} })).toThrow(
@@ -40,7 +23,7 @@ it('refuses what is not pg, naming what it expects', () => {
   );
 });
 
-describeWithService('pg', 'postgres', reason, () => {
+describeWithService('pg', 'postgres', postgresUnreachable, () => {
   const defer = deferAfterEach();
   const requests = useRecordedServer();
 

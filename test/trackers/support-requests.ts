@@ -76,3 +76,12 @@ export function useRecordedServer(options: HttpRouteperfOptions = {}): () => Rec
   afterAll(() => server?.close());
   return () => server!;
 }
+
+/** A promise the test resolves by calling `fire`: one side of a test waits for the other to get somewhere. */
+export function signal() {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fire: () => fire(), fired };
+}

@@ -38,15 +38,20 @@ function statementPrototypeOf(database: Candidate): object {
 
 /**
  * What `trackBetterSqlite3` reaches from `target`, or undefined when it is neither the better-sqlite3
- * module nor a Database. From the module, a database in memory is opened (and closed) to reach the
- * statements' prototype.
+ * module nor a Database. From the module, or a database closed already, a database in memory is opened
+ * (and closed) to reach the statements' prototype.
  */
 export function betterSqlite3PrototypesOf(target: unknown): BetterSqlite3Prototypes | undefined {
-  if (isBetterSqlite3Database(target)) return { database: target, statement: statementPrototypeOf(target) };
-  if (!isDatabaseClass(target)) return undefined;
-  const probe = new target(':memory:');
+  const isDatabase = isBetterSqlite3Database(target);
+  if (isDatabase && target.open !== false)
+    return { database: target, statement: statementPrototypeOf(target) };
+  const DatabaseClass = isDatabase
+    ? (Object.getPrototypeOf(target) as { constructor: unknown }).constructor
+    : target;
+  if (!isDatabaseClass(DatabaseClass)) return undefined;
+  const probe = new DatabaseClass(':memory:');
   try {
-    return { database: target.prototype, statement: statementPrototypeOf(probe) };
+    return { database: DatabaseClass.prototype, statement: statementPrototypeOf(probe) };
   } finally {
     (probe.close as () => void).call(probe);
   }
