@@ -11,7 +11,7 @@ import { signal, useRecordedServer } from './support-requests.js';
 // The one line an app adds; routeperf's own store on PostgreSQL uses this same pg module.
 trackPg(pg);
 
-/** Waits `delayMs` in the database. */
+/** Waits in the database for as many seconds as its parameter says. */
 const SLEEP = 'select pg_sleep($1)';
 const seconds = (delayMs: number) => [delayMs / 1000];
 
