@@ -1,0 +1,18 @@
+import { startQuery } from '../../core/scope.js';
+import { shapeSource } from '../tracker.js';
+import { issueTimed, sqlOf } from './issue.js';
+import { dispatchedByPool } from './pool.js';
+import type { Method, Tracking } from './replace-method.js';
+
+/**
+ * `Client.prototype.query`, counting each query when the app calls it: a client runs one query at a
+ * time, so a query the app issues while another runs waits in the client's queue and starts later, from
+ * the socket's events, in no request's context.
+ */
+export function trackedClientQuery(original: Method, tracking: Tracking): Method {
+  return function query(this: object, ...args: unknown[]) {
+    if (dispatchedByPool(this)) return original.apply(this, args);
+    const started = startQuery(shapeSource(tracking.options, sqlOf(args[0])));
+    return issueTimed(started, args, (issued) => original.apply(this, issued));
+  };
+}
