@@ -104,6 +104,7 @@ describeWithService(
         '@nestjs/platform-fastify',
         'reflect-metadata',
         'rxjs',
+        '@types/better-sqlite3',
         'knex',
         'mysql2',
         'drizzle-orm',

@@ -1,5 +1,5 @@
+import { replaceMethod } from '../replace-method.js';
 import type { TrackerOptions } from '../tracker.js';
-import { replaceMethod } from './replace-method.js';
 import { trackedExec, trackedIterate, trackedStatementCall } from './statement.js';
 import { betterSqlite3PrototypesOf } from './targets.js';
 

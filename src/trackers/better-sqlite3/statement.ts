@@ -1,6 +1,6 @@
 import { endQuery, type StartedQuery, startQuery, trackQuery } from '../../core/scope.js';
+import { type Method, replaceMethod, type Tracking } from '../replace-method.js';
 import { shapeSource } from '../tracker.js';
-import { type Method, replaceMethod, type Tracking } from './replace-method.js';
 
 /** A prepared statement keeps its SQL as `source`. */
 function sourceOf(statement: unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { startQuery } from '../../core/scope.js';
+import type { Method, Tracking } from '../replace-method.js';
 import { shapeSource } from '../tracker.js';
 import { issueTimed, sqlOf } from './issue.js';
 import { dispatchedByPool } from './pool.js';
-import type { Method, Tracking } from './replace-method.js';
 
 /**
  * `Client.prototype.query`, counting each query when the app calls it: a client runs one query at a

@@ -1,7 +1,7 @@
+import { replaceMethod } from '../replace-method.js';
 import type { TrackerOptions } from '../tracker.js';
 import { trackedClientQuery } from './client.js';
 import { trackedPoolConnect, trackedPoolQuery } from './pool.js';
-import { replaceMethod } from './replace-method.js';
 import { pgPrototypesOf } from './targets.js';
 
 export type { TrackerOptions } from '../tracker.js';

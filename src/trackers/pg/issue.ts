@@ -1,5 +1,5 @@
 import { endQuery, type StartedQuery } from '../../core/scope.js';
-import type { Method } from './replace-method.js';
+import type { Method } from '../replace-method.js';
 
 /** The SQL of what pg's `query` takes first: SQL text, a config with `text`, or a submittable (Query, Cursor). */
 export function sqlOf(query: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { startQuery } from '../../core/scope.js';
+import type { Method, Tracking } from '../replace-method.js';
 import { shapeSource } from '../tracker.js';
 import { issueTimed, sqlOf } from './issue.js';
-import type { Method, Tracking } from './replace-method.js';
 
 /*
  * `pool.query()` checks a client out and runs the query on it with `client.query()`, at once or, when

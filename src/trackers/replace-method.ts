@@ -1,4 +1,4 @@
-import type { TrackerOptions } from '../tracker.js';
+import type { TrackerOptions } from './tracker.js';
 
 /** A driver's method, whatever its `this` and arguments. */
 export type Method = (this: any, ...args: any[]) => unknown;
