@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { trackQuery } from '../core/scope.js';
+import { trackBetterSqlite3 } from '../trackers/better-sqlite3/index.js';
 
 export interface UserOrders {
   user: { id: number; name: string };
@@ -19,10 +19,10 @@ const SCHEMA = `
 
 /**
  * The demo's own data: a small shop in an in-memory SQLite database, apart from routeperf's store. Its
- * queries go through `trackQuery`, the way an app counts queries of a client routeperf does not track.
+ * queries are counted by the better-sqlite3 tracker, as an app's would be (`routeperf/better-sqlite3`).
  */
 export class Shop {
-  readonly #db = new Database(':memory:');
+  readonly #db = trackBetterSqlite3(new Database(':memory:'));
   readonly #select;
 
   constructor() {
@@ -41,18 +41,16 @@ export class Shop {
 
   /**
    * One query for the user, one for the orders, then one per order for its items: the N+1 pattern that
-   * makes a route query-heavy, here on purpose.
+   * makes a route query-heavy, here on purpose. Users with more than 5 orders make it an N+1 that the
+   * report flags.
    */
   userOrders(userId: number): UserOrders | undefined {
-    const user = trackQuery(() => this.#select.user.get(userId));
+    const user = this.#select.user.get(userId);
     if (!user) return undefined;
-    const orders = trackQuery(() => this.#select.orders.all(userId));
+    const orders = this.#select.orders.all(userId);
     return {
       user,
-      orders: orders.map((order) => ({
-        ...order,
-        items: trackQuery(() => this.#select.items.all(order.id)),
-      })),
+      orders: orders.map((order) => ({ ...order, items: this.#select.items.all(order.id) })),
     };
   }
 

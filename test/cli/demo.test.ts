@@ -35,6 +35,12 @@ describe('routeperf demo', () => {
       expect(rowOf(result.stdout, '/fail')?.[3]).toBe('100.0%');
       expect(rowOf(result.stdout, '(unmatched)')).toBeDefined();
       expect(Number(rowOf(result.stdout, '/users/:id/orders')?.[9])).toBeGreaterThanOrEqual(4);
+      // Users with 6 to 9 orders run the items query more than 5 times: the route is flagged as an N+1.
+      expect(Number(rowOf(result.stdout, '/users/:id/orders')?.[11])).toBeGreaterThan(0);
+      expect(rowOf(result.stdout, '/fast')?.[11]).toBe('-');
+      expect(result.stdout).toMatch(
+        /\n {2}GET \/users\/:id\/orders: [6-9]× select product, quantity from items where order_id = \?\n/,
+      );
     } finally {
       blocker.close();
     }
@@ -50,6 +56,11 @@ describe('routeperf demo', () => {
     expect(queries.queries.avg).toBeGreaterThanOrEqual(4);
     expect(queries.queries.timeAvg).toBeGreaterThan(0);
     expect(byRoute.get('/fast')!.queries.max).toBe(0);
+    // Random users, half of whom have 6 to 9 orders: the items query is the one repeated past the threshold.
+    expect(queries.nPlusOne.query).toBe('select product, quantity from items where order_id = ?');
+    expect(queries.nPlusOne.maxRepeat).toBeGreaterThanOrEqual(6);
+    expect(queries.nPlusOne.maxRepeat).toBeLessThanOrEqual(9);
+    expect(queries.nPlusOne.requests).toBeGreaterThan(0);
     // The route waits 40 ms on a timer; Node may fire a timer up to 1 ms early by the clock that measures it.
     expect(byRoute.get('/slow')!.requestTime.min).toBeGreaterThanOrEqual(39);
     expect(byRoute.get('/fail')!.statusCodes).toEqual({ '500': byRoute.get('/fail')!.count });
