@@ -4,7 +4,7 @@ import { trackKnex } from '../../src/trackers/knex/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
 
 const defer = deferAfterEach();
 
@@ -78,19 +78,8 @@ describeEachDatabase(
 
     it('counts nothing outside requests, on the connections the requests wait for', async () => {
       trackKnex(db);
-      let stopped = false;
-      let outside = 0;
-      const background = (async () => {
-        while (!stopped) {
-          await db.raw(`select ${sleep}`, [0.001]);
-          outside++;
-        }
-      })();
-      const requests = await concurrentAttribution(forms[0]!.run).finally(() => {
-        stopped = true;
-      });
-      await background;
-      expect(outside).toBeGreaterThan(0);
+      const background = await queriesOutsideRequests(() => db.raw(`select ${sleep}`, [0.001]));
+      const requests = await concurrentAttribution(forms[0]!.run).finally(() => background.stop());
       expect(misattributed(requests)).toEqual([]);
     });
 

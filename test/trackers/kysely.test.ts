@@ -14,7 +14,7 @@ import { trackKysely } from '../../src/trackers/kysely/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
 
 const defer = deferAfterEach();
 
@@ -101,19 +101,8 @@ describeEachDatabase(
 
     it('counts nothing outside requests, on the connections the requests wait for', async () => {
       trackKysely(tracking);
-      let stopped = false;
-      let outside = 0;
-      const background = (async () => {
-        while (!stopped) {
-          await selectSleep(1).execute();
-          outside++;
-        }
-      })();
-      const requests = await concurrentAttribution(forms[0]!.run).finally(() => {
-        stopped = true;
-      });
-      await background;
-      expect(outside).toBeGreaterThan(0);
+      const background = await queriesOutsideRequests(() => selectSleep(1).execute());
+      const requests = await concurrentAttribution(forms[0]!.run).finally(() => background.stop());
       expect(misattributed(requests)).toEqual([]);
     });
 

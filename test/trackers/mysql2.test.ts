@@ -6,7 +6,7 @@ import { trackMysql2 } from '../../src/trackers/mysql2/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, dropTables, MYSQL_URL, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
 import { loadMysql2WithoutChannels, mysqlForms, SLEEP_SHAPE } from './support-builders-mysql2.js';
 
 const defer = deferAfterEach();
@@ -38,28 +38,17 @@ describeEachDatabase(() => {
 
   it('counts nothing outside requests, even on the connections the requests wait for', async () => {
     trackMysql2(mysqlPromise);
-    let stopped = false;
-    let outside = 0;
-    const background = (async () => {
-      while (!stopped) {
-        await pool.promise().query('select sleep(0.001)');
-        outside++;
-      }
-    })();
-    const [form] = mysqlForms(() => pool);
-    const requests = await concurrentAttribution(form!.run).finally(() => {
-      stopped = true;
-    });
-    await background;
-    expect(outside).toBeGreaterThan(0);
+    const background = await queriesOutsideRequests(() => pool.promise().query('select sleep(0.001)'));
+    // Requests chaining callbacks, on the connections the loop keeps releasing.
+    const chainedCallbacks = mysqlForms(() => pool)[2]!;
+    const requests = await concurrentAttribution(chainedCallbacks.run).finally(() => background.stop());
     expect(misattributed(requests)).toEqual([]);
   });
 
   it('records no shapes with recordShapes: false', async () => {
     trackMysql2(pool.promise(), { recordShapes: false });
     const [form] = mysqlForms(() => pool);
-    const requests = await concurrentAttribution(form!.run, 20);
-    trackMysql2(mysqlPromise);
+    const requests = await concurrentAttribution(form!.run, 20).finally(() => trackMysql2(mysqlPromise));
     expect(misattributed(requests)).toEqual([]);
     expect(requests.map(({ recorded }) => recorded.queryRepeat)).toEqual(requests.map(() => undefined));
   });

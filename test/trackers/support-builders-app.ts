@@ -64,3 +64,24 @@ export async function startRecordedApp(
     },
   };
 }
+
+/**
+ * Runs `query` again and again outside any request, each after the one before, until `stop()` (which
+ * waits for the last one). Resolves once the first has run, so that the loop is going when the caller
+ * starts its requests.
+ */
+export async function queriesOutsideRequests(
+  query: () => Promise<unknown>,
+): Promise<{ stop(): Promise<void> }> {
+  await query();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) await query();
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}

@@ -33,6 +33,10 @@ export type { TrackerOptions };
  * pool tracks every pool and connection of that copy of mysql2 (pool clusters included), passing a
  * connection tracks every connection of it. The options of the latest call apply to all of them; calling
  * it again changes nothing else. Outside a request nothing is counted.
+ *
+ * While anything subscribes to its tracing channels, mysql2 (3.20 and later) itself listens to the `error`
+ * event of a query run without a callback, so such an error that the app does not handle is dropped
+ * rather than thrown as an uncaught exception.
  */
 export function trackMysql2<T>(target: T, options?: TrackerOptions): T {
   try {
