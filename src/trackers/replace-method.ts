@@ -45,3 +45,8 @@ export function replaceMethod(
   Object.defineProperty(replacement, TRACKED, { value: tracking });
   Object.defineProperty(owner, name, { ...descriptor, value: replacement });
 }
+
+/** `replaceMethod` for a replacement that reads no options: wraps `name` once, wherever it is defined. */
+export function wrapMethod(prototype: object, name: string, wrap: (original: Method) => Method): void {
+  replaceMethod(prototype, name, undefined, (original) => wrap(original));
+}

@@ -2,15 +2,24 @@ import { setImmediate as otherRequestsRun } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { eq, sql } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { pgTable, serial, text } from 'drizzle-orm/pg-core';
 import { integer, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { sqlShape } from '../../src/core/sql-shape.js';
 import { trackDrizzle } from '../../src/trackers/drizzle/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
-import { describeWithService, dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
+import {
+  describeWithService,
+  dropTables,
+  MYSQL_URL,
+  POSTGRES_URL,
+  uniquePrefix,
+  unreachable,
+} from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
 import { postgresUnreachable } from './support-postgres.js';
 import { useRecordedServer } from './support-requests.js';
@@ -21,7 +30,7 @@ const requests = useRecordedServer();
 
 describe('what trackDrizzle does not support', () => {
   const expected =
-    'trackDrizzle expects a Drizzle database whose db.$client is a pg.Pool or pg.Client (drizzle-orm/node-postgres) or a better-sqlite3 Database (drizzle-orm/better-sqlite3)';
+    'trackDrizzle expects a Drizzle database whose db.$client is a pg.Pool or pg.Client (drizzle-orm/node-postgres) or a better-sqlite3 Database (drizzle-orm/better-sqlite3) or a mysql2 Pool or Connection (drizzle-orm/mysql2)';
 
   it('names the clients it expects, and the one it got', () => {
     // Drizzle's mock database runs on no client at all.
@@ -79,6 +88,24 @@ describeWithService('Drizzle over node-postgres', 'postgres', postgresUnreachabl
       queryRepeat: 2,
       repeatedQuery: sqlShape(byId(1).toSQL().sql),
     });
+  });
+});
+
+const mysqlUrl = new URL(MYSQL_URL);
+const mysqlUnreachable = await unreachable(mysqlUrl.hostname, Number(mysqlUrl.port || 3306));
+
+describeWithService('Drizzle over mysql2', 'MariaDB', mysqlUnreachable, () => {
+  it('gives each of 100 concurrent requests exactly its own queries, through a pool of 5 connections', async () => {
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 5 });
+    defer(() => pool.promise().end());
+    const db = drizzleMysql(pool);
+    expect(trackDrizzle(db)).toBe(db);
+    const recorded = await concurrentAttribution(async (count, delayMs) => {
+      for (let i = 0; i < count; i++) await db.execute(sql`select sleep(${delayMs / 1000})`);
+    });
+    expect(misattributed(recorded)).toEqual([]);
+    for (const { count, recorded: metrics } of recorded)
+      expect(metrics.repeatedQuery).toBe(count > 1 ? 'select sleep(?)' : undefined);
   });
 });
 

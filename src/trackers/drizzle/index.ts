@@ -1,5 +1,7 @@
 import { trackBetterSqlite3 } from '../better-sqlite3/index.js';
 import { isBetterSqlite3Database } from '../better-sqlite3/targets.js';
+import { trackMysql2 } from '../mysql2/index.js';
+import { isMysql2PoolOrConnection } from '../mysql2/targets.js';
 import { trackPg } from '../pg/index.js';
 import { isPgPoolOrClient } from '../pg/targets.js';
 import type { TrackerOptions } from '../tracker.js';
@@ -26,6 +28,11 @@ const DRIVERS: readonly DrizzleDriver[] = [
     handles: isBetterSqlite3Database,
     track: trackBetterSqlite3,
   },
+  {
+    client: 'a mysql2 Pool or Connection (drizzle-orm/mysql2)',
+    handles: isMysql2PoolOrConnection,
+    track: trackMysql2,
+  },
 ];
 
 /** What `value` is, in a few words, for an error message. */
@@ -39,7 +46,8 @@ function described(value: unknown): string {
 
 /**
  * Counts and times the queries of a Drizzle database in each request, by tracking the driver client it
- * runs on (`db.$client`): node-postgres with `trackPg`, better-sqlite3 with `trackBetterSqlite3`. Each
+ * runs on (`db.$client`): node-postgres with `trackPg`, better-sqlite3 with `trackBetterSqlite3`, mysql2
+ * with `trackMysql2`. Each
  * SQL statement Drizzle sends counts once, with its shape; a transaction's BEGIN and COMMIT count too.
  *
  * Call it once at start-up with the database `drizzle()` returned; it returns it as it is:

@@ -1,9 +1,8 @@
 import { trackQuery } from '../../core/scope.js';
+import { type Method, wrapMethod } from '../replace-method.js';
 import { shapeSource, type TrackerOptions } from '../tracker.js';
 
 export type { TrackerOptions };
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /** Knex's client: `query` and `stream` run one statement on a connection, `config` is its own copy. */
 interface KnexClient {
@@ -15,8 +14,6 @@ interface KnexClient {
  * from the same prototype and share that config, so their statements count too.
  */
 const tracked = new WeakMap<object, TrackerOptions>();
-/** Marks the methods routeperf has wrapped, so that tracking twice wraps nothing twice. */
-const WRAPPED = Symbol('routeperf.knex.wrapped');
 
 /**
  * Counts the statements a Knex instance runs in the request that runs them: query builders, `raw`,
@@ -46,22 +43,12 @@ export function trackKnex<T>(knex: T, options: TrackerOptions = {}): T {
     const { config } = client as KnexClient;
     if (typeof config !== 'object' || config === null) return knex;
     tracked.set(config, options);
-    wrapMethod(client, 'query');
-    wrapMethod(client, 'stream');
+    wrapMethod(client, 'query', counting);
+    wrapMethod(client, 'stream', counting);
   } catch {
     // Tracking is best effort: an app must never fail because routeperf could not wrap its client.
   }
   return knex;
-}
-
-/** Wraps `name` where the client's prototype chain defines it, unless it is wrapped already. */
-function wrapMethod(client: object, name: 'query' | 'stream'): void {
-  let owner: object | null = client;
-  while (owner && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner);
-  const original = owner && (owner as Record<string, unknown>)[name];
-  if (typeof original !== 'function' || WRAPPED in original) return;
-  const wrapped = Object.assign(counting(original as Method), { [WRAPPED]: true });
-  Object.defineProperty(owner, name, { value: wrapped, writable: true, configurable: true });
 }
 
 /** `query(connection, statement)` and `stream(connection, statement, …)`, timed for tracked clients. */

@@ -1,10 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
+import { type Method, wrapMethod } from '../replace-method.js';
 import { countingUnpublished, noteCommand } from './counting.js';
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
-
-/** Marks the methods routeperf has wrapped, so that tracking twice wraps nothing twice. */
-const WRAPPED = Symbol('routeperf.mysql2.wrapped');
 /** The classes (prototypes) of the pools and connections seen so far: each is patched once. */
 const seen = new WeakSet<object>();
 
@@ -36,16 +33,6 @@ const countingCommands = countingUnpublished((_, [sql]) =>
 const countingStatementExecute = countingUnpublished((statement) => (statement as { query?: unknown }).query);
 
 const countingStatements = (statement: object) => wrapMethod(statement, 'execute', countingStatementExecute);
-
-/** Wraps `name` where `holder`'s prototype chain defines it, unless it is wrapped already. */
-function wrapMethod(holder: object, name: string, wrap: (original: Method) => Method): void {
-  let owner: object | null = holder;
-  while (owner && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner);
-  const original = owner && (owner as Record<string, unknown>)[name];
-  if (typeof original !== 'function' || WRAPPED in original) return;
-  const wrapped = Object.assign(wrap(original as Method), { [WRAPPED]: true });
-  Object.defineProperty(owner, name, { value: wrapped, writable: true, configurable: true });
-}
 
 /**
  * Wraps a method whose last argument is a callback receiving `(error, value)`: a pool's `getConnection`

@@ -1,5 +1,6 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { endQuery, type StartedQuery, startQuery } from '../../core/scope.js';
+import type { Method } from '../replace-method.js';
 import { shapeSource, type TrackerOptions } from '../tracker.js';
 
 /** The tracing channels on which mysql2 (3.20 and later) publishes each `query` and `execute`. */
@@ -90,8 +91,6 @@ function finish(trace: unknown): void {
 }
 
 const textOf = (sql: unknown) => (typeof sql === 'string' ? sql : undefined);
-
-type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
  * Wraps a method that issues a command (a connection's `query` or `execute`, a prepared statement's

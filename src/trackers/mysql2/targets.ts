@@ -23,6 +23,11 @@ export function coreObjectsOf(target: unknown): object[] {
   return core ? [core] : [];
 }
 
+/** True for a mysql2 pool or connection, in callback or promise form (what Drizzle's `db.$client` is). */
+export function isMysql2PoolOrConnection(value: unknown): boolean {
+  return !isCoreModule(value) && !isPromiseModule(value) && coreObjectsOf(value).length > 0;
+}
+
 /** `mysql2/promise` exports no core class: its classes are those of the `mysql2` beside it. */
 function besidePromiseModule(promiseModule: Loose): Loose | undefined {
   const file = Object.values(require.cache).find((cached) => cached?.exports === promiseModule)?.filename;
