@@ -70,7 +70,20 @@ export async function installPackedRouteperf(packages: readonly string[]): Promi
     const { tarball, files } = await pack(work);
     writeFileSync(
       join(app, 'package.json'),
-      JSON.stringify({ name: 'routeperf-user-app', private: true, type: 'module' }, null, 2),
+      // The repository's overrides of the packages installed settle the same peer conflicts (typeorm's
+      // optional ioredis 5 beside ioredis 6) as they do in its own install.
+      JSON.stringify(
+        {
+          name: 'routeperf-user-app',
+          private: true,
+          type: 'module',
+          overrides: Object.fromEntries(
+            Object.entries(repoPackage.overrides ?? {}).filter(([name]) => packages.includes(name)),
+          ),
+        },
+        null,
+        2,
+      ),
     );
     await run(
       'npm',
