@@ -1,17 +1,17 @@
 // The app of `bench/queries.ts`, one client and one variant per process:
 //
-//   node bench/queries-server.mjs <pg|knex> <bare|off|on> <sqlite-file> <postgres-url> <table>
+//   node bench/queries-server.mjs <pg|knex> <bare|off|scope|on> <sqlite-file> <postgres-url> <table>
 //
 // A Fastify app whose route GET /orders/:id runs 10 queries, one after the other, against the PostgreSQL
 // table <table> through node-postgres or Knex (a pool of 10 connections). Variants: bare (no routeperf),
-// off (routeperf recording into the SQLite file, trackQueries: false, no tracker), on (the same with
-// trackQueries and the client's tracker). Plain JavaScript on the built package, as a user's app runs.
+// off (routeperf recording into the SQLite file, trackQueries: false, no tracker), scope (trackQueries
+// but no tracker: the request scope alone), on (trackQueries and the client's tracker). Plain JavaScript on the built package, as a user's app runs.
 // It prints `{"url": …}` when it listens and, after SIGTERM, `{"stats": …, "cpuMicros": …, "queries": …}`
 // (`queries`: the route's average queries per request as routeperf stored them) before exiting.
 const [client, variant, sqliteFile, postgresUrl, table] = process.argv.slice(2);
 const usage =
-  'usage: node bench/queries-server.mjs <pg|knex> <bare|off|on> <sqlite-file> <postgres-url> <table>';
-if (!['pg', 'knex'].includes(client) || !['bare', 'off', 'on'].includes(variant) || !table) {
+  'usage: node bench/queries-server.mjs <pg|knex> <bare|off|scope|on> <sqlite-file> <postgres-url> <table>';
+if (!['pg', 'knex'].includes(client) || !['bare', 'off', 'scope', 'on'].includes(variant) || !table) {
   console.error(usage);
   process.exit(2);
 }
@@ -47,7 +47,7 @@ if (variant !== 'bare') {
   await app.register(routeperf, {
     database: `sqlite:${sqliteFile}`,
     environment: 'production',
-    trackQueries: variant === 'on',
+    trackQueries: variant === 'scope' || variant === 'on',
   });
 }
 const database = await openClient();

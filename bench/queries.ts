@@ -2,13 +2,15 @@
  * `npm run bench:queries`: what query tracking costs a route that runs 10 queries against PostgreSQL.
  * For node-postgres and for Knex, three variants of one Fastify app (bench/queries-server.mjs, each in a
  * fresh process on the built package): without routeperf (bare), routeperf with `trackQueries: false`
- * and no tracker (off), and routeperf with `trackQueries` and the client's tracker (on). autocannon loads
+ * and no tracker (off), routeperf with `trackQueries` but no tracker (scope: what the request's
+ * AsyncLocalStorage costs alone), and routeperf with `trackQueries` and the client's tracker (on). autocannon loads
  * each from a process of its own over loopback; rounds are interleaved, and the table shows each
  * variant's median round.
  *
  *   npm run bench:queries -- [--duration 8] [--warmup 2] [--connections 20] [--rounds 3] [--clients pg,knex]
  *
- * The figure that matters is "on vs off": the share of throughput tracking costs. It measures and prints;
+ * The figure that matters is "on vs off": the share of throughput tracking costs, of which "scope vs off" is
+ * the request scope's part (on Node 20, AsyncLocalStorage hooks every promise). It measures and prints;
  * it asserts nothing about speed.
  */
 import { spawn } from 'node:child_process';
@@ -23,12 +25,13 @@ import { jsonLines, type LoadResult, runAutocannon } from './support/load.js';
 import { count, currentLoad, formatTable, loadAverage, machine, unreachable } from './support/report.js';
 
 const clients = ['pg', 'knex'] as const;
-const variants = ['bare', 'off', 'on'] as const;
+const variants = ['bare', 'off', 'scope', 'on'] as const;
 type Client = (typeof clients)[number];
 type Variant = (typeof variants)[number];
 const variantLabels: Record<Variant, string> = {
   bare: 'without routeperf',
   off: 'routeperf, no query tracking',
+  scope: 'routeperf, request scope only',
   on: 'routeperf, tracker on',
 };
 /** Tracking may cost at most this share of the throughput of the same app without it. */
