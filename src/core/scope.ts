@@ -53,11 +53,8 @@ export interface StartedQuery {
  * counted; only its time is lost.
  */
 export function startQuery(sql?: string): StartedQuery | undefined {
-  const scope = storage.getStore();
-  if (!scope) return undefined;
-  scope.queryCount += 1;
-  if (sql !== undefined) countShape(scope, sqlShape(sql));
-  return { scope, startedAt: performance.now() };
+  const scope = countedQuery(sql, sqlShape);
+  return scope && { scope, startedAt: performance.now() };
 }
 
 /** Adds the time since `started` to its request. Call it once, when the query succeeded or failed. */
@@ -70,11 +67,19 @@ export function endQuery(started: StartedQuery | undefined): void {
  * operation's `Model.action`), against the current request.
  */
 export function startNamedQuery(shape: string): StartedQuery | undefined {
+  const scope = countedQuery(shape, asItIs);
+  return scope && { scope, startedAt: performance.now() };
+}
+
+const asItIs = (shape: string) => shape;
+
+/** Counts one query, and its shape when `text` is given, in the current request; returns that request. */
+function countedQuery(text: string | undefined, shapeOf: (text: string) => string): RequestScope | undefined {
   const scope = storage.getStore();
   if (!scope) return undefined;
   scope.queryCount += 1;
-  countShape(scope, shape);
-  return { scope, startedAt: performance.now() };
+  if (text !== undefined) countShape(scope, shapeOf(text));
+  return scope;
 }
 
 function countShape(scope: RequestScope, shape: string): void {
@@ -88,14 +93,13 @@ function countShape(scope: RequestScope, shape: string): void {
 }
 
 /**
- * Adds one database query of `durationMs` to the current request. Query trackers call it; so can an app
- * that runs queries through a client routeperf does not track yet. Outside a request it does nothing.
+ * Adds one database query of `durationMs` to the current request, with its shape when `sql` is given.
+ * Query trackers that learn of a query once it is over call it; so can an app that runs queries through
+ * a client routeperf does not track yet. Outside a request it does nothing.
  */
-export function recordQuery(durationMs: number): void {
-  const scope = storage.getStore();
-  if (!scope) return;
-  scope.queryCount += 1;
-  scope.queryTime += durationMs;
+export function recordQuery(durationMs: number, sql?: string): void {
+  const scope = countedQuery(sql, sqlShape);
+  if (scope) scope.queryTime += durationMs;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type KyselyConfig, Log, type LogConfig, type LogEvent, type Logger } from 'kysely';
-import { endQuery, startQuery } from '../../core/scope.js';
+import { recordQuery } from '../../core/scope.js';
 import { shapeSource, type TrackerOptions } from '../tracker.js';
 
 export type { TrackerOptions };
@@ -71,6 +71,5 @@ function trackingLog(appConfig: LogConfig | undefined, options: TrackerOptions):
 
 /** Counts a query that has just ended, as having started `queryDurationMillis` ago, as Kysely measured. */
 function countFinished(event: LogEvent, options: TrackerOptions): void {
-  const started = startQuery(shapeSource(options, event.query?.sql));
-  if (started) endQuery({ ...started, startedAt: started.startedAt - event.queryDurationMillis });
+  recordQuery(event.queryDurationMillis, shapeSource(options, event.query?.sql));
 }
