@@ -46,6 +46,14 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/bus/canary-worker.ts',
     "import { MemoryTransport } from './transports/memory/index.js'; export const canary = MemoryTransport;",
   ],
+  'trackers-see-only-the-request-scope': [
+    'src/trackers/pg/canary.ts',
+    "import { Recorder } from '../../core/recorder.js'; export const canary = Recorder;",
+  ],
+  'trackers-are-leaves': [
+    'src/trackers/knex/canary.ts',
+    "import { trackPg } from '../pg/index.js'; export const canary = trackPg;",
+  ],
   'root-below-adapters-and-cli': [
     'src/routeperf/canary.ts',
     "import * as imported from '../adapters/express.js'; export const canary = imported;",

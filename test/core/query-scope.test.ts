@@ -19,9 +19,9 @@ describe('the request scope', () => {
     });
     expect(misattributed(requests)).toEqual([]);
     // Each request ran one shape `count` times.
-    for (const { count, recorded } of requests) {
-      expect(recorded.queryRepeat).toBe(count);
-      expect(recorded.repeatedQuery).toBe(
+    for (const { count, metrics } of requests) {
+      expect(metrics.queryRepeat).toBe(count);
+      expect(metrics.repeatedQuery).toBe(
         count > 1 ? 'select * from t where tenant = ? and id = ?' : undefined,
       );
     }
@@ -65,6 +65,20 @@ describe('the request scope', () => {
     expect(scope.queryCount).toBe(1);
     expect(scope.queryTime).toBeGreaterThanOrEqual(0);
   });
+
+  it('hands back the promise of an async query as it is, timed until it settles, rejected or not', async () => {
+    const scope = createScope();
+    const failing = sleep(5).then(() => Promise.reject(new Error('deadlock')));
+    const succeeding = sleep(5).then(() => 'rows');
+    const returned = runInScope(scope, () => [trackQuery(() => failing), trackQuery(() => succeeding)]);
+    expect(returned[0]).toBe(failing);
+    expect(returned[1]).toBe(succeeding);
+    await expect(failing).rejects.toThrow('deadlock');
+    await expect(succeeding).resolves.toBe('rows');
+    expect(scope.queryCount).toBe(2);
+    // Each waited at least 5 ms (less a timer's millisecond) before it settled.
+    expect(scope.queryTime).toBeGreaterThanOrEqual(2 * 4);
+  });
 });
 
 describe('the recorded shape', () => {
@@ -74,9 +88,9 @@ describe('the recorded shape', () => {
       for (let i = 0; i < count; i++) endQuery(startNamedQuery(shape));
     }, 4);
     const [, long, empty] = [requests[0]!, requests[1]!, requests[2]!];
-    expect(long.recorded.queryRepeat).toBe(2);
-    expect(long.recorded.repeatedQuery).toHaveLength(1000);
-    expect(empty.recorded.queryRepeat).toBe(3);
-    expect(empty.recorded).not.toHaveProperty('repeatedQuery');
+    expect(long.metrics.queryRepeat).toBe(2);
+    expect(long.metrics.repeatedQuery).toHaveLength(1000);
+    expect(empty.metrics.queryRepeat).toBe(3);
+    expect(empty.metrics).not.toHaveProperty('repeatedQuery');
   });
 });

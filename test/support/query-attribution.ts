@@ -1,8 +1,5 @@
-import { createServer } from 'node:http';
-import { withRouteperf } from '../../src/adapters/http.js';
 import type { RequestMetrics } from '../../src/record/metrics.js';
-import { closeServer, hammer, listen } from './http.js';
-import { capturingLogger } from './logger.js';
+import { startRecordedApp } from './recorded-requests.js';
 
 /** What one request of `concurrentAttribution` ran, and what routeperf recorded for it. */
 export interface AttributedRequest {
@@ -11,7 +8,7 @@ export interface AttributedRequest {
   count: number;
   /** What each of its queries waited in the database, in ms. */
   delayMs: number;
-  recorded: RequestMetrics;
+  metrics: RequestMetrics;
 }
 
 /** The delays the requests' queries wait, in ms: requests with different times side by side. */
@@ -27,39 +24,26 @@ export async function concurrentAttribution(
   runQueries: (count: number, delayMs: number, index: number) => Promise<void>,
   requests = 100,
 ): Promise<AttributedRequest[]> {
-  const recorded = new Map<string, RequestMetrics>();
-  const { logger, lines } = capturingLogger();
-  const listener = withRouteperf(
-    async (req, res) => {
-      const index = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('i'));
-      await runQueries(plannedCount(index), plannedDelay(index), index);
-      res.end('ok');
-    },
-    {
-      database: 'sqlite::memory:',
-      logger,
-      beforeRecord: (metrics) => {
-        recorded.set(metrics.path ?? '', metrics);
-      },
-      accessRecords: { enabled: true },
-    },
-  );
-  const server = createServer(listener);
-  const base = await listen(server);
+  const app = await startRecordedApp(async (path) => {
+    const index = Number(new URL(path, 'http://x').searchParams.get('i'));
+    await runQueries(plannedCount(index), plannedDelay(index), index);
+  });
   try {
-    const statuses = await hammer((i) => `${base}/q?i=${i}`, requests, requests);
-    if (statuses.some((status) => status !== 200)) throw new Error(`statuses: ${statuses.join(',')}`);
-    await (await listener.ready).close();
-    if (lines.error.length > 0) throw new Error(`routeperf logged errors: ${lines.error.join('; ')}`);
+    const responses = await Promise.all(
+      Array.from({ length: requests }, (_, index) => app.get(`/q?i=${index}`)),
+    );
+    const failed = responses.filter(({ status }) => status !== 200);
+    if (failed.length > 0)
+      throw new Error(`failed requests: ${JSON.stringify(failed.map(({ body }) => body))}`);
+    return responses.map(({ metrics }, index) => ({
+      index,
+      count: plannedCount(index),
+      delayMs: plannedDelay(index),
+      metrics,
+    }));
   } finally {
-    await closeServer(server);
+    await app.close();
   }
-  return Array.from({ length: requests }, (_, index) => ({
-    index,
-    count: plannedCount(index),
-    delayMs: plannedDelay(index),
-    recorded: recorded.get(`/q?i=${index}`)!,
-  }));
 }
 
 const plannedCount = (index: number) => 1 + (index % 9);
@@ -76,17 +60,17 @@ const TIMER_GRANULARITY_MS = 1;
 export function misattributed(requests: readonly AttributedRequest[]): string[] {
   return requests
     .filter(
-      ({ count, delayMs, recorded }) =>
-        !recorded ||
-        recorded.queryCount !== count ||
-        recorded.queryTime < count * (delayMs - TIMER_GRANULARITY_MS) ||
-        recorded.queryTime > recorded.requestTime,
+      ({ count, delayMs, metrics }) =>
+        !metrics ||
+        metrics.queryCount !== count ||
+        metrics.queryTime < count * (delayMs - TIMER_GRANULARITY_MS) ||
+        metrics.queryTime > metrics.requestTime,
     )
     .map(
-      ({ index, count, delayMs, recorded }) =>
-        `request ${index}: ran ${count} queries of ${delayMs} ms, recorded ${
-          recorded
-            ? `${recorded.queryCount} queries, ${recorded.queryTime.toFixed(2)} ms of ${recorded.requestTime.toFixed(2)} ms`
+      ({ index, count, delayMs, metrics }) =>
+        `request ${index}: ran ${count} queries of ${delayMs} ms, metrics ${
+          metrics
+            ? `${metrics.queryCount} queries, ${metrics.queryTime.toFixed(2)} ms of ${metrics.requestTime.toFixed(2)} ms`
             : 'nothing'
         }`,
     );

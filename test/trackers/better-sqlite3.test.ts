@@ -4,9 +4,9 @@ import { expect, it } from 'vitest';
 import { trackBetterSqlite3 } from '../../src/trackers/better-sqlite3/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { signal, useRecordedServer } from '../support/recorded-requests.js';
 import { sqliteUrl } from '../support/sqlite.js';
 import { ownStoreCounts } from './support-own-store.js';
-import { signal, useRecordedServer } from './support-requests.js';
 import { withWaitFunction } from './support-sqlite.js';
 
 // Opened and prepared before tracking is enabled, as an app may at start-up: tracked all the same.
@@ -47,7 +47,7 @@ it('gives each of 100 concurrent requests exactly its own statements, requests t
     }
   });
   expect(misattributed(recorded)).toEqual([]);
-  for (const { count, recorded: metrics } of recorded) {
+  for (const { count, metrics } of recorded) {
     expect(metrics.queryRepeat).toBe(count);
     expect(metrics.repeatedQuery).toBe(count > 1 ? 'select wait_ms(?) as waited' : undefined);
   }

@@ -21,8 +21,8 @@ import {
   unreachable,
 } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { useRecordedServer } from '../support/recorded-requests.js';
 import { postgresUnreachable } from './support-postgres.js';
-import { useRecordedServer } from './support-requests.js';
 import { withWaitFunction } from './support-sqlite.js';
 
 const defer = deferAfterEach();
@@ -60,7 +60,7 @@ describeWithService('Drizzle over node-postgres', 'postgres', postgresUnreachabl
       for (let i = 0; i < count; i++) await db.execute(sql`select pg_sleep(${delayMs / 1000})`);
     });
     expect(misattributed(recorded)).toEqual([]);
-    for (const { count, recorded: metrics } of recorded)
+    for (const { count, metrics } of recorded)
       expect(metrics.repeatedQuery).toBe(count > 1 ? 'select pg_sleep(?)' : undefined);
   });
 
@@ -104,7 +104,7 @@ describeWithService('Drizzle over mysql2', 'MariaDB', mysqlUnreachable, () => {
       for (let i = 0; i < count; i++) await db.execute(sql`select sleep(${delayMs / 1000})`);
     });
     expect(misattributed(recorded)).toEqual([]);
-    for (const { count, recorded: metrics } of recorded)
+    for (const { count, metrics } of recorded)
       expect(metrics.repeatedQuery).toBe(count > 1 ? 'select sleep(?)' : undefined);
   });
 });
@@ -135,7 +135,7 @@ describe('Drizzle over better-sqlite3', () => {
       }
     });
     expect(misattributed(recorded)).toEqual([]);
-    for (const { count, recorded: metrics } of recorded)
+    for (const { count, metrics } of recorded)
       expect(metrics.repeatedQuery).toBe(count > 1 ? 'select wait_ms(?) as waited' : undefined);
   });
 

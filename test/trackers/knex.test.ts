@@ -4,7 +4,7 @@ import { trackKnex } from '../../src/trackers/knex/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from '../support/recorded-requests.js';
 
 const defer = deferAfterEach();
 
@@ -69,9 +69,9 @@ describeEachDatabase(
         trackKnex(db);
         const requests = await concurrentAttribution(run);
         expect(misattributed(requests)).toEqual([]);
-        for (const { count, recorded } of requests) {
-          expect(recorded.queryRepeat).toBe(count);
-          expect(recorded.repeatedQuery).toBe(count > 1 ? sleepShape : undefined);
+        for (const { count, metrics } of requests) {
+          expect(metrics.queryRepeat).toBe(count);
+          expect(metrics.repeatedQuery).toBe(count > 1 ? sleepShape : undefined);
         }
       },
     );
@@ -87,7 +87,7 @@ describeEachDatabase(
       trackKnex(db, { recordShapes: false });
       const requests = await concurrentAttribution(forms[0]!.run, 20).finally(() => trackKnex(db));
       expect(misattributed(requests)).toEqual([]);
-      expect(requests.map(({ recorded }) => recorded.queryRepeat)).toEqual(requests.map(() => undefined));
+      expect(requests.map(({ metrics }) => metrics.queryRepeat)).toEqual(requests.map(() => undefined));
     });
 
     it('counts every statement of transactions, nested ones and those committed by hand', async () => {
@@ -110,9 +110,9 @@ describeEachDatabase(
       defer(() => app.close());
       const containers = await Promise.all(Array.from({ length: 20 }, (_, i) => app.get(`/container/${i}`)));
       // BEGIN, select 1, SAVEPOINT, select 2, RELEASE SAVEPOINT, COMMIT.
-      expect(containers.map(({ recorded }) => recorded.queryCount)).toEqual(containers.map(() => 6));
+      expect(containers.map(({ metrics }) => metrics.queryCount)).toEqual(containers.map(() => 6));
       // BEGIN, select 1, ROLLBACK.
-      expect((await app.get('/by-hand')).recorded.queryCount).toBe(3);
+      expect((await app.get('/by-hand')).metrics.queryCount).toBe(3);
     });
 
     it('counts a failing statement; the app gets the error and results an untracked Knex gives', async () => {
@@ -137,8 +137,8 @@ describeEachDatabase(
       const plain = await app.get('/untracked');
       expect(tracked.body).toEqual(plain.body);
       expect(tracked.body).toMatchObject({ rows: [{ two: 2 }], error: { code: expect.anything() } });
-      expect(tracked.recorded).toMatchObject({ queryCount: 2 });
-      expect(plain.recorded.queryCount).toBe(0);
+      expect(tracked.metrics).toMatchObject({ queryCount: 2 });
+      expect(plain.metrics.queryCount).toBe(0);
     });
 
     it("is idempotent, returns the instance, and leaves Knex's query events as they were", async () => {
@@ -155,7 +155,7 @@ describeEachDatabase(
         await db.transaction(async (trx) => trx.raw('select 2'));
       });
       defer(() => app.close());
-      expect((await app.get('/twice')).recorded.queryCount).toBe(4);
+      expect((await app.get('/twice')).metrics.queryCount).toBe(4);
       expect(events).toHaveLength(4);
     });
   },

@@ -14,7 +14,7 @@ import { trackKysely } from '../../src/trackers/kysely/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from '../support/recorded-requests.js';
 
 const defer = deferAfterEach();
 
@@ -92,9 +92,9 @@ describeEachDatabase(
         trackKysely(tracking);
         const requests = await concurrentAttribution(run);
         expect(misattributed(requests)).toEqual([]);
-        for (const { count, recorded } of requests) {
-          expect(recorded.queryRepeat).toBe(count);
-          expect(recorded.repeatedQuery).toBe(count > 1 ? shape : undefined);
+        for (const { count, metrics } of requests) {
+          expect(metrics.queryRepeat).toBe(count);
+          expect(metrics.repeatedQuery).toBe(count > 1 ? shape : undefined);
         }
       },
     );
@@ -110,7 +110,7 @@ describeEachDatabase(
       trackKysely(tracking, { recordShapes: false });
       const requests = await concurrentAttribution(forms[0]!.run, 20).finally(() => trackKysely(tracking));
       expect(misattributed(requests)).toEqual([]);
-      expect(requests.map(({ recorded }) => recorded.queryRepeat)).toEqual(requests.map(() => undefined));
+      expect(requests.map(({ metrics }) => metrics.queryRepeat)).toEqual(requests.map(() => undefined));
     });
 
     it('counts a query that is executed, never one that is only compiled', async () => {
@@ -120,7 +120,7 @@ describeEachDatabase(
         await selectSleep(0).execute();
       });
       defer(() => app.close());
-      expect((await app.get('/compiled')).recorded.queryCount).toBe(1);
+      expect((await app.get('/compiled')).metrics.queryCount).toBe(1);
     });
 
     it('counts every statement of transactions, savepoints included', async () => {
@@ -143,9 +143,9 @@ describeEachDatabase(
       defer(() => app.close());
       const callbacks = await Promise.all(Array.from({ length: 20 }, (_, i) => app.get(`/callback/${i}`)));
       // begin, select 1, select 2, commit.
-      expect(callbacks.map(({ recorded }) => recorded.queryCount)).toEqual(callbacks.map(() => 4));
+      expect(callbacks.map(({ metrics }) => metrics.queryCount)).toEqual(callbacks.map(() => 4));
       // begin, select 1, savepoint, select 2, rollback to savepoint, commit.
-      expect((await app.get('/controlled')).recorded.queryCount).toBe(6);
+      expect((await app.get('/controlled')).metrics.queryCount).toBe(6);
     });
 
     it('counts a stream once, even when the app stops reading it early', async () => {
@@ -164,9 +164,9 @@ describeEachDatabase(
         return rows;
       });
       defer(() => app.close());
-      const { body, recorded } = await app.get('/stream');
+      const { body, metrics } = await app.get('/stream');
       expect(body).toBe(postgres ? -1 : 1);
-      expect(recorded.queryCount).toBe(1);
+      expect(metrics.queryCount).toBe(1);
     });
 
     it('counts a failing query; the app gets the error and results an untracked Kysely gives, and its own log', async () => {
@@ -201,8 +201,8 @@ describeEachDatabase(
         rows: [{ two: expect.anything() }],
         error: { code: expect.anything() },
       });
-      expect(withTracking.recorded.queryCount).toBe(2);
-      expect(without.recorded.queryCount).toBe(0);
+      expect(withTracking.metrics.queryCount).toBe(2);
+      expect(without.metrics.queryCount).toBe(0);
       expect(events).toEqual(['query', 'error']);
     });
 
@@ -220,7 +220,7 @@ describeEachDatabase(
           .catch(() => {});
       });
       defer(() => app.close());
-      expect((await app.get('/logged')).recorded.queryCount).toBe(2);
+      expect((await app.get('/logged')).metrics.queryCount).toBe(2);
       expect(printed).toHaveBeenCalledOnce();
       expect(String(printed.mock.calls[0]?.[0])).toMatch(/^kysely:error: /);
     });
@@ -237,7 +237,7 @@ describeEachDatabase(
         await twice.selectNoFrom(sql`1`.as('one')).execute();
       });
       defer(() => app.close());
-      expect((await app.get('/twice')).recorded.queryCount).toBe(1);
+      expect((await app.get('/twice')).metrics.queryCount).toBe(1);
     });
   },
   ['postgres', 'mysql'],

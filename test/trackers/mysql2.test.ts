@@ -6,7 +6,7 @@ import { trackMysql2 } from '../../src/trackers/mysql2/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeEachDatabase, dropTables, MYSQL_URL, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
-import { queriesOutsideRequests, startRecordedApp } from './support-builders-app.js';
+import { queriesOutsideRequests, startRecordedApp } from '../support/recorded-requests.js';
 import { loadMysql2WithoutChannels, mysqlForms, SLEEP_SHAPE } from './support-builders-mysql2.js';
 
 const defer = deferAfterEach();
@@ -29,9 +29,9 @@ describeEachDatabase(() => {
       trackMysql2(mysqlPromise);
       const requests = await concurrentAttribution(run);
       expect(misattributed(requests)).toEqual([]);
-      for (const { count, recorded } of requests) {
-        expect(recorded.queryRepeat).toBe(count);
-        expect(recorded.repeatedQuery).toBe(count > 1 ? SLEEP_SHAPE : undefined);
+      for (const { count, metrics } of requests) {
+        expect(metrics.queryRepeat).toBe(count);
+        expect(metrics.repeatedQuery).toBe(count > 1 ? SLEEP_SHAPE : undefined);
       }
     },
   );
@@ -50,7 +50,7 @@ describeEachDatabase(() => {
     const [form] = mysqlForms(() => pool);
     const requests = await concurrentAttribution(form!.run, 20).finally(() => trackMysql2(mysqlPromise));
     expect(misattributed(requests)).toEqual([]);
-    expect(requests.map(({ recorded }) => recorded.queryRepeat)).toEqual(requests.map(() => undefined));
+    expect(requests.map(({ metrics }) => metrics.queryRepeat)).toEqual(requests.map(() => undefined));
   });
 
   it('counts a failing query in every form, and the app gets its error and `this` unchanged', async () => {
@@ -81,7 +81,7 @@ describeEachDatabase(() => {
       }
     });
     defer(() => app.close());
-    const { body, recorded } = await app.get('/fail');
+    const { body, metrics } = await app.get('/fail');
     const expected = {
       isError: true,
       code: 'ER_NO_SUCH_TABLE',
@@ -90,7 +90,7 @@ describeEachDatabase(() => {
       message: expect.stringContaining(`${table}' doesn't exist`),
     };
     expect(body).toEqual({ errors: [expected, expected, expected], sameThis: true });
-    expect(recorded).toMatchObject({
+    expect(metrics).toMatchObject({
       queryCount: 3,
       queryRepeat: 3,
       repeatedQuery: `select * from ${table}`,
@@ -111,9 +111,9 @@ describeEachDatabase(() => {
       return [queried, executed, called, streamed];
     });
     defer(() => app.close());
-    const { body, recorded } = await app.get('/rows');
+    const { body, metrics } = await app.get('/rows');
     expect(body).toEqual([[{ two: 2 }], [{ two: 2 }], [{ two: 2 }], [{ two: 2 }]]);
-    expect(recorded.queryCount).toBe(4);
+    expect(metrics.queryCount).toBe(4);
   });
 
   it('counts transaction statements, with promises and with callbacks', async () => {
@@ -152,8 +152,8 @@ describeEachDatabase(() => {
       });
     });
     defer(() => app.close());
-    expect((await app.get('/promise')).recorded.queryCount).toBe(4);
-    expect((await app.get('/callback')).recorded.queryCount).toBe(3);
+    expect((await app.get('/promise')).metrics.queryCount).toBe(4);
+    expect((await app.get('/callback')).metrics.queryCount).toBe(3);
   });
 
   it('counts the queries of a connection of its own and of statements it prepares', async () => {
@@ -171,9 +171,9 @@ describeEachDatabase(() => {
       }
     });
     defer(() => app.close());
-    const { body, recorded } = await app.get('/own');
+    const { body, metrics } = await app.get('/own');
     expect(body).toEqual([[{ n: 2 }], [{ n: 3 }]]);
-    expect(recorded).toMatchObject({ queryCount: 3, queryRepeat: 2, repeatedQuery: 'select ? + ? as n' });
+    expect(metrics).toMatchObject({ queryCount: 3, queryRepeat: 2, repeatedQuery: 'select ? + ? as n' });
   });
 
   it('is idempotent and returns what it is given', async () => {
@@ -189,7 +189,7 @@ describeEachDatabase(() => {
       await promisePool.execute('select 1');
     });
     defer(() => app.close());
-    expect((await app.get('/twice')).recorded.queryCount).toBe(2);
+    expect((await app.get('/twice')).metrics.queryCount).toBe(2);
   });
 
   it('on a mysql2 that publishes no tracing channel, counts through its connections', async () => {
@@ -205,9 +205,7 @@ describeEachDatabase(() => {
     for (const { name, run } of mysqlForms(() => plainPool)) {
       const requests = await concurrentAttribution(run, 30);
       expect(misattributed(requests), name).toEqual([]);
-      expect(requests.map(({ recorded }) => recorded.queryRepeat)).toEqual(
-        requests.map(({ count }) => count),
-      );
+      expect(requests.map(({ metrics }) => metrics.queryRepeat)).toEqual(requests.map(({ count }) => count));
     }
     expect(published).toBe(0);
   });
@@ -237,7 +235,7 @@ describeEachDatabase(() => {
     tracingChannel('mysql2:query').start.subscribe(countStoreQuery);
     defer(() => tracingChannel('mysql2:query').start.unsubscribe(countStoreQuery));
     const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => app.get(`/own/${i}`)));
-    expect(responses.map(({ recorded }) => recorded.queryCount)).toEqual(responses.map(() => appQueries + 1));
+    expect(responses.map(({ metrics }) => metrics.queryCount)).toEqual(responses.map(() => appQueries + 1));
     // The store's reads and writes went through the tracked mysql2: at least a read and a write a request.
     expect(storeQueries).toBeGreaterThanOrEqual(40 * 2);
     const stored = await (await app.routeperf).routes();

@@ -1,12 +1,13 @@
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { trackPg } from '../../src/trackers/pg/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeWithService, dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { signal, useRecordedServer } from '../support/recorded-requests.js';
 import { ownStoreCounts } from './support-own-store.js';
 import { postgresUnreachable } from './support-postgres.js';
-import { signal, useRecordedServer } from './support-requests.js';
 
 // The one line an app adds; routeperf's own store on PostgreSQL uses this same pg module.
 trackPg(pg);
@@ -14,6 +15,15 @@ trackPg(pg);
 /** Waits in the database for as many seconds as its parameter says. */
 const SLEEP = 'select pg_sleep($1)';
 const seconds = (delayMs: number) => [delayMs / 1000];
+
+/** A loopback port nothing listens on: a server's, closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 it('refuses what is not pg, naming what it expects', () => {
   expect(() => trackPg({ query() {} })).toThrow(
@@ -53,7 +63,7 @@ describeWithService('pg', 'postgres', postgresUnreachable, () => {
       });
       expect(mostWaiting).toBeGreaterThan(0);
       expect(misattributed(recorded)).toEqual([]);
-      for (const { count, recorded: metrics } of recorded) {
+      for (const { count, metrics } of recorded) {
         expect(metrics.queryRepeat).toBe(count);
         expect(metrics.repeatedQuery).toBe(count > 1 ? 'select pg_sleep(?)' : undefined);
       }
@@ -154,6 +164,18 @@ describeWithService('pg', 'postgres', postgresUnreachable, () => {
     }
     expect(errors.thrown).toEqual(new TypeError('Client was passed a null or undefined query'));
     expect(metrics.queryCount).toBe(5);
+  });
+
+  it('counts a pool.query() whose pool cannot connect, timed until it fails', async () => {
+    const port = await closedPort();
+    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', database: 'test', max: 1 });
+    defer(() => pool.end());
+    const { value: error, metrics } = await requests().run(() =>
+      pool.query('select 1').catch((failure: unknown) => failure),
+    );
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(metrics.queryCount).toBe(1);
+    expect(metrics.queryTime).toBeGreaterThan(0);
   });
 
   it('counts every way of running a query, leaving results, callbacks and events as pg gives them', async () => {

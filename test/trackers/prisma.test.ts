@@ -3,18 +3,18 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { routeperfPrisma, trackPrisma } from '../../src/trackers/prisma/index.js';
 import { describeWithService, POSTGRES_URL } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { type RecordedServer, signal, startRecordedServer } from '../support/recorded-requests.js';
 import { createOrmSchema, type OrmSchema, POOL_SIZE, postgresUnreachable } from './support-orms-postgres.js';
 import {
   type GeneratedPrismaModule,
   generatePrismaClient,
   type TestPrismaClient,
 } from './support-orms-prisma.js';
-import { gate, type RequestRunner, requestRunner } from './support-orms-requests.js';
 
 describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
   let schema: OrmSchema;
   let generated: { module: GeneratedPrismaModule; remove(): void };
-  let runner: RequestRunner;
+  let runner: RecordedServer;
   /** The client without routeperf: what the app would get untracked. */
   let untracked: TestPrismaClient;
   let prisma: TestPrismaClient;
@@ -24,7 +24,7 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
     [schema, generated, runner] = await Promise.all([
       createOrmSchema(),
       generatePrismaClient(),
-      requestRunner(),
+      startRecordedServer(),
     ]);
     const adapter = new PrismaPg({ connectionString: POSTGRES_URL, max: POOL_SIZE }, { schema: schema.name });
     untracked = new generated.module.PrismaClient({ adapter });
@@ -70,13 +70,13 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
       shape: 'select ?::int as n',
     },
   ])('counts $form run 4 times as one shape repeated 4 times', async ({ run, shape }) => {
-    const { recorded } = await runner.run(async () => {
+    const { metrics } = await runner.settle(async () => {
       for (let i = 0; i < 4; i++) await run(prisma, i);
     });
-    expect(recorded).toMatchObject({ queryCount: 4, queryRepeat: 4, repeatedQuery: shape });
+    expect(metrics).toMatchObject({ queryCount: 4, queryRepeat: 4, repeatedQuery: shape });
 
     const unshaped = trackPrisma(untracked, { recordShapes: false });
-    const { recorded: counted } = await runner.run(async () => {
+    const { metrics: counted } = await runner.settle(async () => {
       for (let i = 0; i < 4; i++) await run(unshaped, i);
     });
     expect(counted.queryCount).toBe(4);
@@ -84,17 +84,17 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
   });
 
   it('counts nothing outside a request, even while a request runs', async () => {
-    const inside = gate();
-    const outsideDone = gate();
-    const request = runner.run(async () => {
+    const inside = signal();
+    const outsideDone = signal();
+    const request = runner.settle(async () => {
       await prisma.author.count();
-      inside.release();
-      await outsideDone.opened;
+      inside.fire();
+      await outsideDone.fired;
     });
-    await inside.opened;
+    await inside.fired;
     await Promise.all([prisma.author.count(), prisma.$queryRaw`select 1 as one`, sleep(prisma, 1, false)]);
-    outsideDone.release();
-    expect((await request).recorded.queryCount).toBe(1);
+    outsideDone.fire();
+    expect((await request).metrics.queryCount).toBe(1);
   });
 
   it.each([
@@ -105,8 +105,8 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
     },
   ])('counts $form that fails, and the app gets the error it would get untracked', async ({ run }) => {
     const expected = await run(untracked).catch((error: unknown) => error);
-    const { recorded, error } = await runner.run(() => run(prisma));
-    expect(recorded.queryCount).toBe(1);
+    const { metrics, error } = await runner.settle(() => run(prisma));
+    expect(metrics.queryCount).toBe(1);
     expect(error).toBeInstanceOf(generated.module.Prisma.PrismaClientKnownRequestError);
     expect(error).toMatchObject({
       code: (expected as { code: string }).code,
@@ -121,7 +121,7 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
         client.$queryRaw`select ${authorId}::int as id`,
         client.$executeRawUnsafe(`update ${schema.name}.authors set name = name where id = $1`, authorId),
       ]);
-    const { value } = await runner.run(() => read(prisma));
+    const { value } = await runner.settle(() => read(prisma));
     expect(value).toEqual(await read(untracked));
   });
 
@@ -198,12 +198,12 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
       shape: 'Author.count',
     },
   ])('counts $form, twice in a request', async ({ run, count, shape }) => {
-    const { recorded, error } = await runner.run(async () => {
+    const { metrics, error } = await runner.settle(async () => {
       await run(prisma);
       await run(prisma);
     });
     expect(error).toBeUndefined();
-    expect(recorded).toMatchObject({ queryCount: 2 * count, queryRepeat: 2, repeatedQuery: shape });
+    expect(metrics).toMatchObject({ queryCount: 2 * count, queryRepeat: 2, repeatedQuery: shape });
   });
 
   it('never counts an operation twice, however often the client is tracked', async () => {
@@ -215,12 +215,12 @@ describeWithService('routeperf/prisma', 'postgres', postgresUnreachable, () => {
       ),
     ];
     for (const client of clients) {
-      const { recorded } = await runner.run(async () => {
+      const { metrics } = await runner.settle(async () => {
         await client.author.count();
         await client.$transaction([client.author.count()]);
         await client.$transaction(async (tx) => tx.$queryRaw`select 1 as one`);
       });
-      expect(recorded.queryCount).toBe(3);
+      expect(metrics.queryCount).toBe(3);
     }
   });
 });

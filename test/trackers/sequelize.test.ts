@@ -3,8 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trackSequelize } from '../../src/trackers/sequelize/index.js';
 import { describeWithService, POSTGRES_URL } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { type RecordedServer, signal, startRecordedServer } from '../support/recorded-requests.js';
 import { createOrmSchema, type OrmSchema, POOL_SIZE, postgresUnreachable } from './support-orms-postgres.js';
-import { gate, type RequestRunner, requestRunner } from './support-orms-requests.js';
 import { defineModels, type OrmModels } from './support-orms-sequelize.js';
 
 /** A Sequelize instance of its own, with the test's models. */
@@ -14,7 +14,7 @@ interface Orm extends OrmModels {
 
 describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () => {
   let schema: OrmSchema;
-  let runner: RequestRunner;
+  let runner: RecordedServer;
   /** Three instances on one schema: tracked, tracked without shapes, and untracked. */
   let tracked: Orm;
   let unshaped: Orm;
@@ -25,7 +25,7 @@ describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () =
   const connect = () => new Sequelize(POSTGRES_URL, { logging: false, pool: { max: POOL_SIZE } });
 
   beforeAll(async () => {
-    [schema, runner] = await Promise.all([createOrmSchema(), requestRunner()]);
+    [schema, runner] = await Promise.all([createOrmSchema(), startRecordedServer()]);
     tracked = orm(trackSequelize(connect()));
     unshaped = orm(trackSequelize(connect(), { recordShapes: false }));
     untracked = orm(connect());
@@ -57,40 +57,40 @@ describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () =
       async () => {
         for (let i = 0; i < 4; i++) await Author.findByPk(authorId + i);
       };
-    const { recorded } = await runner.run(findEach(tracked));
-    expect(recorded).toMatchObject({ queryCount: 4, queryRepeat: 4 });
-    expect(recorded.repeatedQuery).toMatch(
+    const { metrics } = await runner.settle(findEach(tracked));
+    expect(metrics).toMatchObject({ queryCount: 4, queryRepeat: 4 });
+    expect(metrics.repeatedQuery).toMatch(
       /^SELECT "id", "name" FROM "rpt_\w+"\."authors" AS "Author" WHERE "Author"\."id" = \?;$/,
     );
 
-    const { recorded: counted } = await runner.run(findEach(unshaped));
+    const { metrics: counted } = await runner.settle(findEach(unshaped));
     expect(counted.queryCount).toBe(4);
     expect(counted.queryRepeat).toBeUndefined();
   });
 
   it('counts nothing outside a request, even while a request runs', async () => {
-    const inside = gate();
-    const outsideDone = gate();
-    const request = runner.run(async () => {
+    const inside = signal();
+    const outsideDone = signal();
+    const request = runner.settle(async () => {
       await tracked.sequelize.query('select 1');
-      inside.release();
-      await outsideDone.opened;
+      inside.fire();
+      await outsideDone.fired;
     });
-    await inside.opened;
+    await inside.fired;
     await Promise.all([
       tracked.sequelize.query('select 1'),
       tracked.Author.count(),
       sleep(tracked, 1, false),
     ]);
-    outsideDone.release();
-    expect((await request).recorded.queryCount).toBe(1);
+    outsideDone.fire();
+    expect((await request).metrics.queryCount).toBe(1);
   });
 
   it('counts a query that fails, and the app gets the error it would get untracked', async () => {
     const fail = ({ sequelize }: Orm) => sequelize.query('select missing_column');
     const expected = (await fail(untracked).catch((error: unknown) => error)) as DatabaseError;
-    const { recorded, error } = await runner.run(() => fail(tracked));
-    expect(recorded.queryCount).toBe(1);
+    const { metrics, error } = await runner.settle(() => fail(tracked));
+    expect(metrics.queryCount).toBe(1);
     expect(error).toBeInstanceOf(DatabaseError);
     expect(error).toMatchObject({ message: expected.message, sql: expected.sql });
   });
@@ -100,9 +100,9 @@ describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () =
       new Sequelize('postgres://postgres@127.0.0.1:1/test', { logging: false }),
     );
     try {
-      const { recorded, error } = await runner.run(() => unreachable.query('select 1'));
+      const { metrics, error } = await runner.settle(() => unreachable.query('select 1'));
       expect(error).toBeInstanceOf(ConnectionRefusedError);
-      expect(recorded.queryCount).toBe(1);
+      expect(metrics.queryCount).toBe(1);
     } finally {
       await unreachable.close();
     }
@@ -118,7 +118,7 @@ describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () =
         }),
         Author.update({ name: 'Ada' }, { where: { id: authorId } }),
       ]);
-    const { value } = await runner.run(() => read(tracked));
+    const { value } = await runner.settle(() => read(tracked));
     expect(value).toEqual(await read(untracked));
   });
 
@@ -194,21 +194,21 @@ describeWithService('routeperf/sequelize', 'postgres', postgresUnreachable, () =
       shape: /^START TRANSACTION;$/,
     },
   ])('counts $form, twice in a request', async ({ run, count, shape }) => {
-    const { recorded, error } = await runner.run(async () => {
+    const { metrics, error } = await runner.settle(async () => {
       await run(tracked);
       await run(tracked);
     });
     expect(error).toBeUndefined();
-    expect(recorded).toMatchObject({ queryCount: 2 * count, queryRepeat: 2 });
-    expect(recorded.repeatedQuery).toMatch(shape);
+    expect(metrics).toMatchObject({ queryCount: 2 * count, queryRepeat: 2 });
+    expect(metrics.repeatedQuery).toMatch(shape);
   });
 
   it('never counts a query twice when the instance is tracked again', async () => {
     expect(trackSequelize(trackSequelize(tracked.sequelize))).toBe(tracked.sequelize);
-    const { recorded } = await runner.run(async () => {
+    const { metrics } = await runner.settle(async () => {
       await tracked.sequelize.query('select 1');
       await tracked.Author.count();
     });
-    expect(recorded.queryCount).toBe(2);
+    expect(metrics.queryCount).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import type { HttpRouteperfOptions } from '../../src/adapters/http.js';
 import { endQuery, startQuery } from '../../src/core/scope.js';
-import { startRecordedServer } from './support-requests.js';
+import { startRecordedServer } from '../support/recorded-requests.js';
 
 /** What a request of `ownStoreCounts` ran, and what was counted for it. */
 export interface OwnStoreRequest {

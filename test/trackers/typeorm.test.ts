@@ -11,13 +11,13 @@ import {
   unreachable,
 } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { type RecordedServer, signal, startRecordedServer } from '../support/recorded-requests.js';
 import { createOrmSchema, type OrmSchema, POOL_SIZE, postgresUnreachable } from './support-orms-postgres.js';
-import { gate, type RequestRunner, requestRunner } from './support-orms-requests.js';
 import { AuthorEntity, ENTITIES, NapEntity } from './support-orms-typeorm.js';
 
 describeWithService('routeperf/typeorm', 'postgres', postgresUnreachable, () => {
   let schema: OrmSchema;
-  let runner: RequestRunner;
+  let runner: RecordedServer;
   /** Three DataSources on one schema: tracked, tracked without shapes, and untracked. */
   let dataSource: DataSource;
   let unshaped: DataSource;
@@ -33,7 +33,7 @@ describeWithService('routeperf/typeorm', 'postgres', postgresUnreachable, () => 
   });
 
   beforeAll(async () => {
-    [schema, runner] = await Promise.all([createOrmSchema(), requestRunner()]);
+    [schema, runner] = await Promise.all([createOrmSchema(), startRecordedServer()]);
     dataSource = trackTypeORM(new DataSource(options()));
     unshaped = trackTypeORM(new DataSource(options()), { recordShapes: false });
     untracked = new DataSource(options());
@@ -70,40 +70,40 @@ describeWithService('routeperf/typeorm', 'postgres', postgresUnreachable, () => 
     const findEach = (source: DataSource) => async () => {
       for (let i = 0; i < 4; i++) await source.getRepository(AuthorEntity).findOneBy({ id: authorId + i });
     };
-    const { recorded } = await runner.run(findEach(dataSource));
-    expect(recorded).toMatchObject({ queryCount: 4, queryRepeat: 4 });
-    expect(recorded.repeatedQuery).toMatch(
+    const { metrics } = await runner.settle(findEach(dataSource));
+    expect(metrics).toMatchObject({ queryCount: 4, queryRepeat: 4 });
+    expect(metrics.repeatedQuery).toMatch(
       /^SELECT .* FROM "rpt_\w+"\."authors" "Author" WHERE \(\("Author"\."id" = \?\)\) LIMIT \?$/,
     );
 
-    const { recorded: counted } = await runner.run(findEach(unshaped));
+    const { metrics: counted } = await runner.settle(findEach(unshaped));
     expect(counted.queryCount).toBe(4);
     expect(counted.queryRepeat).toBeUndefined();
   });
 
   it('counts nothing outside a request, even while a request runs', async () => {
-    const inside = gate();
-    const outsideDone = gate();
-    const request = runner.run(async () => {
+    const inside = signal();
+    const outsideDone = signal();
+    const request = runner.settle(async () => {
       await dataSource.query('select 1');
-      inside.release();
-      await outsideDone.opened;
+      inside.fire();
+      await outsideDone.fired;
     });
-    await inside.opened;
+    await inside.fired;
     await Promise.all([
       dataSource.query('select 1'),
       dataSource.getRepository(AuthorEntity).count(),
       sleep(dataSource, 1, false),
     ]);
-    outsideDone.release();
-    expect((await request).recorded.queryCount).toBe(1);
+    outsideDone.fire();
+    expect((await request).metrics.queryCount).toBe(1);
   });
 
   it('counts a query that fails, and the app gets the error it would get untracked', async () => {
     const fail = (source: DataSource) => source.query('select missing_column');
     const expected = (await fail(untracked).catch((error: unknown) => error)) as QueryFailedError;
-    const { recorded, error } = await runner.run(() => fail(dataSource));
-    expect(recorded.queryCount).toBe(1);
+    const { metrics, error } = await runner.settle(() => fail(dataSource));
+    expect(metrics.queryCount).toBe(1);
     expect(error).toBeInstanceOf(QueryFailedError);
     expect(error).toMatchObject({ message: expected.message, query: expected.query, code: '42703' });
   });
@@ -120,7 +120,7 @@ describeWithService('routeperf/typeorm', 'postgres', postgresUnreachable, () => 
           .where({ id: authorId })
           .execute(),
       ]);
-    const { value } = await runner.run(() => read(dataSource));
+    const { value } = await runner.settle(() => read(dataSource));
     expect(value).toEqual(await read(untracked));
   });
 
@@ -199,22 +199,22 @@ describeWithService('routeperf/typeorm', 'postgres', postgresUnreachable, () => 
       shape: /^START TRANSACTION$/,
     },
   ])('counts $form, twice in a request', async ({ run, count, shape }) => {
-    const { recorded, error } = await runner.run(async () => {
+    const { metrics, error } = await runner.settle(async () => {
       await run(dataSource);
       await run(dataSource);
     });
     expect(error).toBeUndefined();
-    expect(recorded).toMatchObject({ queryCount: 2 * count, queryRepeat: 2 });
-    expect(recorded.repeatedQuery).toMatch(shape);
+    expect(metrics).toMatchObject({ queryCount: 2 * count, queryRepeat: 2 });
+    expect(metrics.repeatedQuery).toMatch(shape);
   });
 
   it('never counts a query twice when the DataSource is tracked again', async () => {
     expect(trackTypeORM(trackTypeORM(dataSource))).toBe(dataSource);
-    const { recorded } = await runner.run(async () => {
+    const { metrics } = await runner.settle(async () => {
       await dataSource.query('select 1');
       await dataSource.getRepository(AuthorEntity).count();
     });
-    expect(recorded.queryCount).toBe(2);
+    expect(metrics.queryCount).toBe(2);
   });
 });
 
@@ -223,11 +223,11 @@ const mysqlUnreachable = await unreachable(new URL(MYSQL_URL).hostname, Number(n
 
 describeWithService('routeperf/typeorm streams', 'mysql', mysqlUnreachable, () => {
   const prefix = uniquePrefix();
-  let runner: RequestRunner;
+  let runner: RecordedServer;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    runner = await requestRunner();
+    runner = await startRecordedServer();
     dataSource = trackTypeORM(
       new DataSource({
         type: 'mysql',
@@ -262,16 +262,16 @@ describeWithService('routeperf/typeorm streams', 'mysql', mysqlUnreachable, () =
   };
 
   it("counts a query builder's stream as one query", async () => {
-    const { recorded, value } = await runner.run(async () =>
+    const { metrics, value } = await runner.settle(async () =>
       readAll(await dataSource.getRepository(AuthorEntity).createQueryBuilder('a').orderBy('a.id').stream()),
     );
     expect(value).toHaveLength(2);
-    expect(recorded.queryCount).toBe(1);
-    expect(recorded.queryRepeat).toBe(1);
+    expect(metrics.queryCount).toBe(1);
+    expect(metrics.queryRepeat).toBe(1);
   });
 
   it("times a query runner's stream until its last row is read", async () => {
-    const { recorded, value } = await runner.run(async () => {
+    const { metrics, value } = await runner.settle(async () => {
       const queryRunner = dataSource.createQueryRunner();
       try {
         return await readAll(await queryRunner.stream('select sleep(?) as slept', [0.02]));
@@ -280,13 +280,13 @@ describeWithService('routeperf/typeorm streams', 'mysql', mysqlUnreachable, () =
       }
     });
     expect(value).toEqual([{ slept: 0 }]);
-    expect(recorded.queryCount).toBe(1);
+    expect(metrics.queryCount).toBe(1);
     // The database slept 20 ms before the row came: a timer may fire up to a millisecond early.
-    expect(recorded.queryTime).toBeGreaterThanOrEqual(19);
+    expect(metrics.queryTime).toBeGreaterThanOrEqual(19);
   });
 
   it('counts a stream that fails, and its error reaches the listener of the app', async () => {
-    const { recorded, value } = await runner.run(async () => {
+    const { metrics, value } = await runner.settle(async () => {
       const queryRunner = dataSource.createQueryRunner();
       try {
         return await readAll(await queryRunner.stream('select missing_column'));
@@ -295,6 +295,6 @@ describeWithService('routeperf/typeorm streams', 'mysql', mysqlUnreachable, () =
       }
     });
     expect(value).toMatchObject({ code: 'ER_BAD_FIELD_ERROR' });
-    expect(recorded.queryCount).toBe(1);
+    expect(metrics.queryCount).toBe(1);
   });
 });
