@@ -35,6 +35,9 @@ function endingFirst(end: () => void, fn: Method): Method {
   };
 }
 
+/** Where pg's `query` takes a callback: `(query, callback)` or `(query, values, callback)`. */
+const CALLBACK_POSITIONS = [1, 2];
+
 /** How the client tells a submittable that its query is over: done, or failed. */
 const SUBMITTABLE_ENDS = ['handleReadyForQuery', 'handleError'];
 
@@ -69,7 +72,7 @@ export function issueTimed(
   if (!started) return issue(args);
   const end = endOnce(started);
   let callbacks = 0;
-  for (const at of [1, 2]) {
+  for (const at of CALLBACK_POSITIONS) {
     const callback = args[at];
     if (typeof callback !== 'function') continue;
     args[at] = endingFirst(end, callback as Method);
