@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AMQP_HOST, AMQP_PORT, closedPort, describeWithRabbitMQ } from '../support/amqp.js';
+import { AMQP_HOST, AMQP_PORT, describeWithRabbitMQ } from '../support/amqp.js';
 import { runCli, tempFolder } from '../support/cli.js';
+import { closedPort } from '../support/reachability.js';
 import { POISON, queueSetup } from './queue.js';
 
 /**

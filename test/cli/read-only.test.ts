@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closedPort } from '../support/amqp.js';
 import { runCli, tempFolder } from '../support/cli.js';
 import { describeEachDatabase, uniquePrefix } from '../support/databases.js';
+import { closedPort } from '../support/reachability.js';
 import { sqliteTables } from '../support/sqlite.js';
 
 /** The commands that only read: none may create a file, a table or a migration. */

@@ -8,7 +8,7 @@ import { RedisUnreachableError } from '../../src/bus/transports/redis/index.js';
 import { type ErrorCause, RouteperfError } from '../../src/errors.js';
 import { errorCause } from '../../src/store/errors.js';
 import { describeEachDatabase, MYSQL_URL, POSTGRES_URL } from '../support/databases.js';
-import { closedPort } from '../support/redis.js';
+import { closedPort } from '../support/reachability.js';
 import { sqliteUrl } from '../support/sqlite.js';
 
 /** The error `produce` fails with; a case that does not fail is a broken case. */

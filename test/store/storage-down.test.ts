@@ -2,17 +2,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { expect, it } from 'vitest';
 import { RouteperfError } from '../../src/errors.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { closedPort } from '../support/reachability.js';
 import { useTestStores } from './helpers.js';
 import { metrics } from './samples.js';
-
-/** A loopback port nothing listens on: one the system just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Forwards `port` to `target` until closed, as the database server coming back on its port would. */
 async function forward(port: number, target: URL): Promise<{ close(): Promise<void> }> {

@@ -116,15 +116,6 @@ export function useAmqp() {
   };
 }
 
-/** A TCP port nothing listens on: connecting is refused at once. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * A loopback proxy to the broker whose `freeze()` stops forwarding in both directions while keeping the
  * sockets open: a broker (or network) that stops answering without closing anything.

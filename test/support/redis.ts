@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
 import type { TransportContext } from '../../src/bus/transport.js';
@@ -62,13 +61,4 @@ export function useRedisStreams() {
     /** Closes the admin client; call once in afterAll. */
     close: () => admin.quit().catch(() => admin.disconnect()),
   };
-}
-
-/** A local TCP port with nothing listening on it. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

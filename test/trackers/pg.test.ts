@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { trackPg } from '../../src/trackers/pg/index.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { describeWithService, dropTables, POSTGRES_URL, uniquePrefix } from '../support/databases.js';
 import { concurrentAttribution, misattributed } from '../support/query-attribution.js';
+import { closedPort } from '../support/reachability.js';
 import { signal, useRecordedServer } from '../support/recorded-requests.js';
 import { ownStoreCounts } from './support-own-store.js';
 import { postgresUnreachable } from './support-postgres.js';
@@ -15,15 +15,6 @@ trackPg(pg);
 /** Waits in the database for as many seconds as its parameter says. */
 const SLEEP = 'select pg_sleep($1)';
 const seconds = (delayMs: number) => [delayMs / 1000];
-
-/** A loopback port nothing listens on: a server's, closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 it('refuses what is not pg, naming what it expects', () => {
   expect(() => trackPg({ query() {} })).toThrow(

@@ -5,12 +5,12 @@ import {
   AMQP_HOST,
   AMQP_PORT,
   amqpDsn,
-  closedPort,
   describeWithRabbitMQ,
   FreezingProxy,
   useAmqp,
 } from '../../support/amqp.js';
 import { deferAfterEach } from '../../support/cleanup.js';
+import { closedPort } from '../../support/reachability.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 /** What `call` rejected with; fails the test when it resolved. */

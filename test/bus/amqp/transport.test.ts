@@ -8,7 +8,6 @@ import {
   AMQP_PORT,
   amqpDsn,
   backgroundErrors,
-  closedPort,
   describeWithRabbitMQ,
   FreezingProxy,
   uniqueQueue,
@@ -16,6 +15,7 @@ import {
 } from '../../support/amqp.js';
 import { deferAfterEach } from '../../support/cleanup.js';
 import { requestMetrics } from '../../support/metrics.js';
+import { closedPort } from '../../support/reachability.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 /**

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
 import type { ReceivedMessage, Transport, TransportContext } from '../../../src/bus/transport.js';
 import { createTransport } from '../../../src/bus/transports/database/index.js';
@@ -79,15 +78,6 @@ export async function drain(transport: Transport, max: number): Promise<Received
 }
 
 export const bodies = (messages: readonly ReceivedMessage[]) => messages.map((message) => message.body);
-
-/** A loopback port nothing listens on: one the system just handed out and took back. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Settles with the promise, or fails the test if it takes longer than `ms`: a hang is a failure. */
 export function within<T>(ms: number, promise: Promise<T>): Promise<T> {

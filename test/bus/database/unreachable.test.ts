@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/databases.js';
-import { closedPort, useQueues, within } from './helpers.js';
+import { closedPort } from '../../support/reachability.js';
+import { useQueues, within } from './helpers.js';
 
 describeEachDatabase(
   (database) => {

@@ -4,7 +4,8 @@ import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
 import { createTransport } from '../../../src/bus/transports/redis/index.js';
 import { encodeRecord } from '../../../src/record/envelope.js';
 import { requestMetrics } from '../../support/metrics.js';
-import { closedPort, describeWithRedis, testContext, useRedisStreams } from '../../support/redis.js';
+import { closedPort } from '../../support/reachability.js';
+import { describeWithRedis, testContext, useRedisStreams } from '../../support/redis.js';
 
 const numbered = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `message ${from + i}`);
 const bodies = (messages: readonly ReceivedMessage[]) => messages.map((message) => message.body);
