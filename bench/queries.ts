@@ -13,6 +13,7 @@
  * every cycle of every round, with the quartiles to show the spread.
  *
  *   npm run bench:queries -- [--slice 2] [--cycles 6] [--warmup 2] [--connections 20] [--rounds 3] [--clients pg,knex]
+ *     [--variants bare,off,scope,on]   (off and on always; fewer variants leave time for more cycles)
  *
  * "scope vs off" is the request scope's part of the cost (on Node 20, AsyncLocalStorage hooks every
  * promise). For node-postgres it then measures the tracker's own work, which is smaller than that spread,
@@ -53,6 +54,7 @@ interface Settings {
   connections: number;
   rounds: number;
   clients: Client[];
+  variants: Variant[];
 }
 
 /** One variant of one client, over every round. */
@@ -73,6 +75,7 @@ function readSettings(): Settings {
       connections: { type: 'string', default: '20' },
       rounds: { type: 'string', default: '3' },
       clients: { type: 'string', default: clients.join(',') },
+      variants: { type: 'string', default: variants.join(',') },
     },
   });
   const fail = (message: string): never => {
@@ -88,6 +91,14 @@ function readSettings(): Settings {
   const chosen = values.clients.split(',').map((item) => item.trim()) as Client[];
   if (chosen.some((item) => !clients.includes(item)))
     fail(`--clients: expected a comma-separated list of ${clients.join(', ')}, got ${values.clients}`);
+  const chosenVariants = values.variants.split(',').map((item) => item.trim()) as Variant[];
+  if (
+    chosenVariants.some((item) => !variants.includes(item)) ||
+    !['off', 'on'].every((v) => chosenVariants.includes(v as Variant))
+  )
+    fail(
+      `--variants: expected a comma-separated list of ${variants.join(', ')} with off and on, got ${values.variants}`,
+    );
   return {
     slice: whole('slice', 1),
     cycles: whole('cycles', 1),
@@ -95,6 +106,7 @@ function readSettings(): Settings {
     connections: whole('connections', 1),
     rounds: whole('rounds', 1),
     clients: chosen,
+    variants: variants.filter((variant) => chosenVariants.includes(variant)),
   };
 }
 
@@ -149,7 +161,7 @@ function rotated<T>(items: readonly T[], cycle: number): T[] {
 }
 
 /**
- * One round of one client: the four variants side by side, each warmed up, then `cycles` cycles of one
+ * One round of one client: its variants side by side, each warmed up, then `cycles` cycles of one
  * slice each. Adds each variant's slices and CPU time to `results`, and each cycle's "on" to "off"
  * ratio to `ratios`.
  */
@@ -161,7 +173,9 @@ async function measureRound(
   results: Map<Variant, Measurement>,
   ratios: number[],
 ) {
-  const servers = await Promise.all(variants.map((variant) => startServer(client, variant, dir, table)));
+  const servers = await Promise.all(
+    settings.variants.map((variant) => startServer(client, variant, dir, table)),
+  );
   try {
     const served = new Map<Variant, number>();
     for (const server of servers) {
@@ -200,7 +214,7 @@ const requestRate = (m: Measurement, settings: Settings) =>
 
 function table(client: Client, results: Map<Variant, Measurement>, settings: Settings): string[][] {
   const off = results.get('off')!;
-  return variants.map((variant) => {
+  return settings.variants.map((variant) => {
     const m = results.get(variant)!;
     const cpu = quantile(m.cpuPerRequest, 0.5);
     return [
@@ -279,7 +293,7 @@ async function main() {
   console.log(machine());
   console.log(
     `load: autocannon in its own process, ${settings.connections} connections over loopback; per round, the ` +
-      `four variants side by side, ${settings.warmup} s warm-up each, then ${settings.cycles} cycles of one ` +
+      `variants (${settings.variants.join(', ')}) side by side, ${settings.warmup} s warm-up each, then ${settings.cycles} cycles of one ` +
       `${settings.slice} s slice per variant; ${settings.rounds} rounds; route: 10 queries per request, pool of 10 connections\n`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'routeperf-bench-queries-'));
@@ -289,7 +303,7 @@ async function main() {
     await withOrdersTable(async (orders) => {
       for (const client of settings.clients) {
         const results = new Map(
-          variants.map((v) => [v, { slices: [], cpuPerRequest: [], queries: null } as Measurement]),
+          settings.variants.map((v) => [v, { slices: [], cpuPerRequest: [], queries: null } as Measurement]),
         );
         const ratios: number[] = [];
         for (let round = 1; round <= settings.rounds; round++) {
