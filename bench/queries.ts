@@ -206,9 +206,9 @@ async function measureRound(
   }
 }
 
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 /** The value at fraction `at` (0.5: the median) of `values`, sorted. */
-const quantile = (values: number[], at: number) => sorted(values)[Math.floor((values.length - 1) * at)]!;
+const quantile = (values: number[], at: number) =>
+  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * at)]!;
 const requestRate = (m: Measurement, settings: Settings) =>
   m.slices.reduce((sum, slice) => sum + slice.requests.total, 0) / (m.slices.length * settings.slice);
 
