@@ -6,6 +6,7 @@ import { DEFAULT_N_PLUS_ONE_THRESHOLD } from '../record/metrics.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { importConfigFile } from './import-file.js';
+import { checkRetentionOrder, DEFAULT_RETENTION } from './retention.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { DEFAULT_ENVIRONMENTS, optionsSchema } from './schema.js';
 import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
@@ -48,6 +49,7 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   // Server-Timing tells every client how long the app and its queries took: on by default only where the
   // developer is the client.
   const serverTiming = merged.serverTiming ?? merged.environment === 'development';
+  checkRetentionOrder(merged.retention);
   return { ...merged, serverTiming, ...(file ? { configFile: file.path } : {}) };
 }
 
@@ -70,6 +72,7 @@ function defaults(env: NodeJS.ProcessEnv): Unresolved {
     maxRoutes: 1000,
     syncTimeout: 2000,
     accessRecords: { enabled: false, retentionDays: null, trackUser: false },
+    retention: DEFAULT_RETENTION,
     requestIdHeader: 'x-request-id',
     async: false,
     transport: 'sync://',
@@ -109,11 +112,12 @@ function fromEnvironmentVariables(
 function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unresolved {
   let merged = base;
   for (const layer of layers) {
-    const { accessRecords, retry, ...rest } = stripMeta(layer);
+    const { accessRecords, retention, retry, ...rest } = stripMeta(layer);
     merged = {
       ...merged,
       ...rest,
       accessRecords: { ...merged.accessRecords, ...accessRecords },
+      retention: { ...merged.retention, ...retention },
       retry: { ...merged.retry, ...retry },
     };
   }

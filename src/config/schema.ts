@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { DURATION, DURATION_EXPECTED } from './retention.js';
 import { urlProblem } from './url.js';
 
 /** Where recording is on unless the user says otherwise. */
@@ -74,6 +75,15 @@ const accessRecords = z.strictObject(
   { error: 'expected an object { enabled, retentionDays, trackUser }' },
 );
 
+const duration = z
+  .string({ error: `expected ${DURATION_EXPECTED}` })
+  .regex(DURATION, { error: `expected ${DURATION_EXPECTED}` })
+  .nullable();
+const retention = z.strictObject(
+  { minutes: duration, hours: duration, days: duration },
+  { error: 'expected an object { minutes, hours, days } of durations such as "48h" or "90d"' },
+);
+
 const dsn = url('a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…');
 const retry = z.strictObject(
   {
@@ -135,6 +145,7 @@ const settingsShape = {
     .number({ error: 'expected a number of milliseconds of at least 1' })
     .min(1, { error: 'expected a number of milliseconds of at least 1' }),
   accessRecords: accessRecords.partial(),
+  retention: retention.partial(),
   async: z.boolean({ error: 'expected true or false' }),
   transport: dsn,
   transports: z.record(

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../record/metrics.js';
+import type { RetentionOptions } from './retention.js';
 import type { RetryOptions } from './retry.js';
 
 export type { Logger };
@@ -71,6 +72,11 @@ export interface RouteperfSettings {
   syncTimeout?: number;
   accessRecords?: AccessRecordsOptions;
   /**
+   * How long rolled-up buckets are kept at each resolution: minutes (default `'48h'`), hours (default
+   * `'90d'`) and days (default `null`, for ever). Reads of older times use the coarser buckets.
+   */
+  retention?: RetentionOptions;
+  /**
    * Asynchronous recording: the response never waits; its metrics become a message on `transport` and a
    * worker stores them. Default false.
    */
@@ -121,11 +127,18 @@ export interface ResolvedConfig
   extends Required<
     Omit<
       RouteperfSettings,
-      'accessRecords' | 'retry' | 'getUser' | 'beforeRecord' | 'afterRecord' | 'timingAllowOrigin'
+      | 'accessRecords'
+      | 'retention'
+      | 'retry'
+      | 'getUser'
+      | 'beforeRecord'
+      | 'afterRecord'
+      | 'timingAllowOrigin'
     >
   > {
   timingAllowOrigin?: string;
   accessRecords: Required<AccessRecordsOptions>;
+  retention: Required<RetentionOptions>;
   retry: RetryOptions;
   getUser?: RouteperfSettings['getUser'];
   beforeRecord?: RouteperfSettings['beforeRecord'];

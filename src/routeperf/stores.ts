@@ -1,3 +1,4 @@
+import { durationMs } from '../config/retention.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { ErrorLog } from '../logger.js';
 import type { FailureLog } from '../store/failures.js';
@@ -16,6 +17,11 @@ export function storeOptionsOf(
     maxRoutes: config.maxRoutes,
     nPlusOneThreshold: config.nPlusOneThreshold,
     accessRecords: config.accessRecords,
+    retention: {
+      minutes: durationMs(config.retention.minutes),
+      hours: durationMs(config.retention.hours),
+      days: durationMs(config.retention.days),
+    },
     dedupWindow: config.dedupWindow,
     onBackgroundError,
   };

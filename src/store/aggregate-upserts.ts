@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { BatchPlan, CounterRow } from './batch-plan.js';
+import { TOTALS_MERGE } from './bucket-totals.js';
 import type { BulkColumn, BulkInsert } from './bulk-insert.js';
-import type { Merge } from './dialects/dialect.js';
 import type { StoreDialect } from './dialects/index.js';
 import type { Database } from './tables.js';
 
@@ -23,25 +23,6 @@ const AGGREGATE_COLUMNS: readonly BulkColumn[] = [
   ['memory_sum', 'double precision'],
   ['memory_max', 'double precision'],
 ];
-/** How each aggregate column merges with the stored row. */
-const AGGREGATE_MERGE: Record<string, Merge> = {
-  count: 'add',
-  time_sum: 'add',
-  time_min: 'min',
-  time_max: 'max',
-  query_count_sum: 'add',
-  query_count_max: 'max',
-  query_time_sum: 'add',
-  query_time_max: 'max',
-  // Before query_repeat_max: MySQL's ON DUPLICATE KEY UPDATE assigns left to right, and a later
-  // assignment reads the columns the earlier ones set.
-  repeated_query: { whenGreater: 'query_repeat_max' },
-  query_repeat_max: 'max',
-  n_plus_one_count: 'add',
-  memory_sum: 'add',
-  memory_max: 'max',
-};
-
 /** Adds a batch's plan (see planBatch) to the aggregates, the status counts and the histogram. */
 export class AggregateUpserts {
   readonly #aggregates: BulkInsert;
@@ -50,7 +31,7 @@ export class AggregateUpserts {
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.#aggregates = dialect.bulkInsert(db, 'aggregates', AGGREGATE_COLUMNS, (insert) =>
-      dialect.upsert(insert, 'aggregates', ['route_id', 'bucket'], AGGREGATE_MERGE),
+      dialect.upsert(insert, 'aggregates', ['route_id', 'bucket'], TOTALS_MERGE),
     );
     const counter = (table: 'status_counts' | 'histogram', slot: 'status_code' | 'bin') =>
       dialect.bulkInsert(

@@ -8,6 +8,7 @@ import { type Admission, RouteAdmission } from './route-admission.js';
 import { RouteUpserts } from './route-upserts.js';
 import type { IngestOptions, IngestSummary } from './sink.js';
 import { accessRecordValues, type Database } from './tables.js';
+import { transact } from './transact.js';
 
 export interface IngestorOptions extends LedgerOptions {
   /** Distinct routes per environment in the store before new ones go to `(overflow)`. */
@@ -15,12 +16,6 @@ export interface IngestorOptions extends LedgerOptions {
   /** A request running one SQL shape more than this many times is an N+1 of its route. */
   nPlusOneThreshold: number;
 }
-
-/**
- * A transaction the server could not take now (it lost a race, or ran short of a resource for a moment)
- * runs again at once, this many times in all, before its error goes to the caller.
- */
-const OVERLOADED_ATTEMPTS = 5;
 
 /**
  * Turns a batch of request metrics into route upserts, aggregate upserts and access records, all in one
@@ -47,28 +42,21 @@ export class Ingestor {
 
   async ingest(batch: readonly RequestMetrics[], options: IngestOptions = {}): Promise<IngestSummary> {
     if (batch.length === 0) return { requests: 0, duplicates: 0, routes: 0, rows: 0 };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.db.transaction().execute(async (trx) => {
-          const { admitted, routes, admission } = await this.#admitRoutes(trx, batch);
-          const written = await this.#write(trx, admitted, routes, admission, options.dedupe ?? false);
-          await options.inTransaction?.(trx.withoutPlugins());
-          return { ...written, admission };
-        });
-        // What is learnt inside a transaction is only true once it has committed.
-        this.#routes.committed(result.routeUpsert);
-        if (result.admission) this.#admission.committed(result.admission);
-        return {
-          requests: batch.length,
-          duplicates: batch.length - result.fresh,
-          routes: result.routes,
-          rows: result.rows,
-        };
-      } catch (error) {
-        if (attempt >= OVERLOADED_ATTEMPTS || this.dialect.classifyError(error) !== 'overloaded') throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 10 * attempt));
-      }
-    }
+    const result = await transact(this.db, this.dialect, async (trx) => {
+      const { admitted, routes, admission } = await this.#admitRoutes(trx, batch);
+      const written = await this.#write(trx, admitted, routes, admission, options.dedupe ?? false);
+      await options.inTransaction?.(trx.withoutPlugins());
+      return { ...written, admission };
+    });
+    // What is learnt inside a transaction is only true once it has committed.
+    this.#routes.committed(result.routeUpsert);
+    if (result.admission) this.#admission.committed(result.admission);
+    return {
+      requests: batch.length,
+      duplicates: batch.length - result.fresh,
+      routes: result.routes,
+      rows: result.rows,
+    };
   }
 
   /**

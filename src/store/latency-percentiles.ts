@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { type BinCount, quantiles } from './histogram.js';
+import { latencyBins, type RouteFilter } from './bucket-reads.js';
+import { quantiles } from './histogram.js';
+import type { ReadPlan } from './read-plan.js';
 import type { Database } from './tables.js';
 
 /** Request time over a window: average, extremes and percentiles (ms). */
@@ -14,29 +16,17 @@ export interface LatencySummary {
 }
 
 /**
- * Fills the percentiles of each summary (by route id) from the routes' histograms over [since, until),
- * clamped to the summary's minimum and maximum.
+ * Fills the percentiles of each summary (by route id) from the routes' histograms over the plan's
+ * buckets, clamped to the summary's minimum and maximum.
  */
 export async function fillPercentiles(
   db: Kysely<Database>,
   summaries: ReadonlyMap<number, { requestTime: LatencySummary }>,
-  since: number,
-  until: number,
+  plan: ReadPlan,
+  filter: RouteFilter,
 ): Promise<void> {
   if (summaries.size === 0) return;
-  const rows = await db
-    .selectFrom('histogram')
-    .select((eb) => ['route_id', 'bin', eb.fn.sum<number>('count').as('count')])
-    .where('route_id', 'in', [...summaries.keys()])
-    .where('bucket', '>=', since)
-    .where('bucket', '<', until)
-    .groupBy(['route_id', 'bin'])
-    .execute();
-  const binsByRoute = new Map<number, BinCount[]>();
-  for (const row of rows) {
-    const id = Number(row.route_id);
-    binsByRoute.set(id, [...(binsByRoute.get(id) ?? []), { bin: Number(row.bin), count: Number(row.count) }]);
-  }
+  const binsByRoute = await latencyBins(db, plan, filter, (routeId) => routeId);
   for (const [id, summary] of summaries) {
     const time = summary.requestTime;
     [time.p50, time.p90, time.p95, time.p99] = quantiles(

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import { consistentRead, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
 import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
+import { planWindow, type ReadPlan } from './read-plan.js';
 
 export type { LatencySummary };
 
@@ -66,106 +68,89 @@ export interface RouteSummary {
 }
 
 /** The routes of `environment` over the query's window, sorted and paged as it asks. */
-export async function readRoutes(
+export function readRoutes(
   db: Kysely<Database>,
   environment: string,
   query: RoutesQuery,
 ): Promise<RouteSummary[]> {
   const since = query.since === undefined ? 0 : floorToBucket(ms(query.since));
   const until = query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until);
-  const search = query.search?.toLowerCase();
-  const rows = (await routeTotals(db, environment, since, until, query.method)).filter(
-    (row) => !search || row.route.toLowerCase().includes(search),
-  );
-  const statuses =
-    rows.length > 0
-      ? await statusCounts(db, environment, since, until)
-      : new Map<number, Record<string, number>>();
-  const shapes =
-    rows.length > 0 ? await repeatedQueries(db, environment, since, until) : new Map<number, string>();
-  const summaries = new Map(
-    rows.map((row) => {
-      const id = Number(row.id);
-      return [id, summaryOf(environment, row, statuses.get(id) ?? {}, shapes.get(id) ?? null)];
-    }),
-  );
+  const filter: RouteFilter = { environment, method: query.method };
+  return consistentRead(db, async (keptFrom) => {
+    const plan = planWindow(since, until, keptFrom, Date.now());
+    const search = query.search?.toLowerCase();
+    const rows = (await routeTotals(db, plan, filter)).filter(
+      (row) => !search || row.route.toLowerCase().includes(search),
+    );
+    if (rows.length === 0) return [];
+    const statuses = await statusCounts(db, plan, filter);
+    const shapes = await repeatedQueries(db, plan, filter);
+    const summaries = new Map(
+      rows.map((row) => {
+        const id = Number(row.id);
+        return [id, summaryOf(environment, row, statuses.get(id) ?? {}, shapes.get(id) ?? null)];
+      }),
+    );
 
-  // Sorting by a percentile needs every route's; otherwise only the page's are read.
-  const sort = query.sort ?? 'avg';
-  const sortsByPercentile = /^p\d\d$/.test(sort);
-  if (sortsByPercentile) await fillPercentiles(db, summaries, since, until);
-  const offset = query.offset ?? 0;
-  const page = sortRoutes([...summaries.values()], sort, query.order).slice(
-    offset,
-    query.limit === undefined ? undefined : offset + query.limit,
-  );
-  if (!sortsByPercentile) {
-    const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
-    await fillPercentiles(db, onPage, since, until);
-  }
-  return page;
+    // Sorting by a percentile needs every route's; otherwise only the page's are read.
+    const sort = query.sort ?? 'avg';
+    const sortsByPercentile = /^p\d\d$/.test(sort);
+    if (sortsByPercentile) await fillPercentiles(db, summaries, plan, filter);
+    const offset = query.offset ?? 0;
+    const page = sortRoutes([...summaries.values()], sort, query.order).slice(
+      offset,
+      query.limit === undefined ? undefined : offset + query.limit,
+    );
+    if (!sortsByPercentile) {
+      const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
+      await fillPercentiles(db, onPage, plan, { ...filter, ids: [...onPage.keys()] });
+    }
+    return page;
+  });
 }
 
-/** Each route's sums and extremes over [since, until). */
-function routeTotals(
-  db: Kysely<Database>,
-  environment: string,
-  since: number,
-  until: number,
-  method?: string,
-) {
-  let totals = db
-    .selectFrom('aggregates')
-    .innerJoin('routes', 'routes.id', 'aggregates.route_id')
+/** Each route's sums and extremes over the plan's buckets. */
+function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+  return db
+    .selectFrom(totalsRows(db, plan, filter).as('parts'))
+    .innerJoin('routes', 'routes.id', 'parts.route_id')
     .select((eb) => [
       'routes.id',
       'routes.method',
       'routes.route',
       'routes.first_seen_at',
       'routes.last_accessed_at',
-      eb.fn.sum<number>('aggregates.count').as('count'),
-      eb.fn.sum<number>('aggregates.time_sum').as('time_sum'),
-      eb.fn.min<number>('aggregates.time_min').as('time_min'),
-      eb.fn.max<number>('aggregates.time_max').as('time_max'),
-      eb.fn.sum<number>('aggregates.query_count_sum').as('query_count_sum'),
-      eb.fn.max<number>('aggregates.query_count_max').as('query_count_max'),
-      eb.fn.sum<number>('aggregates.query_time_sum').as('query_time_sum'),
-      eb.fn.max<number>('aggregates.query_time_max').as('query_time_max'),
-      eb.fn.max<number>('aggregates.query_repeat_max').as('query_repeat_max'),
-      eb.fn.sum<number>('aggregates.n_plus_one_count').as('n_plus_one_count'),
-      eb.fn.sum<number>('aggregates.memory_sum').as('memory_sum'),
-      eb.fn.max<number>('aggregates.memory_max').as('memory_max'),
+      eb.fn.sum<number>('parts.count').as('count'),
+      eb.fn.sum<number>('parts.time_sum').as('time_sum'),
+      eb.fn.min<number>('parts.time_min').as('time_min'),
+      eb.fn.max<number>('parts.time_max').as('time_max'),
+      eb.fn.sum<number>('parts.query_count_sum').as('query_count_sum'),
+      eb.fn.max<number>('parts.query_count_max').as('query_count_max'),
+      eb.fn.sum<number>('parts.query_time_sum').as('query_time_sum'),
+      eb.fn.max<number>('parts.query_time_max').as('query_time_max'),
+      eb.fn.max<number>('parts.query_repeat_max').as('query_repeat_max'),
+      eb.fn.sum<number>('parts.n_plus_one_count').as('n_plus_one_count'),
+      eb.fn.sum<number>('parts.memory_sum').as('memory_sum'),
+      eb.fn.max<number>('parts.memory_max').as('memory_max'),
     ])
-    .where('routes.environment', '=', environment)
-    .where('aggregates.bucket', '>=', since)
-    .where('aggregates.bucket', '<', until)
     .groupBy([
       'routes.id',
       'routes.method',
       'routes.route',
       'routes.first_seen_at',
       'routes.last_accessed_at',
-    ]);
-  if (method) totals = totals.where('routes.method', '=', method.toUpperCase());
-  return totals.execute();
+    ])
+    .execute();
 }
 
 type RouteTotals = Awaited<ReturnType<typeof routeTotals>>[number];
 
-/** Requests per status code of each route (by id) over [since, until). */
-async function statusCounts(db: Kysely<Database>, environment: string, since: number, until: number) {
+/** Requests per status code of each route (by id) over the plan's buckets. */
+async function statusCounts(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
   const rows = await db
-    .selectFrom('status_counts')
-    .innerJoin('routes', 'routes.id', 'status_counts.route_id')
-    .select((eb) => [
-      'status_counts.route_id',
-      'status_counts.status_code',
-      eb.fn.sum<number>('status_counts.count').as('count'),
-    ])
-    .where('routes.environment', '=', environment)
-    .where('status_counts.bucket', '>=', since)
-    .where('status_counts.bucket', '<', until)
-    .groupBy(['status_counts.route_id', 'status_counts.status_code'])
+    .selectFrom(statusRows(db, plan, filter).as('parts'))
+    .select((eb) => ['parts.route_id', 'parts.status_code', eb.fn.sum<number>('parts.count').as('count')])
+    .groupBy(['parts.route_id', 'parts.status_code'])
     .execute();
   const byRoute = new Map<number, Record<string, number>>();
   for (const row of rows) {
@@ -178,23 +163,19 @@ async function statusCounts(db: Kysely<Database>, environment: string, since: nu
 }
 
 /**
- * The most repeated SQL shape of each route (by id) over [since, until): each minute keeps its own, and
- * the window's is the one that ran the most times in one request.
+ * The most repeated SQL shape of each route (by id) over the plan's buckets: each bucket keeps its own,
+ * and the window's is the one that ran the most times in one request.
  */
-async function repeatedQueries(db: Kysely<Database>, environment: string, since: number, until: number) {
+async function repeatedQueries(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
   const rows = await db
-    .selectFrom('aggregates')
-    .innerJoin('routes', 'routes.id', 'aggregates.route_id')
+    .selectFrom(totalsRows(db, plan, filter).as('parts'))
     .select((eb) => [
-      'aggregates.route_id',
-      'aggregates.repeated_query',
-      eb.fn.max<number>('aggregates.query_repeat_max').as('repeat'),
+      'parts.route_id',
+      'parts.repeated_query',
+      eb.fn.max<number>('parts.query_repeat_max').as('repeat'),
     ])
-    .where('routes.environment', '=', environment)
-    .where('aggregates.bucket', '>=', since)
-    .where('aggregates.bucket', '<', until)
-    .where('aggregates.repeated_query', 'is not', null)
-    .groupBy(['aggregates.route_id', 'aggregates.repeated_query'])
+    .where('parts.repeated_query', 'is not', null)
+    .groupBy(['parts.route_id', 'parts.repeated_query'])
     .execute();
   const best = new Map<number, { query: string; repeat: number }>();
   for (const row of rows) {

@@ -17,6 +17,7 @@ import {
   type TimeseriesPoint,
   type TimeseriesQuery,
 } from './reads.js';
+import { type Retention, Rollup, type RollupResult } from './rollup.js';
 import type { IngestOptions, IngestSummary, Sink } from './sink.js';
 import { TablePrefixPlugin } from './table-prefix-plugin.js';
 import { type Database, TABLES } from './tables.js';
@@ -32,6 +33,8 @@ export interface StoreOptions {
   /** A request running one SQL shape more than this many times is an N+1 of its route. Default 5. */
   nPlusOneThreshold?: number;
   accessRecords: { enabled: boolean; retentionDays: number | null };
+  /** How long (ms) rolled-up buckets are kept at each resolution (see Rollup). Default: all for ever. */
+  retention?: Retention;
   /** How long (ms) an ingested message id is remembered, so that a redelivery within it counts once. Default 10 minutes. */
   dedupWindow?: number;
   /** Called with what a pooled connection reports outside any call (the server closed it, a reset). */
@@ -47,6 +50,7 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 const DEFAULT_DEDUP_WINDOW_MS = 10 * MINUTE_MS;
+const KEEP_EVERYTHING: Retention = { minutes: null, hours: null, days: null };
 
 /**
  * The SQL store: opens the database on first use, creates or upgrades the schema when `autoSetup` is on,
@@ -60,10 +64,11 @@ export class Store implements Sink {
     reader: StoreReader;
     failures: FailureLog;
     workers: WorkerRegistry;
+    rollup: Rollup;
   }>;
-  readonly #lastPruneAt = { accessRecords: 0, ledger: 0 };
-  /** The background pruning in flight; it never rejects, and `close()` waits for it. */
-  #pruning?: Promise<void>;
+  readonly #lastMaintainedAt = { accessRecords: 0, ledger: 0, rollup: 0 };
+  /** The background maintenance in flight; it never rejects, and `close()` waits for it. */
+  #maintaining?: Promise<void>;
 
   constructor(private readonly options: StoreOptions) {
     this.dialect = dialectFor(options.database);
@@ -83,8 +88,16 @@ export class Store implements Sink {
   async ingest(batch: readonly RequestMetrics[], options?: IngestOptions): Promise<IngestSummary> {
     const { ingestor } = await this.#open();
     const summary = await ingestor.ingest(batch, options);
-    this.#prune(options?.dedupe === true);
+    this.#maintain(options?.dedupe === true);
     return summary;
+  }
+
+  /**
+   * Rolls up the minutes that are over and deletes the buckets past their retention (see Rollup). Writes
+   * run it by themselves every minute; `routeperf rollup` runs it from cron.
+   */
+  async rollup(now?: number): Promise<RollupResult> {
+    return (await this.#open()).rollup.run(now);
   }
 
   causeOf(error: unknown): ErrorCause {
@@ -121,7 +134,7 @@ export class Store implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.#pruning;
+    await this.#maintaining;
     const connection = this.#connection;
     this.#connection = undefined;
     this.#ready = undefined;
@@ -167,6 +180,7 @@ export class Store implements Sink {
         reader: new StoreReader(db, this.options.environment),
         failures: new FailureLog(db),
         workers: new WorkerRegistry(db),
+        rollup: new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING),
       };
     })();
     this.#ready = ready;
@@ -235,40 +249,46 @@ export class Store implements Sink {
   }
 
   /**
-   * Deletes expired rows in the background: access records past `retentionDays` (checked hourly) and
-   * ledger ids past the deduplication window (checked every minute, once the ledger is in use).
+   * Keeps the tables small in the background: rolls up (every minute), deletes access records past
+   * `retentionDays` (checked hourly) and ledger ids past the deduplication window (checked every minute,
+   * once the ledger is in use).
    */
-  #prune(dedupe: boolean) {
-    if (this.#pruning) return;
+  #maintain(dedupe: boolean) {
+    if (this.#maintaining) return;
     const now = Date.now();
+    const last = this.#lastMaintainedAt;
     const { retentionDays, enabled } = this.options.accessRecords;
-    const deletions: ((db: Kysely<Database>) => Promise<unknown>)[] = [];
-    if (enabled && retentionDays !== null && now - this.#lastPruneAt.accessRecords >= HOUR_MS) {
-      this.#lastPruneAt.accessRecords = now;
-      deletions.push((db) =>
+    const tasks: ((parts: { db: Kysely<Database>; rollup: Rollup }) => Promise<unknown>)[] = [];
+    if (now - last.rollup >= MINUTE_MS) {
+      last.rollup = now;
+      tasks.push(({ rollup }) => rollup.run(now));
+    }
+    if (enabled && retentionDays !== null && now - last.accessRecords >= HOUR_MS) {
+      last.accessRecords = now;
+      tasks.push(({ db }) =>
         db
           .deleteFrom('access_records')
           .where('created_at', '<', now - retentionDays * DAY_MS)
           .execute(),
       );
     }
-    if (dedupe && now - this.#lastPruneAt.ledger >= MINUTE_MS) {
-      this.#lastPruneAt.ledger = now;
-      deletions.push((db) =>
+    if (dedupe && now - last.ledger >= MINUTE_MS) {
+      last.ledger = now;
+      tasks.push(({ db }) =>
         db
           .deleteFrom('processed_messages')
           .where('processed_at', '<', now - (this.options.dedupWindow ?? DEFAULT_DEDUP_WINDOW_MS))
           .execute(),
       );
     }
-    if (deletions.length === 0) return;
-    this.#pruning = this.#connect()
-      .then(async (db) => {
-        for (const deletion of deletions) await deletion(db);
+    if (tasks.length === 0) return;
+    this.#maintaining = Promise.all([this.#connect(), this.#open()])
+      .then(async ([db, { rollup }]) => {
+        for (const task of tasks) await task({ db, rollup });
       })
       .then(() => undefined, this.options.onBackgroundError)
       .finally(() => {
-        this.#pruning = undefined;
+        this.#maintaining = undefined;
       });
   }
 }

@@ -11,6 +11,8 @@ export const TABLES = [
   'aggregates',
   'status_counts',
   'histogram',
+  'rollups',
+  'rollup_statuses',
   'access_records',
   'processed_messages',
   'failed_messages',
@@ -20,6 +22,16 @@ export const TABLES = [
 
 /** Width of one aggregate bucket: windows and time series are exact to the minute. */
 export const BUCKET_MS = 60_000;
+/** An hour and a day in ms, as literal types, so that `Resolution` names exactly three widths. */
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/**
+ * The resolutions rolled-up buckets are kept at, by their width in ms (the `resolution` column), coarsest
+ * first. Buckets start at whole minutes, hours and days of UTC.
+ */
+export const RESOLUTIONS = [DAY_MS, HOUR_MS, BUCKET_MS] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 export interface RoutesTable {
   id: Generated<number>;
@@ -40,10 +52,17 @@ export interface EnvironmentsTable {
   locked_at: number;
 }
 
-/** One row per route and minute; sums and extremes merge with upserts. */
-export interface AggregatesTable {
+/**
+ * One row per route and minute; sums and extremes merge with upserts. Ingestion writes here; the rollup
+ * moves the rows of past minutes into `rollups`, so these tables hold only what is not rolled up yet.
+ */
+export interface AggregatesTable extends BucketTotals {
   route_id: number;
   bucket: number;
+}
+
+/** The sums and extremes of the requests of one route in one bucket. */
+export interface BucketTotals {
   count: number;
   time_sum: number;
   time_min: number;
@@ -60,6 +79,26 @@ export interface AggregatesTable {
   n_plus_one_count: number;
   memory_sum: number;
   memory_max: number;
+}
+
+/**
+ * Rolled-up buckets: one row per route, resolution (minute, hour, day) and bucket, with the same totals as
+ * `aggregates` and the bucket's latency histogram encoded in `latency_bins` (see histogram-blob.ts).
+ */
+export interface RollupsTable extends BucketTotals {
+  route_id: number;
+  resolution: number;
+  bucket: number;
+  latency_bins: Uint8Array;
+}
+
+/** Requests per status code of each rolled-up bucket. */
+export interface RollupStatusesTable {
+  route_id: number;
+  resolution: number;
+  bucket: number;
+  status_code: number;
+  count: number;
 }
 
 export interface StatusCountsTable {
@@ -181,6 +220,8 @@ export interface Database {
   aggregates: AggregatesTable;
   status_counts: StatusCountsTable;
   histogram: HistogramTable;
+  rollups: RollupsTable;
+  rollup_statuses: RollupStatusesTable;
   access_records: AccessRecordsTable;
   processed_messages: ProcessedMessagesTable;
   failed_messages: FailedMessagesTable;

@@ -29,25 +29,46 @@ describeEachDatabase((database) => {
       since: T0,
       until: T0 + 4 * MINUTE,
     });
-    const zero = { count: 0, errorRate: 0, requestTime: { avg: 0, max: 0, p95: 0 } };
+    const zero = {
+      count: 0,
+      errorRate: 0,
+      requestTime: { avg: 0, max: 0, p50: 0, p95: 0, p99: 0 },
+      queries: { avg: 0, max: 0 },
+    };
     expect(points).toEqual([
       {
         at: new Date(T0),
         count: 2,
         errorRate: 0,
-        requestTime: { avg: 15, max: 20, p95: expect.any(Number) },
+        requestTime: {
+          avg: 15,
+          max: 20,
+          p50: expect.any(Number),
+          p95: expect.any(Number),
+          p99: expect.any(Number),
+        },
+        queries: { avg: 2, max: 2 },
       },
       { at: new Date(T0 + MINUTE), ...zero },
       {
         at: new Date(T0 + 2 * MINUTE),
         count: 3,
         errorRate: 1 / 3,
-        requestTime: { avg: 40, max: 50, p95: expect.any(Number) },
+        requestTime: {
+          avg: 40,
+          max: 50,
+          p50: expect.any(Number),
+          p95: expect.any(Number),
+          p99: expect.any(Number),
+        },
+        queries: { avg: 2, max: 2 },
       },
       { at: new Date(T0 + 3 * MINUTE), ...zero },
     ]);
-    expectWithin(points[0]!.requestTime.p95, nearestRank([10, 20], 95), 0.02);
-    expectWithin(points[2]!.requestTime.p95, nearestRank([30, 40, 50], 95), 0.02);
+    for (const q of [50, 95, 99] as const) {
+      expectWithin(points[0]!.requestTime[`p${q}`], nearestRank([10, 20], q), 0.02);
+      expectWithin(points[2]!.requestTime[`p${q}`], nearestRank([30, 40, 50], q), 0.02);
+    }
   });
 
   it('sums every method of a route without a method, and every route without a route', async () => {
@@ -88,12 +109,19 @@ describeEachDatabase((database) => {
       step: 90_000,
     });
     expect(twoMinutes).toEqual([
-      { at: new Date(T0), count: 2, errorRate: 0, requestTime: expect.objectContaining({ avg: 15 }) },
+      {
+        at: new Date(T0),
+        count: 2,
+        errorRate: 0,
+        requestTime: expect.objectContaining({ avg: 15 }),
+        queries: { avg: 2, max: 2 },
+      },
       {
         at: new Date(T0 + 2 * MINUTE),
         count: 4,
         errorRate: 0.5,
         requestTime: expect.objectContaining({ avg: 55, max: 100 }),
+        queries: { avg: 2, max: 2 },
       },
     ]);
   });

@@ -40,6 +40,8 @@ export interface DialectSchema {
    * `/users` are two routes, and two request ids differing in case are two requests.
    */
   exactText(length: number): Expression<unknown>;
+  /** Type name of a column of bytes (encoded histograms): at most 64 KiB on MySQL, which is ample. */
+  readonly binaryType: 'blob' | 'bytea';
   /** Which of `names` exist as tables, resolved the way an unqualified name in a query would be. */
   existingTables(names: readonly string[]): RawBuilder<{ name: string }>;
 }

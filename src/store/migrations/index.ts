@@ -7,6 +7,7 @@ import * as correlationId from './0004_correlation_id.js';
 import * as environments from './0005_environments.js';
 import * as claimTokens from './0006_claim_tokens.js';
 import * as queryRepeats from './0007_query_repeats.js';
+import * as rollups from './0008_rollups.js';
 import type { MigrationContext } from './context.js';
 
 /** A module of this folder: Kysely's `up`, told the dialect and the table prefix. */
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, SchemaChange> = {
   '0005_environments': environments,
   '0006_claim_tokens': claimTokens,
   '0007_query_repeats': queryRepeats,
+  '0008_rollups': rollups,
 };
 
 function migrations(dialect: StoreDialect, prefix: string): Record<string, Migration> {

@@ -31,3 +31,9 @@ alter table "routeperf_aggregates" add column "repeated_query" varchar(1000);
 alter table "routeperf_aggregates" add column "n_plus_one_count" bigint default 0 not null;
 alter table "routeperf_access_records" add column "query_repeat" integer;
 alter table "routeperf_access_records" add column "repeated_query" varchar(1000);
+
+-- 0008_rollups
+create table "routeperf_rollups" ("route_id" bigint not null, "resolution" integer not null, "bucket" bigint not null, "count" bigint not null, "time_sum" double precision not null, "time_min" double precision not null, "time_max" double precision not null, "query_count_sum" bigint not null, "query_count_max" integer not null, "query_time_sum" double precision not null, "query_time_max" double precision not null, "query_repeat_max" integer not null, "repeated_query" varchar(1000), "n_plus_one_count" bigint not null, "memory_sum" double precision not null, "memory_max" double precision not null, "latency_bins" blob not null, constraint "routeperf_rollups_pk" primary key ("resolution", "bucket", "route_id"));
+create index "routeperf_rollups_route" on "routeperf_rollups" ("route_id", "resolution", "bucket");
+create table "routeperf_rollup_statuses" ("route_id" bigint not null, "resolution" integer not null, "bucket" bigint not null, "status_code" integer not null, "count" bigint not null, constraint "routeperf_rollup_statuses_pk" primary key ("resolution", "bucket", "route_id", "status_code"));
+create index "routeperf_rollup_statuses_route" on "routeperf_rollup_statuses" ("route_id", "resolution", "bucket");

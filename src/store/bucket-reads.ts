@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import { TOTALS_MERGE } from './bucket-totals.js';
+import type { BinCount } from './histogram.js';
+import { decodeBins } from './histogram-blob.js';
+import type { KeptFrom, ReadPlan } from './read-plan.js';
+import { rollupState } from './rollup.js';
+import type { BucketTotals, Database } from './tables.js';
+
+/** Which routes a read covers: an environment's, or one route (of one method or of all). */
+export interface RouteFilter {
+  environment: string;
+  route?: string;
+  method?: string;
+  /** Only these route ids (the routes of one page). */
+  ids?: readonly number[];
+}
+
+const TOTAL_COLUMNS = Object.keys(TOTALS_MERGE) as (keyof BucketTotals)[];
+/** How many times a read starts again when a rollup changed the rows while it read them. */
+const READ_ATTEMPTS = 5;
+
+/**
+ * Runs `read` (several statements) so that what it returns comes from one state of the buckets: when a
+ * rollup committed between its statements (the generation moved), it reads again.
+ */
+export async function consistentRead<T>(
+  db: Kysely<Database>,
+  read: (keptFrom: KeptFrom) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await rollupState(db);
+    const result = await read(before.keptFrom);
+    if (attempt >= READ_ATTEMPTS || (await rollupState(db)).generation === before.generation) return result;
+  }
+}
+
+/** The ids of the routes a filter covers, as a subquery. */
+function routeIds(db: Kysely<Database>, filter: RouteFilter) {
+  let ids = db.selectFrom('routes').select('id').where('environment', '=', filter.environment);
+  if (filter.route !== undefined) ids = ids.where('route', '=', filter.route);
+  if (filter.method !== undefined) ids = ids.where('method', '=', filter.method.toUpperCase());
+  if (filter.ids !== undefined) ids = ids.where('id', 'in', filter.ids.length ? [...filter.ids] : [-1]);
+  return ids;
+}
+
+/**
+ * Every bucket of the plan with its totals, one row per route and bucket (see ReadPlan): the minutes not
+ * rolled up yet, then each segment's rolled-up buckets.
+ */
+export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+  const ids = routeIds(db, filter);
+  let rows = db
+    .selectFrom('aggregates')
+    .select(columns)
+    .where('route_id', 'in', ids)
+    .where('bucket', '>=', plan.since)
+    .where('bucket', '<', plan.until);
+  for (const segment of plan.segments) {
+    rows = rows.unionAll(
+      db
+        .selectFrom('rollups')
+        .select(columns)
+        .where('resolution', '=', segment.resolution)
+        .where('bucket', '>=', segment.from)
+        .where('bucket', '<', segment.to)
+        .where('route_id', 'in', ids),
+    );
+  }
+  return rows;
+}
+
+/** Every status count of the plan, one row per route, bucket and status code. */
+export function statusRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+  const columns = ['route_id', 'bucket', 'status_code', 'count'] as const;
+  const ids = routeIds(db, filter);
+  let rows = db
+    .selectFrom('status_counts')
+    .select(columns)
+    .where('route_id', 'in', ids)
+    .where('bucket', '>=', plan.since)
+    .where('bucket', '<', plan.until);
+  for (const segment of plan.segments) {
+    rows = rows.unionAll(
+      db
+        .selectFrom('rollup_statuses')
+        .select(columns)
+        .where('resolution', '=', segment.resolution)
+        .where('bucket', '>=', segment.from)
+        .where('bucket', '<', segment.to)
+        .where('route_id', 'in', ids),
+    );
+  }
+  return rows;
+}
+
+/**
+ * The latency histogram of each group of the plan's buckets, `groupOf` naming a bucket's group (a route, a
+ * point of a series): the bins not rolled up yet as rows, and the rolled-up ones decoded.
+ */
+export async function latencyBins(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  groupOf: (routeId: number, bucket: number) => number,
+): Promise<Map<number, BinCount[]>> {
+  const ids = routeIds(db, filter);
+  const sums = new Map<number, Map<number, number>>();
+  const add = (group: number, bin: number, count: number) => {
+    const bins = sums.get(group) ?? new Map<number, number>();
+    bins.set(bin, (bins.get(bin) ?? 0) + count);
+    sums.set(group, bins);
+  };
+  const recent = await db
+    .selectFrom('histogram')
+    .select(['route_id', 'bucket', 'bin', 'count'])
+    .where('route_id', 'in', ids)
+    .where('bucket', '>=', plan.since)
+    .where('bucket', '<', plan.until)
+    .execute();
+  for (const row of recent)
+    add(groupOf(Number(row.route_id), Number(row.bucket)), Number(row.bin), Number(row.count));
+  for (const segment of plan.segments) {
+    const rolled = await db
+      .selectFrom('rollups')
+      .select(['route_id', 'bucket', 'latency_bins'])
+      .where('resolution', '=', segment.resolution)
+      .where('bucket', '>=', segment.from)
+      .where('bucket', '<', segment.to)
+      .where('route_id', 'in', ids)
+      .execute();
+    for (const row of rolled) {
+      const group = groupOf(Number(row.route_id), Number(row.bucket));
+      decodeBins(row.latency_bins, (bin, count) => add(group, bin, count));
+    }
+  }
+  return new Map(
+    [...sums].map(([group, bins]) => [group, [...bins].map(([bin, count]) => ({ bin, count }))]),
+  );
+}

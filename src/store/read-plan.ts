@@ -1,0 +1,77 @@
+import { BUCKET_MS, DAY_MS, HOUR_MS, RESOLUTIONS, type Resolution } from './tables.js';
+
+/** Rolled-up rows of one resolution over [from, to): whole buckets of that resolution. */
+export interface Segment {
+  resolution: Resolution;
+  from: number;
+  to: number;
+}
+
+/**
+ * What one read sums over the window [since, until): the rows not rolled up yet (`aggregates` and its
+ * companions, minute buckets) in the whole window, plus the rolled-up rows of each segment. Every request
+ * is in exactly one of them: the rollup moves minutes out of `aggregates` into all three resolutions at
+ * once, and the segments tile the window without overlapping.
+ */
+export interface ReadPlan {
+  since: number;
+  until: number;
+  segments: Segment[];
+}
+
+/** From when on (ms) each resolution's rolled-up buckets are still kept; 0 when none were deleted yet. */
+export type KeptFrom = Record<Resolution, number>;
+
+/** An end of window at or past now: nothing was recorded after it, so whole buckets can answer it. */
+const OPEN_END = Number.MAX_SAFE_INTEGER;
+const floorTo = (time: number, width: number) => time - (((time % width) + width) % width);
+const ceilTo = (time: number, width: number) =>
+  time >= OPEN_END ? OPEN_END : floorTo(time + width - 1, width);
+
+/**
+ * The plan of a window (routes, totals): its inside from the coarsest buckets that fit, its edges from finer
+ * ones, so that it is exact to the minute. Only where the minutes (or hours) of its start were already
+ * deleted by retention is the start rounded down to the hour (or day). An end at or past `now` reads whole
+ * buckets up to now.
+ */
+export function planWindow(since: number, until: number, keptFrom: KeptFrom, now: number): ReadPlan {
+  const end = until >= now ? OPEN_END : until;
+  const precision = finestKept(since, keptFrom, BUCKET_MS);
+  const start = floorTo(since, precision);
+  const plannedEnd = end === OPEN_END ? OPEN_END : ceilTo(end, precision);
+  return { since: start, until: plannedEnd, segments: tile(start, plannedEnd, RESOLUTIONS) };
+}
+
+/**
+ * The plan of a time series with points `step` wide from `since` (a multiple of `step`): one resolution,
+ * the coarsest whose buckets fit whole in each point. Returns the step too, raised to a whole bucket of
+ * the finest resolution still kept at `since`.
+ */
+export function planSeries(
+  since: number,
+  until: number,
+  step: number,
+  keptFrom: KeptFrom,
+): ReadPlan & { step: number } {
+  const kept = finestKept(since, keptFrom, BUCKET_MS);
+  const wide = Math.max(step, kept);
+  const resolution = RESOLUTIONS.find((r) => r <= wide && wide % r === 0) ?? BUCKET_MS;
+  const start = floorTo(since, wide);
+  return { since: start, until, step: wide, segments: [{ resolution, from: start, to: until }] };
+}
+
+/** `wanted`, or a coarser resolution when the buckets of `wanted` at `time` were deleted already. */
+function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution): Resolution {
+  if (wanted <= BUCKET_MS && time >= keptFrom[BUCKET_MS]) return BUCKET_MS;
+  if (wanted <= HOUR_MS && time >= keptFrom[HOUR_MS]) return HOUR_MS;
+  return DAY_MS;
+}
+
+/** [from, to) as the coarsest whole buckets inside it, and its edges in finer ones. */
+function tile(from: number, to: number, resolutions: readonly Resolution[]): Segment[] {
+  const [resolution, ...finer] = resolutions;
+  if (resolution === undefined || from >= to) return [];
+  const inside = { from: ceilTo(from, resolution), to: to >= OPEN_END ? OPEN_END : floorTo(to, resolution) };
+  if (inside.from >= inside.to) return tile(from, to, finer);
+  return [...tile(from, inside.from, finer), { resolution, ...inside }, ...tile(inside.to, to, finer)];
+}

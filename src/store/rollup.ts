@@ -1,0 +1,353 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { addTotals, TOTALS_MERGE, totalsOf } from './bucket-totals.js';
+import type { StoreDialect } from './dialects/index.js';
+import { decodeBins, encodeBins } from './histogram-blob.js';
+import type { KeptFrom } from './read-plan.js';
+import {
+  BUCKET_MS,
+  type BucketTotals,
+  DAY_MS,
+  type Database,
+  HOUR_MS,
+  RESOLUTIONS,
+  type Resolution,
+} from './tables.js';
+import { transact } from './transact.js';
+
+/** How long (ms) each resolution's rolled-up buckets are kept; null keeps them for ever. */
+export interface Retention {
+  minutes: number | null;
+  hours: number | null;
+  days: number | null;
+}
+
+/** What one run of the rollup did. */
+export interface RollupResult {
+  /** Minute buckets moved out of `aggregates` into the rolled-up resolutions. */
+  folded: number;
+  /** Requests those buckets held. */
+  requests: number;
+  /** Rolled-up buckets deleted because their resolution's retention had passed. */
+  expired: number;
+}
+
+/** Rows of `control`: bumped by every change of the rolled-up rows, so a read can tell it straddled one. */
+const GENERATION = 'rollup_generation';
+/** Rows of `control`: from when on each resolution is still kept (see KeptFrom). */
+const KEPT_FROM: Record<Resolution, string> = {
+  [BUCKET_MS]: 'rollup_minutes_from',
+  [HOUR_MS]: 'rollup_hours_from',
+  [DAY_MS]: 'rollup_days_from',
+};
+/** Minute buckets folded per transaction: small transactions, short locks. */
+const FOLD_CHUNK = 500;
+/** Rolled-up buckets are deleted this many bucket widths at a time, one transaction each. */
+const EXPIRY_SPAN = 10;
+
+/** The generation of the rolled-up rows and what each resolution keeps, as one read sees them. */
+export async function rollupState(db: Kysely<Database>): Promise<{ generation: number; keptFrom: KeptFrom }> {
+  const rows = await db
+    .selectFrom('control')
+    .select(['name', 'value'])
+    .where('name', 'in', [GENERATION, ...Object.values(KEPT_FROM)])
+    .execute();
+  const value = (name: string) => Number(rows.find((row) => row.name === name)?.value ?? 0);
+  return {
+    generation: value(GENERATION),
+    keptFrom: Object.fromEntries(RESOLUTIONS.map((r) => [r, value(KEPT_FROM[r])])) as KeptFrom,
+  };
+}
+
+/**
+ * Keeps the stored buckets few. Ingestion adds each request to its minute in `aggregates`, `status_counts`
+ * and `histogram`; the rollup moves the minutes that are over (all but the current and the previous one)
+ * into `rollups` and `rollup_statuses` at minute, hour and day resolution at once, and deletes them from
+ * where ingestion writes. Then it deletes the rolled-up buckets older than their resolution's retention.
+ *
+ * Each step is one small transaction that first takes the `control` row GENERATION, so rollups never run
+ * two at a time whatever the number of processes; the rows it moves are read with locks (FOR UPDATE), so
+ * that an ingestion adding to one of them waits for the move and then starts a new minute row, which the
+ * next run moves. A run stopped half way has moved whole transactions only: run again, it finds the rest.
+ */
+export class Rollup {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+    private readonly retention: Retention,
+  ) {}
+
+  /** Rolls up the minutes before the previous one (of `now`) and deletes what retention has passed. */
+  async run(now = Date.now()): Promise<RollupResult> {
+    const result: RollupResult = { folded: 0, requests: 0, expired: 0 };
+    const cutoff = now - (now % BUCKET_MS) - BUCKET_MS;
+    while (await this.#hasMinutesBefore(cutoff)) {
+      const { folded, requests } = await transact(this.db, this.dialect, (trx) => this.#fold(trx, cutoff));
+      result.folded += folded;
+      result.requests += requests;
+      if (folded < FOLD_CHUNK) break;
+    }
+    for (const resolution of RESOLUTIONS) result.expired += await this.#expire(resolution, now);
+    return result;
+  }
+
+  #hasMinutesBefore(cutoff: number) {
+    return this.db
+      .selectFrom('aggregates')
+      .select('bucket')
+      .where('bucket', '<', cutoff)
+      .limit(1)
+      .executeTakeFirst()
+      .then((row) => row !== undefined);
+  }
+
+  /** Moves up to FOLD_CHUNK minute buckets before `cutoff` into the rolled-up resolutions. */
+  async #fold(trx: Transaction<Database>, cutoff: number) {
+    const { keptFrom } = await this.#lock(trx);
+    const minutes = await this.#locking(
+      trx
+        .selectFrom('aggregates')
+        .selectAll()
+        .where('bucket', '<', cutoff)
+        .orderBy('bucket')
+        .orderBy('route_id')
+        .limit(FOLD_CHUNK),
+    ).execute();
+    if (minutes.length === 0) return { folded: 0, requests: 0 };
+    const keys = minutes.map((row) => [Number(row.route_id), Number(row.bucket)] as const);
+    const statuses = await this.#locking(
+      trx.selectFrom('status_counts').selectAll().where(inKeys(keys)),
+    ).execute();
+    const bins = await this.#locking(trx.selectFrom('histogram').selectAll().where(inKeys(keys))).execute();
+
+    const targets = new RollupTargets(keptFrom);
+    for (const row of minutes) targets.addTotals(Number(row.route_id), Number(row.bucket), totalsOf(row));
+    for (const row of statuses) {
+      targets.addCount(
+        Number(row.route_id),
+        Number(row.bucket),
+        'statuses',
+        Number(row.status_code),
+        Number(row.count),
+      );
+    }
+    for (const row of bins) {
+      targets.addCount(Number(row.route_id), Number(row.bucket), 'bins', Number(row.bin), Number(row.count));
+    }
+    await this.#addStoredBins(trx, targets);
+    await this.#write(trx, targets);
+    for (const table of ['aggregates', 'status_counts', 'histogram'] as const) {
+      await trx.deleteFrom(table).where(inKeys(keys)).execute();
+    }
+    return { folded: minutes.length, requests: minutes.reduce((sum, row) => sum + Number(row.count), 0) };
+  }
+
+  /** Takes the rollup's lock (bumping the generation) and reads what each resolution keeps. */
+  async #lock(trx: Transaction<Database>) {
+    const bump = trx.insertInto('control').values({ name: GENERATION, value: 1 });
+    await this.dialect.upsert(bump, 'control', ['name'], { value: 'add' }).execute();
+    return rollupState(trx);
+  }
+
+  /** A read that locks the rows it returns until the transaction ends; SQLite's transactions lock it all. */
+  #locking<Q extends { forUpdate(): Q }>(query: Q): Q {
+    return this.dialect.name === 'sqlite' ? query : query.forUpdate();
+  }
+
+  /** The histograms already rolled up in the target buckets, added to what is moved into them. */
+  async #addStoredBins(trx: Transaction<Database>, targets: RollupTargets) {
+    for (const [resolution, buckets] of targets.byResolution()) {
+      const keys = buckets.map((target) => [target.routeId, target.bucket] as const);
+      for (const chunk of chunks(keys, FOLD_CHUNK)) {
+        const stored = await trx
+          .selectFrom('rollups')
+          .select(['route_id', 'bucket', 'latency_bins'])
+          .where('resolution', '=', resolution)
+          .where(inKeys(chunk))
+          .execute();
+        for (const row of stored) {
+          const target = targets.get(resolution, Number(row.route_id), Number(row.bucket))!;
+          decodeBins(row.latency_bins, (bin, count) => addCount(target.bins, bin, count));
+        }
+      }
+    }
+  }
+
+  async #write(trx: Transaction<Database>, targets: RollupTargets) {
+    const all = [...targets.values()];
+    const rollupRows = all.map((target) => ({
+      route_id: target.routeId,
+      resolution: target.resolution,
+      bucket: target.bucket,
+      ...target.totals,
+      latency_bins: encodeBins(target.bins),
+    }));
+    const merge = { ...TOTALS_MERGE, latency_bins: 'replace' as const };
+    for (const rows of chunks(rollupRows, this.#rowsPerStatement(19))) {
+      const insert = trx.insertInto('rollups').values(rows);
+      await this.dialect.upsert(insert, 'rollups', ['resolution', 'bucket', 'route_id'], merge).execute();
+    }
+    const statusRows = all.flatMap((target) =>
+      [...target.statuses].map(([status_code, count]) => ({
+        route_id: target.routeId,
+        resolution: target.resolution,
+        bucket: target.bucket,
+        status_code,
+        count,
+      })),
+    );
+    for (const rows of chunks(statusRows, this.#rowsPerStatement(5))) {
+      const insert = trx.insertInto('rollup_statuses').values(rows);
+      const key = ['resolution', 'bucket', 'route_id', 'status_code'];
+      await this.dialect.upsert(insert, 'rollup_statuses', key, { count: 'add' }).execute();
+    }
+  }
+
+  #rowsPerStatement(columns: number) {
+    return Math.floor(this.dialect.maxParameters / columns);
+  }
+
+  /**
+   * Deletes the buckets of `resolution` older than its retention, EXPIRY_SPAN buckets per transaction,
+   * after recording from when on it is kept, so that reads stop asking for them first.
+   */
+  async #expire(resolution: Resolution, now: number): Promise<number> {
+    const kept = this.#retentionOf(resolution);
+    if (kept === null) return 0;
+    // Whole hours of minutes and whole days of hours go, so that a read can round to the coarser buckets.
+    const boundary = resolution === BUCKET_MS ? HOUR_MS : DAY_MS;
+    const cutoff = now - kept - ((now - kept) % boundary);
+    if (!(await this.#expiresBefore(resolution, cutoff))) return 0;
+    let expired = 0;
+    for (;;) {
+      const deleted = await transact(this.db, this.dialect, async (trx) => {
+        await this.#lock(trx);
+        const raise = trx.insertInto('control').values({ name: KEPT_FROM[resolution], value: cutoff });
+        await this.dialect.upsert(raise, 'control', ['name'], { value: 'max' }).execute();
+        const oldest = await trx
+          .selectFrom('rollups')
+          .select((eb) => eb.fn.min<number>('bucket').as('bucket'))
+          .where('resolution', '=', resolution)
+          .where('bucket', '<', cutoff)
+          .executeTakeFirst();
+        if (oldest?.bucket === null || oldest?.bucket === undefined) return 0;
+        const to = Math.min(cutoff, Number(oldest.bucket) + EXPIRY_SPAN * resolution);
+        await trx
+          .deleteFrom('rollup_statuses')
+          .where('resolution', '=', resolution)
+          .where('bucket', '<', to)
+          .execute();
+        const result = await trx
+          .deleteFrom('rollups')
+          .where('resolution', '=', resolution)
+          .where('bucket', '<', to)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      });
+      if (deleted === 0) return expired;
+      expired += deleted;
+    }
+  }
+
+  /** Whether there are buckets of `resolution` to delete before `cutoff`, or the mark to move there. */
+  async #expiresBefore(resolution: Resolution, cutoff: number) {
+    const { keptFrom } = await rollupState(this.db);
+    if (keptFrom[resolution] < cutoff) return true;
+    const row = await this.db
+      .selectFrom('rollups')
+      .select('bucket')
+      .where('resolution', '=', resolution)
+      .where('bucket', '<', cutoff)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  #retentionOf(resolution: Resolution): number | null {
+    if (resolution === BUCKET_MS) return this.retention.minutes;
+    return resolution === HOUR_MS ? this.retention.hours : this.retention.days;
+  }
+}
+
+/** A rolled-up bucket being written: what the moved minutes add to it. */
+interface RollupTarget {
+  routeId: number;
+  resolution: Resolution;
+  bucket: number;
+  totals: BucketTotals;
+  statuses: Map<number, number>;
+  bins: Map<number, number>;
+}
+
+/** The rolled-up buckets one fold writes, each minute counted into its minute, hour and day. */
+class RollupTargets {
+  readonly #targets = new Map<string, RollupTarget>();
+
+  constructor(private readonly keptFrom: KeptFrom) {}
+
+  /** Adds a minute's totals to its buckets; they come first, so they create the buckets. */
+  addTotals(routeId: number, minute: number, totals: BucketTotals) {
+    for (const [resolution, bucket] of this.#bucketsOf(minute)) {
+      const target = this.get(resolution, routeId, bucket);
+      if (target) addTotals(target.totals, totals);
+      else {
+        this.#targets.set(`${resolution}:${routeId}:${bucket}`, {
+          routeId,
+          resolution,
+          bucket,
+          totals: { ...totals },
+          statuses: new Map(),
+          bins: new Map(),
+        });
+      }
+    }
+  }
+
+  addCount(routeId: number, minute: number, kind: 'statuses' | 'bins', slot: number, count: number) {
+    for (const [resolution, bucket] of this.#bucketsOf(minute)) {
+      const target = this.get(resolution, routeId, bucket);
+      if (target) addCount(target[kind], slot, count);
+    }
+  }
+
+  get(resolution: Resolution, routeId: number, bucket: number) {
+    return this.#targets.get(`${resolution}:${routeId}:${bucket}`);
+  }
+
+  values() {
+    return this.#targets.values();
+  }
+
+  byResolution(): Map<Resolution, RollupTarget[]> {
+    const grouped = new Map<Resolution, RollupTarget[]>();
+    for (const target of this.#targets.values()) {
+      const same = grouped.get(target.resolution);
+      if (same) same.push(target);
+      else grouped.set(target.resolution, [target]);
+    }
+    return grouped;
+  }
+
+  /** The bucket of each resolution holding `minute`, but those already deleted by retention. */
+  *#bucketsOf(minute: number): Generator<[Resolution, number]> {
+    for (const resolution of RESOLUTIONS) {
+      const bucket = minute - (minute % resolution);
+      if (bucket >= this.keptFrom[resolution]) yield [resolution, bucket];
+    }
+  }
+}
+
+function addCount(counts: Map<number, number>, slot: number, count: number) {
+  counts.set(slot, (counts.get(slot) ?? 0) + count);
+}
+
+/** `(route_id, bucket) in (…)`: the rows of exactly these routes' buckets, in any of the bucket tables. */
+function inKeys(keys: readonly (readonly [number, number])[]) {
+  const tuples = keys.map(([routeId, bucket]) => sql`(${routeId}, ${bucket})`);
+  return sql<boolean>`(${sql.ref('route_id')}, ${sql.ref('bucket')}) in (${sql.join(tuples)})`;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
