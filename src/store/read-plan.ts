@@ -35,29 +35,36 @@ const ceilTo = (time: number, width: number) =>
  * buckets up to now.
  */
 export function planWindow(since: number, until: number, keptFrom: KeptFrom, now: number): ReadPlan {
-  const end = until >= now ? OPEN_END : until;
-  const precision = finestKept(since, keptFrom, BUCKET_MS);
-  const start = floorTo(since, precision);
-  const plannedEnd = end === OPEN_END ? OPEN_END : ceilTo(end, precision);
-  return { since: start, until: plannedEnd, segments: tile(start, plannedEnd, RESOLUTIONS) };
+  const start = floorTo(since, finestKept(since, keptFrom, BUCKET_MS));
+  const end = endOf(until, keptFrom, now);
+  return { since: start, until: end, segments: tile(start, end, RESOLUTIONS) };
 }
 
 /**
- * The plan of a time series with points `step` wide from `since` (a multiple of `step`): one resolution,
- * the coarsest whose buckets fit whole in each point. Returns the step too, raised to a whole bucket of
- * the finest resolution still kept at `since`.
+ * The plan of a time series with points `step` wide from `since` (a multiple of `step`): every bucket it
+ * reads lies inside one point, the coarsest that fit. Returns the step too, raised to a whole bucket of the
+ * finest resolution still kept at `since`.
  */
 export function planSeries(
   since: number,
   until: number,
   step: number,
   keptFrom: KeptFrom,
+  now: number,
 ): ReadPlan & { step: number } {
-  const kept = finestKept(since, keptFrom, BUCKET_MS);
-  const wide = Math.max(step, kept);
-  const resolution = RESOLUTIONS.find((r) => r <= wide && wide % r === 0) ?? BUCKET_MS;
+  const wide = Math.max(step, finestKept(since, keptFrom, BUCKET_MS));
   const start = floorTo(since, wide);
-  return { since: start, until, step: wide, segments: [{ resolution, from: start, to: until }] };
+  const end = endOf(until, keptFrom, now);
+  const fitting = RESOLUTIONS.filter((resolution) => wide % resolution === 0);
+  return { since: start, until: end, step: wide, segments: tile(start, end, fitting) };
+}
+
+/**
+ * The end of a window as buckets can answer it: open at or past now (nothing was recorded after), else
+ * rounded up to the minute, or to the hour or day where its minutes or hours were deleted.
+ */
+function endOf(until: number, keptFrom: KeptFrom, now: number): number {
+  return until >= now ? OPEN_END : ceilTo(until, finestKept(until, keptFrom, BUCKET_MS));
 }
 
 /** `wanted`, or a coarser resolution when the buckets of `wanted` at `time` were deleted already. */

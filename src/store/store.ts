@@ -35,6 +35,8 @@ export interface StoreOptions {
   accessRecords: { enabled: boolean; retentionDays: number | null };
   /** How long (ms) rolled-up buckets are kept at each resolution (see Rollup). Default: all for ever. */
   retention?: Retention;
+  /** Roll up every minute after writes (default); false leaves it to `rollup()` (`routeperf rollup`). */
+  autoRollup?: boolean;
   /** How long (ms) an ingested message id is remembered, so that a redelivery within it counts once. Default 10 minutes. */
   dedupWindow?: number;
   /** Called with what a pooled connection reports outside any call (the server closed it, a reset). */
@@ -259,7 +261,7 @@ export class Store implements Sink {
     const last = this.#lastMaintainedAt;
     const { retentionDays, enabled } = this.options.accessRecords;
     const tasks: ((parts: { db: Kysely<Database>; rollup: Rollup }) => Promise<unknown>)[] = [];
-    if (now - last.rollup >= MINUTE_MS) {
+    if (this.options.autoRollup !== false && now - last.rollup >= MINUTE_MS) {
       last.rollup = now;
       tasks.push(({ rollup }) => rollup.run(now));
     }

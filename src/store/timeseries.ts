@@ -42,7 +42,7 @@ export function readTimeseries(
   const until = query.until === undefined ? Date.now() : ms(query.until);
   const filter: RouteFilter = { environment, route: query.route, method: query.method };
   return consistentRead(db, async (keptFrom) => {
-    const plan = planSeries(ms(query.since) - (ms(query.since) % asked), until, asked, keptFrom);
+    const plan = planSeries(ms(query.since) - (ms(query.since) % asked), until, asked, keptFrom, Date.now());
     const { totals, errors, bins } = await readSeries(db, plan, filter);
     const points: TimeseriesPoint[] = [];
     for (let at = plan.since; at < until; at += plan.step) {

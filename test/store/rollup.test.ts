@@ -1,0 +1,228 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it, vi } from 'vitest';
+import type { RequestMetrics } from '../../src/record/metrics.js';
+import type { RouteSummary } from '../../src/store/reads.js';
+import type { Store } from '../../src/store/store.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { useTestStores } from './helpers.js';
+import { MINUTE, metrics, T0 } from './samples.js';
+
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const ROLLUP_ONCE = fileURLToPath(new URL('./fixtures/rollup-once.ts', import.meta.url));
+
+/** A pseudo-random generator with a seed (mulberry32), so that every run stores the same traffic. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * `count` requests spread over `span` ms from `start` on `routes` routes: request times over three orders
+ * of magnitude, a few errors, query counts, N+1 shapes on some.
+ */
+function traffic(count: number, { start = T0, span = 3 * DAY, routes = 8, seed = 1 } = {}): RequestMetrics[] {
+  const next = random(seed);
+  return Array.from({ length: count }, () => {
+    const route = Math.floor(next() * routes);
+    const repeat = route % 3 === 0 ? 1 + Math.floor(next() * 12) : undefined;
+    return metrics({
+      ts: start + Math.floor(next() * span),
+      route: `/r${route}`,
+      method: route % 4 === 1 ? 'POST' : 'GET',
+      statusCode: next() < 0.05 ? 500 : next() < 0.1 ? 404 : 200,
+      requestTime: Math.round(1 + 999 * next() ** 3 * 1000) / 1000,
+      queryCount: Math.floor(next() * 20),
+      queryTime: Math.round(next() * 50_000) / 1000,
+      memory: Math.floor(next() * 1e7),
+      ...(repeat ? { queryRepeat: repeat, repeatedQuery: `select * from t${route} where id = ?` } : {}),
+    });
+  });
+}
+
+/** What a window of the traffic must read as, per route, from the requests themselves. */
+function truth(requests: readonly RequestMetrics[], since: number, until: number) {
+  const routes = new Map<
+    string,
+    { count: number; timeSum: number; min: number; max: number; queries: number }
+  >();
+  for (const m of requests) {
+    const bucket = m.ts - (m.ts % MINUTE);
+    if (bucket < since || bucket >= until) continue;
+    const key = `${m.method} ${m.route}`;
+    const route = routes.get(key) ?? { count: 0, timeSum: 0, min: Infinity, max: 0, queries: 0 };
+    route.count++;
+    route.timeSum += m.requestTime;
+    route.min = Math.min(route.min, m.requestTime);
+    route.max = Math.max(route.max, m.requestTime);
+    route.queries += m.queryCount;
+    routes.set(key, route);
+  }
+  return routes;
+}
+
+function expectTruth(summaries: RouteSummary[], expected: ReturnType<typeof truth>) {
+  expect(new Set(summaries.map((r) => `${r.method} ${r.route}`))).toEqual(new Set(expected.keys()));
+  for (const summary of summaries) {
+    const want = expected.get(`${summary.method} ${summary.route}`)!;
+    expect(summary.count).toBe(want.count);
+    expect(summary.requestTime.min).toBe(want.min);
+    expect(summary.requestTime.max).toBe(want.max);
+    expect(summary.requestTime.avg * summary.count).toBeCloseTo(want.timeSum, 6);
+    expect(summary.queries.avg * summary.count).toBeCloseTo(want.queries, 6);
+  }
+}
+
+/** Windows with edges inside hours and days, and every route of each, as a plan of reads. */
+const WINDOWS = [
+  [undefined, undefined],
+  [T0 + 5 * HOUR + 17 * MINUTE, T0 + 7 * HOUR + 43 * MINUTE],
+  [T0 + 3 * HOUR + 5 * MINUTE, T0 + 2 * DAY + HOUR + 59 * MINUTE],
+  [T0 + 26 * MINUTE, T0 + 27 * MINUTE],
+  [T0 - DAY, T0 + 30 * DAY],
+] as const;
+
+/**
+ * Numbers to 12 significant digits: sums of request times added up in another order (per minute, then per
+ * hour) differ in their last bits.
+ */
+function rounded<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (_, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v));
+}
+
+async function readEverything(store: Store) {
+  const windows = [];
+  for (const [since, until] of WINDOWS) windows.push(await store.routes({ since, until, sort: 'route' }));
+  const series = [];
+  for (const step of [MINUTE, 7 * MINUTE, HOUR, DAY]) {
+    series.push(await store.timeseries({ since: T0 + 11 * HOUR, until: T0 + 13 * HOUR + 5 * MINUTE, step }));
+    series.push(await store.timeseries({ route: '/r1', since: T0, until: T0 + 3 * DAY, step: step * 10 }));
+  }
+  return rounded({ windows, series });
+}
+
+async function rowCount(
+  store: Store,
+  table: 'aggregates' | 'histogram' | 'status_counts' | 'rollups',
+  stores: ReturnType<typeof useTestStores>,
+) {
+  const db = await stores.tables(store);
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describeEachDatabase((database) => {
+  const stores = useTestStores(database);
+
+  it('reads the same traffic the same before and after rolling up: totals, statuses, shapes, percentiles', async () => {
+    const store = stores.open({ autoRollup: false });
+    const requests = traffic(4_000);
+    for (let i = 0; i < requests.length; i += 500) await store.ingest(requests.slice(i, i + 500));
+    const before = await readEverything(store);
+    const result = await store.rollup();
+    expect(result).toMatchObject({ requests: 4_000, expired: 0 });
+    expect(await rowCount(store, 'aggregates', stores)).toBe(0);
+    expect(await rowCount(store, 'histogram', stores)).toBe(0);
+    expect(await readEverything(store)).toEqual(before);
+    for (const [since, until] of WINDOWS) {
+      const summaries = await store.routes({ since, until });
+      expectTruth(summaries, truth(requests, since ?? 0, until ?? Number.MAX_SAFE_INTEGER));
+    }
+  });
+
+  it('adds requests that arrive for minutes already rolled up, and rolls up twice to the same result', async () => {
+    const store = stores.open({ autoRollup: false });
+    const first = traffic(1_500, { seed: 2 });
+    const late = traffic(1_500, { seed: 3 });
+    await store.ingest(first);
+    await store.rollup();
+    await store.ingest(late);
+    const mixed = await readEverything(store);
+    await store.rollup();
+    expect(await store.rollup()).toEqual({ folded: 0, requests: 0, expired: 0 });
+    expect(await readEverything(store)).toEqual(mixed);
+    expectTruth(await store.routes(), truth([...first, ...late], 0, Number.MAX_SAFE_INTEGER));
+  });
+
+  it('deletes minutes, then hours, past their retention, and reads older times from coarser buckets', async () => {
+    const store = stores.open({
+      autoRollup: false,
+      retention: { minutes: 2 * DAY, hours: 10 * DAY, days: null },
+    });
+    const requests = traffic(3_000, { span: 4 * DAY, seed: 4 });
+    await store.ingest(requests);
+    await store.rollup(T0 + 4 * DAY + 5 * MINUTE);
+    const since = T0 + 7 * HOUR + 20 * MINUTE;
+    // Minutes before T0 + 2 days are gone: the window starts at its hour.
+    expectTruth(await store.routes({ since }), truth(requests, T0 + 7 * HOUR, Number.MAX_SAFE_INTEGER));
+    const recent = T0 + 3 * DAY + 20 * MINUTE;
+    expectTruth(await store.routes({ since: recent }), truth(requests, recent, Number.MAX_SAFE_INTEGER));
+    const points = await store.timeseries({ since, until: T0 + 10 * HOUR, step: MINUTE });
+    expect(points.map((p) => p.at.getTime())).toEqual([T0 + 7 * HOUR, T0 + 8 * HOUR, T0 + 9 * HOUR]);
+
+    const result = await store.rollup(T0 + 30 * DAY);
+    expect(result.expired).toBeGreaterThan(0);
+    // Hours before T0 + 20 days are gone too: the window starts at its day.
+    expectTruth(await store.routes({ since }), truth(requests, T0 - 12 * HOUR, Number.MAX_SAFE_INTEGER));
+    expectTruth(await store.routes(), truth(requests, 0, Number.MAX_SAFE_INTEGER));
+  });
+
+  it('a rollup killed half way and run again counts every request once', async () => {
+    const store = stores.open({ autoRollup: false });
+    const requests = traffic(30_000, { span: 2 * DAY, routes: 60, seed: 5 });
+    for (let i = 0; i < requests.length; i += 5_000) await store.ingest(requests.slice(i, i + 5_000));
+    const minutes = await rowCount(store, 'aggregates', stores);
+    expect(minutes).toBeGreaterThan(10_000);
+
+    const child = rollupInAnotherProcess(store);
+    // Killed once some of its transactions have committed, and before the last.
+    await vi.waitFor(
+      async () => expect(await rowCount(store, 'aggregates', stores)).toBeLessThan(minutes - 1_000),
+      {
+        timeout: 120_000,
+        interval: 20,
+      },
+    );
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const left = await rowCount(store, 'aggregates', stores);
+    expect(left).toBeGreaterThan(0);
+    expectTruth(await store.routes(), truth(requests, 0, Number.MAX_SAFE_INTEGER));
+
+    expect((await store.rollup()).folded).toBe(left);
+    expectTruth(await store.routes(), truth(requests, 0, Number.MAX_SAFE_INTEGER));
+  });
+
+  it('two processes rolling up at once, while requests keep coming for past minutes, count each request once', async () => {
+    const store = stores.open({ autoRollup: false });
+    const requests = traffic(20_000, { span: 2 * DAY, routes: 40, seed: 6 });
+    await store.ingest(requests);
+    const late = traffic(3_000, { span: 2 * DAY, routes: 40, seed: 7 });
+    const child = rollupInAnotherProcess(store);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await Promise.all([
+      store.rollup(),
+      (async () => {
+        for (let i = 0; i < late.length; i += 100) await store.ingest(late.slice(i, i + 100));
+      })(),
+    ]);
+    expect(await exited).toBe(0);
+    await store.rollup();
+    expect(await rowCount(store, 'aggregates', stores)).toBe(0);
+    expectTruth(await store.routes(), truth([...requests, ...late], 0, Number.MAX_SAFE_INTEGER));
+  });
+
+  function rollupInAnotherProcess(store: Store): ChildProcess {
+    const { url, prefix } = stores.where(store);
+    return spawn(process.execPath, ['--import', 'tsx', ROLLUP_ONCE, url, prefix], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+});
