@@ -18,6 +18,11 @@ export interface Sink {
   workers(): Promise<WorkerPresence>;
   /** What an error thrown by this sink means for the work that met it. */
   causeOf(error: unknown): ErrorCause;
+  /**
+   * Starts the upkeep that is due (rollups, retention) in the background, as writes do: a worker calls it
+   * on its heartbeat too, so that an idle one keeps the store tidy. Never throws.
+   */
+  maintain(): void;
 }
 
 export interface IngestOptions {

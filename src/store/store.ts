@@ -94,6 +94,10 @@ export class Store implements Sink {
     return summary;
   }
 
+  maintain(): void {
+    this.#maintain(false);
+  }
+
   /**
    * Rolls up the minutes that are over and deletes the buckets past their retention (see Rollup). Writes
    * run it by themselves every minute; `routeperf rollup` runs it from cron.

@@ -45,6 +45,7 @@ describe('defaults and environment variables', () => {
       samplingRate: 1,
       maxRoutes: 1000,
       accessRecords: { enabled: false, retentionDays: null, trackUser: false },
+      retention: { minutes: '48h', hours: '90d', days: null },
       requestIdHeader: 'x-request-id',
     });
   });
@@ -137,6 +138,14 @@ describe('invalid configuration', () => {
       { accessRecords: { retentionDays: 0 } },
       'accessRecords.retentionDays: expected a whole number of days of at least 1, or null, got 0',
     ],
+    [
+      { retention: { minutes: '48 hours' } },
+      'retention.minutes: expected a duration such as "48h" or "90d" (whole hours or days), or null to keep them for ever, got "48 hours"',
+    ],
+    [{ retention: { hours: '0d' } }, 'retention.hours: expected a duration such as "48h" or "90d"'],
+    [{ retention: { days: 30 } }, 'retention.days: expected a duration such as "48h" or "90d"'],
+    [{ retention: { weeks: '4d' } }, 'retention.weeks: unknown key (expected one of minutes, hours, days)'],
+    [{ retention: '90d' }, 'retention: expected an object { minutes, hours, days }'],
     [{ logger: { info() {} } }, 'logger: expected an object with info, warn and error functions'],
     [
       { overrides: { production: { maxRoutes: 'many' } } },

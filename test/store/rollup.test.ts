@@ -223,6 +223,8 @@ describeEachDatabase((database) => {
 
   function rollupInAnotherProcess(store: Store): ChildProcess {
     const { url, prefix } = stores.where(store);
-    return spawn(process.execPath, ['--import', 'tsx', ROLLUP_ONCE, url, prefix], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return spawn(process.execPath, ['--import', 'tsx', ROLLUP_ONCE, url, prefix], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
 });

@@ -22,7 +22,7 @@ export interface HeartbeatParts {
 
 /**
  * The worker's presence in the sink: a beat with its counts every `interval`, which is also when it reads
- * the stop-workers signal (a stop asked after the worker started stops it).
+ * the stop-workers signal (a stop asked after the worker started stops it) and starts the sink's upkeep.
  */
 export class Heartbeat {
   #nextAt = 0;
@@ -51,6 +51,7 @@ export class Heartbeat {
     }
     this.#beaten = true;
     sinkOutage.recovered();
+    sink.maintain();
   }
 
   /** Says the worker ended, so that it no longer counts as alive; a sink that cannot be told is left be. */

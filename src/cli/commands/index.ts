@@ -8,12 +8,14 @@ import { failedRemoveCommand } from './failed-remove.js';
 import { failedRetryCommand } from './failed-retry.js';
 import { failedShowCommand } from './failed-show.js';
 import { migrateCommand } from './migrate.js';
+import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
 import { stopWorkersCommand } from './stop-workers.js';
 
 export const COMMANDS: readonly Command<any>[] = [
   migrateCommand,
   routesCommand,
+  rollupCommand,
   consumeCommand,
   stopWorkersCommand,
   failedListCommand,

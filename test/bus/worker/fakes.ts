@@ -83,6 +83,13 @@ export class FakeSink implements Sink {
   causeOf(error: unknown): ErrorCause {
     return causeOf(error);
   }
+
+  /** How many times the upkeep was started. */
+  maintained = 0;
+
+  maintain(): void {
+    this.maintained++;
+  }
 }
 
 const NO_QUERIES: SharedTransaction = {

@@ -36,6 +36,7 @@ describe('Heartbeat', () => {
     await heartbeat.beatIfDue();
     clock.now = 6000;
     await heartbeat.beatIfDue();
+    expect(sink.maintained).toBe(2);
     expect(sink.presence.beats).toEqual([
       { ...identity, lastBatchAt: null, handled: 0, failed: 0 },
       { ...identity, lastBatchAt: 5000, handled: 500, failed: 1 },
