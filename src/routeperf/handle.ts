@@ -1,5 +1,15 @@
 import type { ResolvedConfig } from '../config/types.js';
-import type { RouteSummary, RoutesQuery, TimeseriesPoint, TimeseriesQuery } from '../store/reads.js';
+import type {
+  AccessRecordsPage,
+  AccessRecordsQuery,
+  AccessStatistics,
+  LatencyBin,
+  RouteSummary,
+  RoutesQuery,
+  TimeseriesPoint,
+  TimeseriesQuery,
+  WindowQuery,
+} from '../store/reads.js';
 import type { RecordingMode } from './recording-mode.js';
 import type { RouteperfStats } from './stats.js';
 
@@ -14,4 +24,10 @@ export interface Routeperf {
   routes(query?: RoutesQuery): Promise<RouteSummary[]>;
   /** Requests, error rate and request time per time step, of one route or of all. */
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]>;
+  /** The latency histogram of a window, of one route or of all: request-time bins with their counts. */
+  latencyHistogram(query?: WindowQuery): Promise<LatencyBin[]>;
+  /** Requests per hour of the day and per weekday (UTC), of one route or of all. */
+  accessStatistics(query?: WindowQuery): Promise<AccessStatistics>;
+  /** Stored requests (when `accessRecords.enabled`), filtered, sorted and paged, and how many match. */
+  accessRecords(query?: AccessRecordsQuery): Promise<AccessRecordsPage>;
 }

@@ -31,6 +31,9 @@ export function routeperfHandle(
     // An app's own route may read its report: the reads are routeperf's queries, not the request's.
     routes: (query) => outsideRequests(() => store.routes(query)),
     timeseries: (query) => outsideRequests(() => store.timeseries(query)),
+    latencyHistogram: (query) => outsideRequests(() => store.latencyHistogram(query)),
+    accessStatistics: (query) => outsideRequests(() => store.accessStatistics(query)),
+    accessRecords: (query) => outsideRequests(() => store.accessRecords(query)),
   };
   internalsByHandle.set(handle, internals);
   return handle;

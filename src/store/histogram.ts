@@ -18,6 +18,11 @@ export function valueOfBin(bin: number): number {
   return (2 * GAMMA ** bin) / (GAMMA + 1);
 }
 
+/** The request times a bin holds: above `from`, up to and including `to` (ms). */
+export function binEdges(bin: number): { from: number; to: number } {
+  return { from: GAMMA ** (bin - 1), to: GAMMA ** bin };
+}
+
 export interface BinCount {
   bin: number;
   count: number;

@@ -1,4 +1,4 @@
-import { BUCKET_MS, DAY_MS, HOUR_MS, RESOLUTIONS, type Resolution } from './tables.js';
+import { BUCKET_MS, RESOLUTIONS, type Resolution } from './tables.js';
 
 /** Rolled-up rows of one resolution over [from, to): whole buckets of that resolution. */
 export interface Segment {
@@ -67,11 +67,10 @@ function endOf(until: number, keptFrom: KeptFrom, now: number): number {
   return until >= now ? OPEN_END : ceilTo(until, finestKept(until, keptFrom, BUCKET_MS));
 }
 
-/** `wanted`, or a coarser resolution when the buckets of `wanted` at `time` were deleted already. */
+/** `wanted`, or the finest coarser resolution whose buckets at `time` were not deleted yet. */
 function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution): Resolution {
-  if (wanted <= BUCKET_MS && time >= keptFrom[BUCKET_MS]) return BUCKET_MS;
-  if (wanted <= HOUR_MS && time >= keptFrom[HOUR_MS]) return HOUR_MS;
-  return DAY_MS;
+  const finestFirst = [...RESOLUTIONS].reverse();
+  return finestFirst.find((r) => r >= wanted && time >= keptFrom[r]) ?? RESOLUTIONS[0];
 }
 
 /** [from, to) as the coarsest whole buckets inside it, and its edges in finer ones. */

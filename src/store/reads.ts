@@ -1,8 +1,25 @@
 import type { Kysely } from 'kysely';
+import { type AccessRecordsPage, type AccessRecordsQuery, readAccessRecords } from './access-record-reads.js';
 import { type RouteSummary, type RoutesQuery, readRoutes } from './route-summaries.js';
 import type { Database } from './tables.js';
 import { readTimeseries, type TimeseriesPoint, type TimeseriesQuery } from './timeseries.js';
+import {
+  type AccessStatistics,
+  type LatencyBin,
+  readAccessStatistics,
+  readLatencyHistogram,
+  type WindowQuery,
+} from './window-reads.js';
 
+export {
+  ACCESS_RECORD_SORT_KEYS,
+  type AccessRecord,
+  type AccessRecordSortKey,
+  type AccessRecordsPage,
+  type AccessRecordsQuery,
+  STATUS_CLASSES,
+  type StatusClass,
+} from './access-record-reads.js';
 export {
   type LatencySummary,
   ROUTE_SORT_KEYS,
@@ -12,8 +29,9 @@ export {
 } from './route-summaries.js';
 export type { TimeInput } from './time-window.js';
 export type { TimeseriesPoint, TimeseriesQuery } from './timeseries.js';
+export type { AccessStatistics, LatencyBin, WindowQuery } from './window-reads.js';
 
-/** Dashboard and CLI reads. They touch aggregate tables only, never per-request rows. */
+/** Dashboard and CLI reads: from the bucket tables only, but for the access records themselves. */
 export class StoreReader {
   constructor(
     private readonly db: Kysely<Database>,
@@ -26,5 +44,17 @@ export class StoreReader {
 
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
     return readTimeseries(this.db, query.environment ?? this.defaultEnvironment, query);
+  }
+
+  latencyHistogram(query: WindowQuery = {}): Promise<LatencyBin[]> {
+    return readLatencyHistogram(this.db, query.environment ?? this.defaultEnvironment, query);
+  }
+
+  accessStatistics(query: WindowQuery = {}): Promise<AccessStatistics> {
+    return readAccessStatistics(this.db, query.environment ?? this.defaultEnvironment, query);
+  }
+
+  accessRecords(query: AccessRecordsQuery = {}): Promise<AccessRecordsPage> {
+    return readAccessRecords(this.db, query.environment ?? this.defaultEnvironment, query);
   }
 }

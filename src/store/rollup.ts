@@ -11,6 +11,7 @@ import {
   HOUR_MS,
   RESOLUTIONS,
   type Resolution,
+  WEEK_MS,
 } from './tables.js';
 import { transact } from './transact.js';
 
@@ -38,6 +39,7 @@ const KEPT_FROM: Record<Resolution, string> = {
   [BUCKET_MS]: 'rollup_minutes_from',
   [HOUR_MS]: 'rollup_hours_from',
   [DAY_MS]: 'rollup_days_from',
+  [WEEK_MS]: 'rollup_weeks_from',
 };
 /** Minute buckets folded per transaction: small transactions, short locks. */
 const FOLD_CHUNK = 500;
@@ -61,7 +63,7 @@ export async function rollupState(db: Kysely<Database>): Promise<{ generation: n
 /**
  * Keeps the stored buckets few. Ingestion adds each request to its minute in `aggregates`, `status_counts`
  * and `histogram`; the rollup moves the minutes that are over (all but the current and the previous one)
- * into `rollups` and `rollup_statuses` at minute, hour and day resolution at once, and deletes them from
+ * into `rollups` and `rollup_statuses` at minute, hour, day and week resolution at once, and deletes them from
  * where ingestion writes. Then it deletes the rolled-up buckets older than their resolution's retention.
  *
  * Each step is one small transaction that first takes the `control` row GENERATION, so rollups never run
@@ -213,8 +215,9 @@ export class Rollup {
   async #expire(resolution: Resolution, now: number): Promise<number> {
     const kept = this.#retentionOf(resolution);
     if (kept === null) return 0;
-    // Whole hours of minutes and whole days of hours go, so that a read can round to the coarser buckets.
-    const boundary = resolution === BUCKET_MS ? HOUR_MS : DAY_MS;
+    // Whole hours of minutes, days of hours and weeks of days go, so that a read can round to the coarser
+    // buckets.
+    const boundary = RESOLUTIONS[Math.max(0, RESOLUTIONS.indexOf(resolution) - 1)]!;
     const cutoff = now - kept - ((now - kept) % boundary);
     if (!(await this.#expiresBefore(resolution, cutoff))) return 0;
     let expired = 0;
@@ -264,6 +267,7 @@ export class Rollup {
 
   #retentionOf(resolution: Resolution): number | null {
     if (resolution === BUCKET_MS) return this.retention.minutes;
+    // Weeks are an index over days for long reads: they go with them.
     return resolution === HOUR_MS ? this.retention.hours : this.retention.days;
   }
 }
@@ -278,7 +282,7 @@ interface RollupTarget {
   bins: Map<number, number>;
 }
 
-/** The rolled-up buckets one fold writes, each minute counted into its minute, hour and day. */
+/** The rolled-up buckets one fold writes, each minute counted into its minute, hour, day and week. */
 class RollupTargets {
   readonly #targets = new Map<string, RollupTarget>();
 

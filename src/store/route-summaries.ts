@@ -35,6 +35,8 @@ export interface RoutesQuery {
   until?: TimeInput;
   /** Case-insensitive substring of the route template. */
   search?: string;
+  /** One route template, exactly (every method of it unless `method` is set). */
+  route?: string;
   method?: string;
   /** Default 'avg'. */
   sort?: RouteSortKey;
@@ -75,35 +77,31 @@ export function readRoutes(
 ): Promise<RouteSummary[]> {
   const since = query.since === undefined ? 0 : floorToBucket(ms(query.since));
   const until = query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until);
-  const filter: RouteFilter = { environment, method: query.method };
+  const filter: RouteFilter = { environment, route: query.route, method: query.method };
   return consistentRead(db, async (keptFrom) => {
     const plan = planWindow(since, until, keptFrom, Date.now());
     const search = query.search?.toLowerCase();
     const rows = (await routeTotals(db, plan, filter)).filter(
       (row) => !search || row.route.toLowerCase().includes(search),
     );
-    if (rows.length === 0) return [];
-    const statuses = await statusCounts(db, plan, filter);
-    const shapes = await repeatedQueries(db, plan, filter);
-    const summaries = new Map(
-      rows.map((row) => {
-        const id = Number(row.id);
-        return [id, summaryOf(environment, row, statuses.get(id) ?? {}, shapes.get(id) ?? null)];
-      }),
-    );
-
-    // Sorting by a percentile needs every route's; otherwise only the page's are read.
+    const summaries = new Map(rows.map((row) => [Number(row.id), summaryOf(environment, row)]));
+    // What the sort needs is read for every route first; the rest only for the routes of the page.
     const sort = query.sort ?? 'avg';
-    const sortsByPercentile = /^p\d\d$/.test(sort);
-    if (sortsByPercentile) await fillPercentiles(db, summaries, plan, filter);
+    const details = [
+      { fill: fillStatuses, forSort: sort === 'errorRate' },
+      { fill: fillPercentiles, forSort: /^p\d\d$/.test(sort) },
+      { fill: fillRepeatedQueries, forSort: false },
+    ];
+    for (const { fill } of details.filter((detail) => detail.forSort))
+      await fill(db, summaries, plan, filter);
     const offset = query.offset ?? 0;
     const page = sortRoutes([...summaries.values()], sort, query.order).slice(
       offset,
       query.limit === undefined ? undefined : offset + query.limit,
     );
-    if (!sortsByPercentile) {
-      const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
-      await fillPercentiles(db, onPage, plan, { ...filter, ids: [...onPage.keys()] });
+    const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
+    for (const { fill } of details.filter((detail) => !detail.forSort)) {
+      await fill(db, onPage, plan, { ...filter, ids: [...onPage.keys()] });
     }
     return page;
   });
@@ -145,28 +143,43 @@ function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) 
 
 type RouteTotals = Awaited<ReturnType<typeof routeTotals>>[number];
 
-/** Requests per status code of each route (by id) over the plan's buckets. */
-async function statusCounts(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+/** Fills the requests per status code and the error rate of each summary (by route id). */
+async function fillStatuses(
+  db: Kysely<Database>,
+  summaries: ReadonlyMap<number, RouteSummary>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+) {
+  if (summaries.size === 0) return;
   const rows = await db
     .selectFrom(statusRows(db, plan, filter).as('parts'))
     .select((eb) => ['parts.route_id', 'parts.status_code', eb.fn.sum<number>('parts.count').as('count')])
     .groupBy(['parts.route_id', 'parts.status_code'])
     .execute();
-  const byRoute = new Map<number, Record<string, number>>();
   for (const row of rows) {
-    const id = Number(row.route_id);
-    const codes = byRoute.get(id) ?? {};
-    codes[String(row.status_code)] = Number(row.count);
-    byRoute.set(id, codes);
+    const summary = summaries.get(Number(row.route_id));
+    if (summary) summary.statusCodes[String(row.status_code)] = Number(row.count);
   }
-  return byRoute;
+  for (const summary of summaries.values()) {
+    const errors = Object.entries(summary.statusCodes).reduce(
+      (sum, [code, n]) => sum + (Number(code) >= 500 ? n : 0),
+      0,
+    );
+    summary.errorRate = summary.count ? errors / summary.count : 0;
+  }
 }
 
 /**
  * The most repeated SQL shape of each route (by id) over the plan's buckets: each bucket keeps its own,
  * and the window's is the one that ran the most times in one request.
  */
-async function repeatedQueries(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+async function fillRepeatedQueries(
+  db: Kysely<Database>,
+  summaries: ReadonlyMap<number, RouteSummary>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+) {
+  if (summaries.size === 0) return;
   const rows = await db
     .selectFrom(totalsRows(db, plan, filter).as('parts'))
     .select((eb) => [
@@ -184,28 +197,22 @@ async function repeatedQueries(db: Kysely<Database>, plan: ReadPlan, filter: Rou
     const current = best.get(id);
     if (!current || repeat > current.repeat) best.set(id, { query: row.repeated_query!, repeat });
   }
-  return new Map([...best].map(([id, { query }]) => [id, query]));
+  for (const [id, { query }] of best) {
+    const summary = summaries.get(id);
+    if (summary) summary.nPlusOne.query = query;
+  }
 }
 
-/** A route's summary without its percentiles, which only the routes shown need (see fillPercentiles). */
-function summaryOf(
-  environment: string,
-  row: RouteTotals,
-  statusCodes: Record<string, number>,
-  repeatedQuery: string | null,
-): RouteSummary {
+/** A route's summary from its totals; its status codes, percentiles and repeated query are filled later. */
+function summaryOf(environment: string, row: RouteTotals): RouteSummary {
   const count = Number(row.count);
-  const errors = Object.entries(statusCodes).reduce(
-    (sum, [code, n]) => sum + (Number(code) >= 500 ? n : 0),
-    0,
-  );
   return {
     environment,
     method: row.method,
     route: row.route,
     count,
-    statusCodes,
-    errorRate: count ? errors / count : 0,
+    statusCodes: {},
+    errorRate: 0,
     requestTime: {
       avg: Number(row.time_sum) / count,
       min: Number(row.time_min),
@@ -223,7 +230,7 @@ function summaryOf(
     },
     nPlusOne: {
       maxRepeat: Number(row.query_repeat_max),
-      query: repeatedQuery,
+      query: null,
       requests: Number(row.n_plus_one_count),
     },
     memory: { avg: Number(row.memory_sum) / count, max: Number(row.memory_max) },

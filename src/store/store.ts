@@ -11,11 +11,16 @@ import { Ingestor } from './ingestor.js';
 import { createMigrator, migrationTables } from './migrations/index.js';
 import { introspectingOnly } from './named-tables-introspector.js';
 import {
+  type AccessRecordsPage,
+  type AccessRecordsQuery,
+  type AccessStatistics,
+  type LatencyBin,
   type RouteSummary,
   type RoutesQuery,
   StoreReader,
   type TimeseriesPoint,
   type TimeseriesQuery,
+  type WindowQuery,
 } from './reads.js';
 import { type Retention, Rollup, type RollupResult } from './rollup.js';
 import type { IngestOptions, IngestSummary, Sink } from './sink.js';
@@ -126,6 +131,18 @@ export class Store implements Sink {
 
   async timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
     return (await this.#open()).reader.timeseries(query);
+  }
+
+  async latencyHistogram(query?: WindowQuery): Promise<LatencyBin[]> {
+    return (await this.#open()).reader.latencyHistogram(query);
+  }
+
+  async accessStatistics(query?: WindowQuery): Promise<AccessStatistics> {
+    return (await this.#open()).reader.accessStatistics(query);
+  }
+
+  async accessRecords(query?: AccessRecordsQuery): Promise<AccessRecordsPage> {
+    return (await this.#open()).reader.accessRecords(query);
   }
 
   /** Creates or upgrades the schema to this version's, whatever `autoSetup` says. */

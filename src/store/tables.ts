@@ -22,15 +22,17 @@ export const TABLES = [
 
 /** Width of one aggregate bucket: windows and time series are exact to the minute. */
 export const BUCKET_MS = 60_000;
-/** An hour and a day in ms, as literal types, so that `Resolution` names exactly three widths. */
+/** An hour, a day and a week in ms, as literal types, so that `Resolution` names exactly these widths. */
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
+export const WEEK_MS = 604_800_000;
 
 /**
  * The resolutions rolled-up buckets are kept at, by their width in ms (the `resolution` column), coarsest
- * first. Buckets start at whole minutes, hours and days of UTC.
+ * first. Buckets start at whole minutes, hours and days of UTC; weeks at multiples of 7 days since the
+ * epoch (Thursdays), which only reads of long windows use, to read 4 rows where 28 days would be.
  */
-export const RESOLUTIONS = [DAY_MS, HOUR_MS, BUCKET_MS] as const;
+export const RESOLUTIONS = [WEEK_MS, DAY_MS, HOUR_MS, BUCKET_MS] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
 export interface RoutesTable {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { MigrationContext } from './context.js';
 
 /**
- * Rolled-up buckets at minute, hour and day resolution (see rollup.ts): totals and an encoded latency
+ * Rolled-up buckets at minute, hour, day and week resolution (see rollup.ts): totals and an encoded latency
  * histogram per route and bucket, and their status counts. The primary keys lead with the resolution and
  * the bucket, which every read and every deletion of expired buckets ranges over; a second index serves
  * the reads of one route.

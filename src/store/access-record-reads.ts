@@ -1,0 +1,182 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { Database } from './tables.js';
+import { ms, type TimeInput } from './time-window.js';
+
+export const ACCESS_RECORD_SORT_KEYS = [
+  'createdAt',
+  'requestTime',
+  'queryCount',
+  'queryTime',
+  'memory',
+  'statusCode',
+] as const;
+export type AccessRecordSortKey = (typeof ACCESS_RECORD_SORT_KEYS)[number];
+
+/** Status classes a filter may name instead of one code. */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+export interface AccessRecordsQuery {
+  /** Default: the configured environment. */
+  environment?: string;
+  /** Route template, exactly. */
+  route?: string;
+  method?: string;
+  since?: TimeInput;
+  until?: TimeInput;
+  /** One status code, or a class such as `'5xx'`. */
+  status?: number | StatusClass;
+  /** Case-insensitive substrings of the path (with its query string) and of the referer. */
+  path?: string;
+  referer?: string;
+  /** The user id, exactly. */
+  userId?: string;
+  /** Bounds (inclusive) of request time (ms) and of the number of queries. */
+  minRequestTime?: number;
+  maxRequestTime?: number;
+  minQueries?: number;
+  maxQueries?: number;
+  /** Default 'createdAt'. */
+  sort?: AccessRecordSortKey;
+  /** Default 'desc'. */
+  order?: 'asc' | 'desc';
+  /** Default 50. */
+  limit?: number;
+  offset?: number;
+}
+
+/** One stored request. Times in ms, memory in bytes. */
+export interface AccessRecord {
+  /** routeperf's id of the request. */
+  requestId: string;
+  method: string;
+  route: string;
+  at: Date;
+  statusCode: number;
+  requestTime: number;
+  queryCount: number;
+  queryTime: number;
+  /** The most times one SQL shape ran, and that shape, when a tracker recorded shapes. */
+  queryRepeat: number | null;
+  repeatedQuery: string | null;
+  memory: number;
+  path: string | null;
+  referer: string | null;
+  userId: string | null;
+  /** The client's request id header, when it sent a sane one. */
+  correlationId: string | null;
+}
+
+/** A page of access records and how many match the query in all. */
+export interface AccessRecordsPage {
+  total: number;
+  records: AccessRecord[];
+}
+
+const SORT_COLUMN = {
+  createdAt: 'access_records.created_at',
+  requestTime: 'access_records.request_time',
+  queryCount: 'access_records.query_count',
+  queryTime: 'access_records.query_time',
+  memory: 'access_records.memory',
+  statusCode: 'access_records.status_code',
+} as const;
+
+type RecordsBuilder = ExpressionBuilder<Database, 'access_records' | 'routes'>;
+
+/** `lower(column) like %text%`, the user's `%` and `_` taken literally. */
+function contains(
+  eb: RecordsBuilder,
+  column: 'access_records.path' | 'access_records.referer',
+  text: string,
+) {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<boolean>`lower(${eb.ref(column)}) like ${pattern} escape ${'\\'}`;
+}
+
+/** The access records of one environment matching every filter the query sets. */
+function matching(db: Kysely<Database>, environment: string, query: AccessRecordsQuery) {
+  let rows = db
+    .selectFrom('access_records')
+    .innerJoin('routes', 'routes.id', 'access_records.route_id')
+    .where('routes.environment', '=', environment);
+  const bounds = [
+    ['access_records.created_at', '>=', query.since === undefined ? undefined : ms(query.since)],
+    ['access_records.created_at', '<', query.until === undefined ? undefined : ms(query.until)],
+    ['access_records.request_time', '>=', query.minRequestTime],
+    ['access_records.request_time', '<=', query.maxRequestTime],
+    ['access_records.query_count', '>=', query.minQueries],
+    ['access_records.query_count', '<=', query.maxQueries],
+  ] as const;
+  for (const [column, op, value] of bounds) if (value !== undefined) rows = rows.where(column, op, value);
+  if (query.route !== undefined) rows = rows.where('routes.route', '=', query.route);
+  if (query.method !== undefined) rows = rows.where('routes.method', '=', query.method.toUpperCase());
+  if (query.userId !== undefined) rows = rows.where('access_records.user_id', '=', query.userId);
+  if (typeof query.status === 'number') rows = rows.where('access_records.status_code', '=', query.status);
+  else if (query.status !== undefined) {
+    const first = Number(query.status[0]) * 100;
+    rows = rows
+      .where('access_records.status_code', '>=', first)
+      .where('access_records.status_code', '<', first + 100);
+  }
+  const { path, referer } = query;
+  if (path) rows = rows.where((eb) => contains(eb, 'access_records.path', path));
+  if (referer) rows = rows.where((eb) => contains(eb, 'access_records.referer', referer));
+  return rows;
+}
+
+/** The access records the query asks for, newest first unless it sorts otherwise, and their number. */
+export async function readAccessRecords(
+  db: Kysely<Database>,
+  environment: string,
+  query: AccessRecordsQuery,
+): Promise<AccessRecordsPage> {
+  const { total } = await matching(db, environment, query)
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  const direction = query.order ?? 'desc';
+  const rows = await matching(db, environment, query)
+    .select([
+      'access_records.request_id',
+      'routes.method',
+      'routes.route',
+      'access_records.created_at',
+      'access_records.status_code',
+      'access_records.request_time',
+      'access_records.query_count',
+      'access_records.query_time',
+      'access_records.query_repeat',
+      'access_records.repeated_query',
+      'access_records.memory',
+      'access_records.path',
+      'access_records.referer',
+      'access_records.user_id',
+      'access_records.correlation_id',
+    ])
+    // The id breaks ties: pages of one listing neither repeat nor skip a record.
+    .orderBy(SORT_COLUMN[query.sort ?? 'createdAt'], direction)
+    .orderBy('access_records.id', direction)
+    .limit(query.limit ?? 50)
+    .offset(query.offset ?? 0)
+    .execute();
+  return {
+    total: Number(total),
+    records: rows.map((row) => ({
+      requestId: row.request_id,
+      method: row.method,
+      route: row.route,
+      at: new Date(Number(row.created_at)),
+      statusCode: Number(row.status_code),
+      requestTime: Number(row.request_time),
+      queryCount: Number(row.query_count),
+      queryTime: Number(row.query_time),
+      queryRepeat: row.query_repeat === null ? null : Number(row.query_repeat),
+      repeatedQuery: row.repeated_query,
+      memory: Number(row.memory),
+      path: row.path,
+      referer: row.referer,
+      userId: row.user_id,
+      correlationId: row.correlation_id,
+    })),
+  };
+}

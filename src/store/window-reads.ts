@@ -1,0 +1,90 @@
+import type { Kysely } from 'kysely';
+import { consistentRead, latencyBins, type RouteFilter, totalsRows } from './bucket-reads.js';
+import { binEdges } from './histogram.js';
+import { planSeries, planWindow } from './read-plan.js';
+import { type Database, HOUR_MS } from './tables.js';
+import { floorToBucket, ms, type TimeInput } from './time-window.js';
+
+/** A window of one route (one method, or all), or of every route of an environment. */
+export interface WindowQuery {
+  environment?: string;
+  /** Route template; with `method`, one route; without, every method of it. Default: all routes. */
+  route?: string;
+  method?: string;
+  /** Start of the window (inclusive, rounded down to the minute). Default: no bound. */
+  since?: TimeInput;
+  /** End of the window (exclusive). Default: now. */
+  until?: TimeInput;
+}
+
+/** One bin of a latency histogram: how many requests took from `from` to `to` ms. */
+export interface LatencyBin {
+  from: number;
+  to: number;
+  count: number;
+}
+
+/** Requests per hour of the day and per weekday (UTC), and per weekday and hour. */
+export interface AccessStatistics {
+  /** 24 counts, from 00:00 to 23:00. */
+  byHour: number[];
+  /** 7 counts, Sunday first. */
+  byWeekday: number[];
+  /** 7 rows (Sunday first) of 24 counts. */
+  heatmap: number[][];
+}
+
+const windowOf = (query: WindowQuery) => ({
+  since: query.since === undefined ? 0 : floorToBucket(ms(query.since)),
+  until: query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until),
+});
+
+const filterOf = (environment: string, query: WindowQuery): RouteFilter => ({
+  environment,
+  route: query.route,
+  method: query.method,
+});
+
+/**
+ * The latency histogram of the window: the bins the percentiles are read from (each about 2 % wide),
+ * fastest first, with the requests in each.
+ */
+export function readLatencyHistogram(
+  db: Kysely<Database>,
+  environment: string,
+  query: WindowQuery,
+): Promise<LatencyBin[]> {
+  const { since, until } = windowOf(query);
+  return consistentRead(db, async (keptFrom) => {
+    const plan = planWindow(since, until, keptFrom, Date.now());
+    const bins = (await latencyBins(db, plan, filterOf(environment, query), () => 0)).get(0) ?? [];
+    return bins.map(({ bin, count }) => ({ ...binEdges(bin), count }));
+  });
+}
+
+/**
+ * When requests come: per hour of the day, per weekday, and both, in UTC, from hour buckets (and the
+ * minutes not rolled up yet), so it needs no access records. Times whose hours were deleted by retention
+ * are left out: a day bucket cannot say at what hour its requests came.
+ */
+export function readAccessStatistics(
+  db: Kysely<Database>,
+  environment: string,
+  query: WindowQuery,
+): Promise<AccessStatistics> {
+  const { since, until } = windowOf(query);
+  return consistentRead(db, async (keptFrom) => {
+    const plan = planSeries(Math.max(since, keptFrom[HOUR_MS]), until, HOUR_MS, keptFrom, Date.now());
+    const rows = await totalsRows(db, plan, filterOf(environment, query)).execute();
+    const heatmap = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+    for (const row of rows) {
+      const at = new Date(Number(row.bucket));
+      heatmap[at.getUTCDay()]![at.getUTCHours()]! += Number(row.count);
+    }
+    return {
+      byHour: Array.from({ length: 24 }, (_, hour) => heatmap.reduce((sum, day) => sum + day[hour]!, 0)),
+      byWeekday: heatmap.map((day) => day.reduce((sum, count) => sum + count, 0)),
+      heatmap,
+    };
+  });
+}

@@ -1,0 +1,81 @@
+import { expect, it } from 'vitest';
+import { binOf } from '../../src/store/histogram.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { useTestStores } from './helpers.js';
+import { MINUTE, metrics, T0 } from './samples.js';
+
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+describeEachDatabase((database) => {
+  const stores = useTestStores(database);
+
+  it('gives the latency histogram of a window, of one route or all, the same before and after rolling up', async () => {
+    const store = stores.open({ autoRollup: false });
+    const times = [0.5, 3.1, 3.11, 40, 41, 1200];
+    await store.ingest(times.map((requestTime, i) => metrics({ requestTime, ts: T0 + i * HOUR })));
+    await store.ingest([metrics({ route: '/other', requestTime: 7, ts: T0 })]);
+    const before = await store.latencyHistogram({
+      route: '/users/:id',
+      method: 'GET',
+      since: T0,
+      until: T0 + DAY,
+    });
+    expect(before.reduce((sum, bin) => sum + bin.count, 0)).toBe(6);
+    for (const time of times) {
+      const bin = before.find((b) => time > b.from && time <= b.to)!;
+      expect(bin, `a bin holding ${time} ms`).toBeDefined();
+      expect(bin.to / bin.from).toBeCloseTo(1.0202, 3);
+    }
+    // 3.1 and 3.11 ms share a bin; bins come fastest first.
+    expect(before.map((b) => b.count)).toEqual([1, 2, 1, 1, 1]);
+    expect(before.map((b) => b.from)).toEqual([...before.map((b) => b.from)].sort((a, b) => a - b));
+    expect(await store.latencyHistogram({ since: T0, until: T0 + 1 })).toHaveLength(2);
+    expect(await store.latencyHistogram({ since: T0 + HOUR, until: T0 + 3 * HOUR })).toEqual(
+      before.filter((b) => b.count === 2),
+    );
+
+    await store.rollup();
+    expect(await store.latencyHistogram({ route: '/users/:id', since: T0, until: T0 + DAY })).toEqual(before);
+    expect(binOf(3.1)).toBe(binOf(3.11));
+  });
+
+  it('counts requests per hour of the day and per weekday, in UTC, from the buckets', async () => {
+    const store = stores.open({ autoRollup: false });
+    // T0 is Wednesday 2025-01-01 12:00 UTC.
+    const at = [T0, T0 + 5 * MINUTE, T0 + 3 * HOUR, T0 + DAY, T0 + 4 * DAY + 11 * HOUR + 59 * MINUTE];
+    await store.ingest(at.map((ts) => metrics({ ts })));
+    await store.ingest([metrics({ ts: T0, route: '/other' })]);
+    const heatmap = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+    heatmap[3]![12] = 2; // Wednesday 12:00 and 12:05
+    heatmap[3]![15] = 1;
+    heatmap[4]![12] = 1; // Thursday
+    heatmap[0]![23] = 1; // Sunday 23:59
+    const byHour = new Array<number>(24).fill(0);
+    byHour[12] = 3;
+    byHour[15] = 1;
+    byHour[23] = 1;
+    const expected = { byHour, byWeekday: [1, 0, 0, 3, 1, 0, 0], heatmap };
+    const stats = await store.accessStatistics({ route: '/users/:id', since: T0, until: T0 + 7 * DAY });
+    expect(stats).toEqual(expected);
+    await store.rollup();
+    expect(await store.accessStatistics({ route: '/users/:id', since: T0, until: T0 + 7 * DAY })).toEqual(
+      expected,
+    );
+    const all = await store.accessStatistics({ since: T0, until: T0 + 7 * DAY });
+    expect(all.byHour[12]).toBe(4);
+  });
+
+  it('reads one route exactly by its template, every method of it unless one is named', async () => {
+    const store = stores.open();
+    await store.ingest([
+      metrics({ route: '/users/:id' }),
+      metrics({ route: '/users/:id', method: 'DELETE' }),
+      metrics({ route: '/users/:id/orders' }),
+    ]);
+    const routes = await store.routes({ route: '/users/:id', sort: 'route' });
+    expect(routes.map((r) => `${r.method} ${r.route}`)).toEqual(['DELETE /users/:id', 'GET /users/:id']);
+    expect(await store.routes({ route: '/users/:id', method: 'delete' })).toHaveLength(1);
+    expect(await store.routes({ route: '/users' })).toEqual([]);
+  });
+});
