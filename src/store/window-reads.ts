@@ -75,7 +75,11 @@ export function readAccessStatistics(
   const { since, until } = windowOf(query);
   return consistentRead(db, async (keptFrom) => {
     const plan = planSeries(Math.max(since, keptFrom[HOUR_MS]), until, HOUR_MS, keptFrom, Date.now());
-    const rows = await totalsRows(db, plan, filterOf(environment, query)).execute();
+    const rows = await db
+      .selectFrom(totalsRows(db, plan, filterOf(environment, query)).as('parts'))
+      .select((eb) => ['parts.bucket', eb.fn.sum<number>('parts.count').as('count')])
+      .groupBy('parts.bucket')
+      .execute();
     const heatmap = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
     for (const row of rows) {
       const at = new Date(Number(row.bucket));

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:dashboard`: how fast the reads behind the dashboard answer on a big store. For SQLite and
+ * PostgreSQL it seeds the store a busy app leaves after 30 days (see support/dashboard-seed.ts: 1,000
+ * routes, 10 million requests, 1 million access records, rolled up as the worker leaves it), then times
+ * each read for the periods 1h, 24h, 7d and 30d ending now, `--iterations` times each, interleaved, and
+ * prints the median and p95 in ms, the rows of each table and the size of the database.
+ *
+ *   npm run bench:dashboard -- [--stores sqlite,postgres] [--routes 1000] [--requests 10000000]
+ *     [--access-records 1000000] [--iterations 20]
+ *
+ * Each run has its own SQLite file and PostgreSQL table prefix, deleted at the end. It measures and
+ * prints; it asserts nothing about speed.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kysely, sql } from 'kysely';
+import { dialectFor } from '../src/store/dialects/index.js';
+import { Store } from '../src/store/store.js';
+import { TablePrefixPlugin } from '../src/store/table-prefix-plugin.js';
+import { DAY_MS, type Database, HOUR_MS, TABLES } from '../src/store/tables.js';
+import { seedDashboardStore } from './support/dashboard-seed.js';
+import { count, formatTable, machine, unreachable } from './support/report.js';
+
+const POSTGRES = process.env.ROUTEPERF_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ENVIRONMENT = 'production';
+
+const { values } = parseArgs({
+  options: {
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    routes: { type: 'string', default: '1000' },
+    requests: { type: 'string', default: '10000000' },
+    'access-records': { type: 'string', default: '1000000' },
+    iterations: { type: 'string', default: '20' },
+  },
+});
+
+/** The periods the dashboard offers, with the step of its charts for each. */
+const PERIODS = [
+  { name: '1h', span: HOUR_MS, step: 60_000 },
+  { name: '24h', span: DAY_MS, step: HOUR_MS },
+  { name: '7d', span: 7 * DAY_MS, step: 6 * HOUR_MS },
+  { name: '30d', span: 30 * DAY_MS, step: DAY_MS },
+];
+
+/** The reads one page view makes, per period (since: the period's start). */
+const READS: Record<string, (store: Store, since: number, step: number, top: string) => Promise<unknown>> = {
+  'routes (by avg, page of 50)': (store, since) => store.routes({ since, limit: 50 }),
+  'routes (by p95, page of 50)': (store, since) => store.routes({ since, sort: 'p95', limit: 50 }),
+  'series, all routes': (store, since, step) => store.timeseries({ since, step }),
+  'series, one route': (store, since, step, top) => store.timeseries({ route: top, since, step }),
+  'latency histogram, one route': (store, since, _, top) => store.latencyHistogram({ route: top, since }),
+  'access statistics': (store, since) => store.accessStatistics({ since }),
+  'access records (page of 50)': (store, since) => store.accessRecords({ since, limit: 50 }),
+};
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+async function benchStore(name: string, url: string, prefix: string) {
+  const store = new Store({
+    database: url,
+    tablePrefix: prefix,
+    environment: ENVIRONMENT,
+    autoSetup: true,
+    autoRollup: false,
+    maxRoutes: 100_000,
+    accessRecords: { enabled: true, retentionDays: null },
+    onBackgroundError: (error) => console.error(error),
+  });
+  await store.migrate();
+  const dialect = await dialectFor(url).createDialect(url, () => {});
+  const db = new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(prefix, TABLES)] });
+  try {
+    const now = Date.now() - (Date.now() % 60_000);
+    const started = performance.now();
+    const seeded = await seedDashboardStore(db, {
+      routes: Number(values.routes),
+      requests: Number(values.requests),
+      days: 30,
+      accessRecords: Number(values['access-records']),
+      now,
+      environment: ENVIRONMENT,
+    });
+    console.log(
+      `${name}: seeded ${count(seeded.requests)} requests in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    const [top] = await store.routes({ sort: 'count', limit: 1 });
+    const timings = new Map<string, number[]>();
+    for (let i = 0; i < Number(values.iterations); i++) {
+      for (const period of PERIODS) {
+        for (const [read, run] of Object.entries(READS)) {
+          const since = Date.now() - period.span;
+          const start = performance.now();
+          await run(store, since, period.step, top!.route);
+          const key = `${read}\t${period.name}`;
+          timings.set(key, [...(timings.get(key) ?? []), performance.now() - start]);
+        }
+      }
+    }
+    const rows = Object.keys(READS).map((read) => [
+      read,
+      ...PERIODS.map((period) => {
+        const sorted = timings.get(`${read}\t${period.name}`)!.sort((a, b) => a - b);
+        return `${quantile(sorted, 0.5).toFixed(0)} / ${quantile(sorted, 0.95).toFixed(0)}`;
+      }),
+    ]);
+    console.log(`\n${name}: median / p95 ms per read, ${values.iterations} times each\n`);
+    console.log(formatTable(['read', ...PERIODS.map((p) => p.name)], rows, (column) => column > 0));
+    console.log(
+      `\n${name}: rows ${Object.entries(seeded.rows)
+        .map(([table, n]) => `${table} ${count(n)}`)
+        .join(', ')}`,
+    );
+    console.log(`${name}: database size ${((await databaseBytes(db, url, prefix)) / 2 ** 20) | 0} MiB\n`);
+  } finally {
+    await store.close();
+    await db.destroy();
+  }
+}
+
+async function databaseBytes(db: Kysely<Database>, url: string, prefix: string): Promise<number> {
+  if (url.startsWith('sqlite:')) return statSync(url.slice('sqlite:'.length)).size;
+  const { rows } = await sql<{ bytes: string }>`
+    select sum(pg_total_relation_size(quote_ident(tablename))) as bytes from pg_tables
+    where tablename like ${`${prefix}%`}`.execute(db);
+  return Number(rows[0]!.bytes);
+}
+
+async function dropPostgresTables(prefix: string) {
+  const dialect = await dialectFor(POSTGRES).createDialect(POSTGRES, () => {});
+  const db = new Kysely<unknown>({ dialect });
+  const { rows } = await sql<{
+    name: string;
+  }>`select tablename as name from pg_tables where tablename like ${`${prefix}%`}`.execute(db);
+  for (const { name } of rows) await sql`drop table ${sql.table(name)}`.execute(db);
+  await db.destroy();
+}
+
+console.log(machine());
+for (const name of values.stores.split(',')) {
+  const prefix = `bench_dash_${process.pid}_`;
+  if (name === 'sqlite') {
+    const folder = mkdtempSync(join(tmpdir(), 'routeperf-dashboard-'));
+    try {
+      await benchStore('SQLite', `sqlite:${join(folder, 'store.sqlite')}`, prefix);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  } else if (name === 'postgres') {
+    const problem = await unreachable(POSTGRES);
+    if (problem) {
+      console.log(`PostgreSQL skipped: ${problem}`);
+      continue;
+    }
+    try {
+      await benchStore('PostgreSQL', POSTGRES, prefix);
+    } finally {
+      await dropPostgresTables(prefix);
+    }
+  }
+}
