@@ -94,12 +94,17 @@ function contains(
   return sql<boolean>`lower(${eb.ref(column)}) like ${pattern} escape ${'\\'}`;
 }
 
-/** The access records of one environment matching every filter the query sets. */
-function matching(db: Kysely<Database>, environment: string, query: AccessRecordsQuery) {
-  let rows = db
-    .selectFrom('access_records')
-    .innerJoin('routes', 'routes.id', 'access_records.route_id')
-    .where('routes.environment', '=', environment);
+/**
+ * The access records of one environment (of all with undefined) matching every filter the query sets, its
+ * sort and paging aside.
+ */
+export function matchingAccessRecords(
+  db: Kysely<Database>,
+  environment: string | undefined,
+  query: AccessRecordsQuery,
+) {
+  let rows = db.selectFrom('access_records').innerJoin('routes', 'routes.id', 'access_records.route_id');
+  if (environment !== undefined) rows = rows.where('routes.environment', '=', environment);
   const bounds = [
     ['access_records.created_at', '>=', query.since === undefined ? undefined : ms(query.since)],
     ['access_records.created_at', '<', query.until === undefined ? undefined : ms(query.until)],
@@ -131,11 +136,11 @@ export async function readAccessRecords(
   environment: string,
   query: AccessRecordsQuery,
 ): Promise<AccessRecordsPage> {
-  const { total } = await matching(db, environment, query)
+  const { total } = await matchingAccessRecords(db, environment, query)
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow();
   const direction = query.order ?? 'desc';
-  const rows = await matching(db, environment, query)
+  const rows = await matchingAccessRecords(db, environment, query)
     .select([
       'access_records.request_id',
       'routes.method',

@@ -107,8 +107,8 @@ export async function latencyBins(
   const ids = routeIds(db, filter);
   const sums = new Map<number, BinSums>();
   const sumsOf = (group: number) => {
-    let bins = sums.get(group);
-    if (!bins) sums.set(group, (bins = new BinSums()));
+    const bins = sums.get(group) ?? new BinSums();
+    sums.set(group, bins);
     return bins;
   };
   const recent = await db

@@ -61,6 +61,16 @@ export async function rollupState(db: Kysely<Database>): Promise<{ generation: n
 }
 
 /**
+ * Takes the lock of everything that changes stored buckets other than ingestion (the rollup, deletions)
+ * until the transaction ends, and bumps the generation, so that reads overlapping the change read again.
+ * Taken first in a transaction: on MySQL, before the first plain read fixes its snapshot.
+ */
+export async function lockBuckets(trx: Transaction<Database>, dialect: StoreDialect): Promise<void> {
+  const bump = trx.insertInto('control').values({ name: GENERATION, value: 1 });
+  await dialect.upsert(bump, 'control', ['name'], { value: 'add' }).execute();
+}
+
+/**
  * Keeps the stored buckets few. Ingestion adds each request to its minute in `aggregates`, `status_counts`
  * and `histogram`; the rollup moves the minutes that are over (all but the current and the previous one)
  * into `rollups` and `rollup_statuses` at minute, hour, day and week resolution at once, and deletes them from
@@ -145,8 +155,7 @@ export class Rollup {
 
   /** Takes the rollup's lock (bumping the generation) and reads what each resolution keeps. */
   async #lock(trx: Transaction<Database>) {
-    const bump = trx.insertInto('control').values({ name: GENERATION, value: 1 });
-    await this.dialect.upsert(bump, 'control', ['name'], { value: 'add' }).execute();
+    await lockBuckets(trx, this.dialect);
     return rollupState(trx);
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { consistentRead, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
 import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
 import { planWindow, type ReadPlan } from './read-plan.js';
+import type { ReviewState } from './route-admin.js';
 
 export type { LatencySummary };
 
@@ -67,6 +68,8 @@ export interface RouteSummary {
   memory: { avg: number; max: number };
   firstSeenAt: Date;
   lastAccessedAt: Date;
+  /** The route's review from the dashboard, or null. */
+  review: ReviewState | null;
 }
 
 /** The routes of `environment` over the query's window, sorted and paged as it asks. */
@@ -118,6 +121,7 @@ function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) 
       'routes.route',
       'routes.first_seen_at',
       'routes.last_accessed_at',
+      ...REVIEW_COLUMNS,
       eb.fn.sum<number>('parts.count').as('count'),
       eb.fn.sum<number>('parts.time_sum').as('time_sum'),
       eb.fn.min<number>('parts.time_min').as('time_min'),
@@ -137,6 +141,7 @@ function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) 
       'routes.route',
       'routes.first_seen_at',
       'routes.last_accessed_at',
+      ...REVIEW_COLUMNS,
     ])
     .execute();
 }
@@ -236,6 +241,25 @@ function summaryOf(environment: string, row: RouteTotals): RouteSummary {
     memory: { avg: Number(row.memory_sum) / count, max: Number(row.memory_max) },
     firstSeenAt: new Date(Number(row.first_seen_at)),
     lastAccessedAt: new Date(Number(row.last_accessed_at)),
+    review: reviewOf(row),
+  };
+}
+
+const REVIEW_COLUMNS = [
+  'routes.reviewed_at',
+  'routes.reviewed_by',
+  'routes.queries_improved',
+  'routes.time_improved',
+] as const;
+
+function reviewOf(row: RouteTotals): ReviewState | null {
+  if (row.reviewed_at === null) return null;
+  const flag = (value: number | null) => (value === null ? null : Number(value) === 1);
+  return {
+    reviewedAt: new Date(Number(row.reviewed_at)),
+    reviewer: row.reviewed_by,
+    queriesImproved: flag(row.queries_improved),
+    timeImproved: flag(row.time_improved),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   type WindowQuery,
 } from './reads.js';
 import { type Retention, Rollup, type RollupResult } from './rollup.js';
+import { RouteAdmin } from './route-admin.js';
 import type { IngestOptions, IngestSummary, Sink } from './sink.js';
 import { TablePrefixPlugin } from './table-prefix-plugin.js';
 import { type Database, TABLES } from './tables.js';
@@ -72,6 +73,7 @@ export class Store implements Sink {
     failures: FailureLog;
     workers: WorkerRegistry;
     rollup: Rollup;
+    admin: RouteAdmin;
   }>;
   readonly #lastMaintainedAt = { accessRecords: 0, ledger: 0, rollup: 0 };
   /** The background maintenance in flight; it never rejects, and `close()` waits for it. */
@@ -118,6 +120,11 @@ export class Store implements Sink {
   /** The failure store of asynchronous mode. */
   async failures(): Promise<FailureLog> {
     return (await this.#open()).failures;
+  }
+
+  /** Reviews, and deleting what was recorded of routes and environments: the dashboard's actions. */
+  async admin(): Promise<RouteAdmin> {
+    return (await this.#open()).admin;
   }
 
   /** Worker heartbeats and the stop-workers signal. */
@@ -204,6 +211,7 @@ export class Store implements Sink {
         failures: new FailureLog(db),
         workers: new WorkerRegistry(db),
         rollup: new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING),
+        admin: new RouteAdmin(db, this.dialect, this.options.environment),
       };
     })();
     this.#ready = ready;

@@ -42,6 +42,11 @@ export interface RoutesTable {
   route: string;
   first_seen_at: number;
   last_accessed_at: number;
+  /** The route's review (see RouteReview): when, by whom, and whether queries and time improved (1, 0). */
+  reviewed_at: number | null;
+  reviewed_by: string | null;
+  queries_improved: number | null;
+  time_improved: number | null;
 }
 
 /**

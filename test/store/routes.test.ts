@@ -155,6 +155,7 @@ describeEachDatabase((database) => {
       memory: { avg: 400, max: 700 },
       firstSeenAt: new Date(T0 + 10_000),
       lastAccessedAt: new Date(T0 + 3 * MINUTE),
+      review: null,
     });
   });
 

@@ -39,3 +39,9 @@ create table `routeperf_rollups` (`route_id` bigint not null, `resolution` integ
 create index `routeperf_rollups_route` on `routeperf_rollups` (`route_id`, `resolution`, `bucket`);
 create table `routeperf_rollup_statuses` (`route_id` bigint not null, `resolution` integer not null, `bucket` bigint not null, `status_code` integer not null, `count` bigint not null, constraint `routeperf_rollup_statuses_pk` primary key (`resolution`, `bucket`, `route_id`, `status_code`));
 create index `routeperf_rollup_statuses_route` on `routeperf_rollup_statuses` (`route_id`, `resolution`, `bucket`);
+
+-- 0009_route_reviews
+alter table `routeperf_routes` add column `reviewed_at` bigint;
+alter table `routeperf_routes` add column `reviewed_by` varchar(255);
+alter table `routeperf_routes` add column `queries_improved` integer;
+alter table `routeperf_routes` add column `time_improved` integer;

@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import { type AccessRecordsQuery, matchingAccessRecords } from './access-record-reads.js';
+import type { StoreDialect } from './dialects/index.js';
+import { lockBuckets } from './rollup.js';
+import { DAY_MS, type Database } from './tables.js';
+import type { TimeInput } from './time-window.js';
+import { transact } from './transact.js';
+
+/** One route: its method and template, in an environment (default: the configured one). */
+export interface RouteIdentity {
+  environment?: string;
+  method: string;
+  route: string;
+}
+
+/** What a reviewer says of a route: null where they say nothing. */
+export interface RouteReview {
+  reviewer: string | null;
+  queriesImproved: boolean | null;
+  timeImproved: boolean | null;
+}
+
+/** A route's review and when it was given. */
+export interface ReviewState extends RouteReview {
+  reviewedAt: Date;
+}
+
+/** Access records are deleted this many at a time, one statement each: no long lock on the table. */
+const DELETE_BATCH = 5000;
+const BUCKET_TABLES = ['aggregates', 'status_counts', 'histogram', 'rollups', 'rollup_statuses'] as const;
+
+const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+
+/**
+ * What the dashboard's actions change: reviews, and deleting the data of routes and of access records.
+ * Route rows themselves stay: every process keeps the ids of the routes it wrote (see RouteUpserts), so a
+ * route deleted while an app still serves it comes back with its new requests, under the same id.
+ */
+export class RouteAdmin {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+    private readonly defaultEnvironment: string,
+  ) {}
+
+  /** Sets a route's review, or with null resets it; false when there is no such route. */
+  async review(identity: RouteIdentity, review: RouteReview | null, at = Date.now()): Promise<boolean> {
+    const result = await this.db
+      .updateTable('routes')
+      .set({
+        reviewed_at: review ? at : null,
+        reviewed_by: review?.reviewer ?? null,
+        queries_improved: review ? flag(review.queriesImproved) : null,
+        time_improved: review ? flag(review.timeImproved) : null,
+      })
+      .where('environment', '=', identity.environment ?? this.defaultEnvironment)
+      .where('method', '=', identity.method.toUpperCase())
+      .where('route', '=', identity.route)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Deletes everything recorded of one route (and its review); returns how many requests it held. */
+  async deleteRoute(identity: RouteIdentity): Promise<number> {
+    const ids = await this.db
+      .selectFrom('routes')
+      .select('id')
+      .where('environment', '=', identity.environment ?? this.defaultEnvironment)
+      .where('method', '=', identity.method.toUpperCase())
+      .where('route', '=', identity.route)
+      .execute();
+    return this.#deleteData(ids.map((row) => Number(row.id)));
+  }
+
+  /** Deletes everything recorded in an environment; returns how many requests it held. */
+  async clearEnvironment(environment: string): Promise<number> {
+    const ids = await this.db
+      .selectFrom('routes')
+      .select('id')
+      .where('environment', '=', environment)
+      .execute();
+    return this.#deleteData(ids.map((row) => Number(row.id)));
+  }
+
+  /** Deletes the access records older than `olderThan` (of one environment, or all); returns how many. */
+  async purgeAccessRecords(olderThan: TimeInput, environment?: string): Promise<number> {
+    return this.deleteAccessRecords({ environment, until: olderThan }, environment === undefined);
+  }
+
+  /** Deletes the access records matching the query's filters (not its sort or paging); returns how many. */
+  async deleteAccessRecords(query: AccessRecordsQuery, everyEnvironment = false): Promise<number> {
+    const environment = everyEnvironment ? undefined : (query.environment ?? this.defaultEnvironment);
+    return this.#deleteRecordsOf(() =>
+      matchingAccessRecords(this.db, environment, query).select('access_records.id').limit(DELETE_BATCH),
+    );
+  }
+
+  /** Deletes the access records `batch` selects, DELETE_BATCH at a time, until it selects none. */
+  async #deleteRecordsOf(batch: () => { execute(): Promise<{ id: number }[]> }): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = (await batch().execute()).map((row) => Number(row.id));
+      if (ids.length === 0) return deleted;
+      await this.db.deleteFrom('access_records').where('id', 'in', ids).execute();
+      deleted += ids.length;
+    }
+  }
+
+  /**
+   * Deletes the buckets of the routes in one transaction that holds the rollup's lock (a rollup could
+   * otherwise write back a bucket it read before), then their access records in batches, and resets
+   * their reviews.
+   */
+  async #deleteData(routeIds: number[]): Promise<number> {
+    if (routeIds.length === 0) return 0;
+    const requests = await transact(this.db, this.dialect, async (trx) => {
+      await lockBuckets(trx, this.dialect);
+      const held = await trx
+        .selectFrom('aggregates')
+        .select((eb) => eb.fn.sum<number>('count').as('n'))
+        .where('route_id', 'in', routeIds)
+        .executeTakeFirst();
+      // Every rolled-up request is in a day bucket (until the days expire).
+      const rolled = await trx
+        .selectFrom('rollups')
+        .select((eb) => eb.fn.sum<number>('count').as('n'))
+        .where('route_id', 'in', routeIds)
+        .where('resolution', '=', DAY_MS)
+        .executeTakeFirst();
+      for (const table of BUCKET_TABLES)
+        await trx.deleteFrom(table).where('route_id', 'in', routeIds).execute();
+      return Number(held?.n ?? 0) + Number(rolled?.n ?? 0);
+    });
+    await this.#deleteRecordsOf(() =>
+      this.db.selectFrom('access_records').select('id').where('route_id', 'in', routeIds).limit(DELETE_BATCH),
+    );
+    await this.db
+      .updateTable('routes')
+      .set({ reviewed_at: null, reviewed_by: null, queries_improved: null, time_improved: null })
+      .where('id', 'in', routeIds)
+      .execute();
+    return requests;
+  }
+}
