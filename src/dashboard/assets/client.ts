@@ -21,6 +21,7 @@ export const CLIENT_SCRIPT = `(function () {
     return {
       width: width,
       height: 300,
+      legend: { live: false },
       scales: { x: { time: true }, count: { auto: true }, ms: { auto: true } },
       axes: [
         axis,

@@ -97,6 +97,7 @@ th[aria-sort] a { color: var(--accent); }
 th[aria-sort="ascending"] a::after { content: " \\2191"; }
 th[aria-sort="descending"] a::after { content: " \\2193"; }
 td.text, th.text { text-align: left; }
+tbody th { background: inherit; position: static; color: var(--text); font-size: inherit; font-weight: 400; }
 td.route { white-space: normal; overflow-wrap: anywhere; min-width: 14rem; max-width: 28rem; }
 tbody tr:nth-child(even) { background: var(--row-alt); }
 .method { font-weight: 600; font-size: 0.8rem; }
