@@ -12,6 +12,11 @@ import type { RequestMetrics } from '../../src/record/metrics.js';
 import { describeWithService } from '../support/databases.js';
 import { type App, metrics, renderedRows, startApp, store } from './support.js';
 
+/** The browser globals of the functions that run in the page: the tests compile without the DOM library. */
+declare const document: any;
+declare const window: any;
+declare function getComputedStyle(element: unknown): { backgroundColor: string };
+
 const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
 const MIB = 1024 * 1024;
@@ -142,10 +147,8 @@ describeWithService('the dashboard in Chromium', 'Chromium', reason, () => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP: ${text}`));
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        (window as unknown as { reportViolation(text: string): void }).reportViolation(
-          `${event.violatedDirective} ${event.blockedURI}`,
-        );
+      document.addEventListener('securitypolicyviolation', (event: any) => {
+        window.reportViolation(`${event.violatedDirective} ${event.blockedURI}`);
       });
     });
     return { page, problems };
@@ -154,7 +157,7 @@ describeWithService('the dashboard in Chromium', 'Chromium', reason, () => {
   /** Whether the chart's canvas has pixels drawn on it. */
   const chartDrawn = (page: Page) =>
     page.evaluate(() => {
-      const canvas = document.querySelector<HTMLCanvasElement>('[data-chart][data-drawn="true"] canvas');
+      const canvas = document.querySelector('[data-chart][data-drawn="true"] canvas');
       if (!canvas) return false;
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       let painted = 0;
@@ -235,12 +238,12 @@ describeWithService('the dashboard in Chromium', 'Chromium', reason, () => {
     await page.goto(`${refreshing.url}/performance/login?token=${refreshing.dashboard.createLoginToken()}`);
     expect(await page.getAttribute('body', 'data-refresh')).toBe('5');
     const marker = await page.evaluate(() => {
-      (window as unknown as { marker: number }).marker = 1;
+      window.marker = 1;
       return 1;
     });
     expect(marker).toBe(1);
     await page.waitForEvent('load', { timeout: 60_000 });
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBeUndefined();
+    expect(await page.evaluate(() => window.marker)).toBeUndefined();
     expect(problems).toEqual([]);
     await page.context().close();
   });
