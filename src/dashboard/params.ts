@@ -54,12 +54,6 @@ export interface RoutesParams extends ViewParams {
   size: (typeof PAGE_SIZES)[number];
 }
 
-/** The query string of a request URL; what cannot be decoded is left as it is. */
-export function queryOf(url: string): URLSearchParams {
-  const at = url.indexOf('?');
-  return new URLSearchParams(at < 0 ? '' : url.slice(at + 1));
-}
-
 function oneOf<T extends string | number>(value: string | null, allowed: readonly T[]): T | undefined {
   return allowed.find((candidate) => String(candidate) === value);
 }
