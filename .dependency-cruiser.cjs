@@ -88,6 +88,18 @@ module.exports = {
       { path: '^src/adapters/' },
       { path: '^src/(store|bus|cli|demo)/|^src/index\\.ts$' },
     ),
+    forbid(
+      'dashboard-reads-through-the-handle',
+      "The dashboard reads through the routeperf handle: no store, bus, tracker, adapter or CLI, and no framework, since it answers plain requests.",
+      { path: '^src/dashboard/' },
+      { path: `^src/(store|bus|trackers|adapters|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
+    ),
+    forbid(
+      'nothing-below-imports-the-dashboard',
+      'The dashboard sits on the composition root; only the adapters, the CLI and the entry point mount or expose it.',
+      { path: '^src/', pathNot: '^src/(dashboard|adapters|cli)/|^src/index\\.ts$' },
+      { path: '^src/dashboard/' },
+    ),
     forbid('cli-on-top', 'Nothing but the CLI imports the CLI.', { path: '^src/', pathNot: '^src/cli/' }, { path: '^src/cli/' }),
     forbid(
       'demo-for-the-cli',

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
-import { PendingRouteperf, type RouteperfInput } from './shared.js';
+import { PendingRouteperf, type RouteperfInput, servedByDashboard } from './shared.js';
 
 /** The parts of an Express request the middleware reads (Express 4 and 5 alike). */
 interface ExpressRequest extends IncomingMessage {
@@ -42,12 +42,14 @@ function followTemplate(req: ExpressRequest): () => string | undefined {
 /**
  * Express 5 and 4 middleware: `app.use(routeperf(options))`, before the routes. Requests that reach no
  * route are recorded under `(unmatched)`; a handler that throws is recorded with the 500 it produced.
+ * Requests under `dashboard.path` are answered by the dashboard, before any route, and not recorded.
  */
 export function routeperf(input?: RouteperfInput): RouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   const middleware = (req: ExpressRequest, res: ServerResponse, next: (error?: unknown) => void) => {
     pending.whenReady(
-      (recorder) => {
+      (recorder, dashboard) => {
+        if (servedByDashboard(dashboard, req, res, req.originalUrl ?? req.url)) return;
         if (!recorder.active) return next();
         const route = followTemplate(req);
         instrument(

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { RouteperfOptions } from '../config/types.js';
+import { dashboardOf } from '../dashboard/index.js';
 import { internalsOf } from '../routeperf/internals.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
@@ -24,6 +25,16 @@ const registerRouteperf: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   const routeperf = given ?? (await createRouteperf(settings));
   app.decorate('routeperf', routeperf);
   if (!given) app.addHook('onClose', () => routeperf.close());
+  const dashboard = dashboardOf(routeperf);
+  if (dashboard) {
+    // Before the recording hook: a hijacked reply counts as sent, so Fastify runs no hook after this one
+    // and no route, and the dashboard's request is not recorded.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!dashboard.serves(request.url)) return;
+      reply.hijack();
+      await dashboard.node(request.raw, reply.raw, request.url);
+    });
+  }
   const { recorder } = internalsOf(routeperf);
   if (!recorder.active) return;
 
@@ -45,7 +56,8 @@ const registerRouteperf: FastifyPluginAsync<FastifyRouteperfOptions> = async (
 /**
  * Fastify 5 plugin: `app.register(routeperf, options)`. Records every request under
  * `request.routeOptions.url`; a request no route matched goes to `(unmatched)`. Closing the app flushes
- * and closes routeperf.
+ * and closes routeperf. Requests under `dashboard.path` are answered by the dashboard (an onRequest hook
+ * that hijacks the reply), and not recorded.
  *
  * fastify-plugin skips encapsulation: the hooks must apply to the whole app, not only to a child context.
  */

@@ -39,7 +39,8 @@ function answeringRoute(c: Context, ownIndex: number, statusCode: number): strin
  * routes. It records through the node:http request and response that `@hono/node-server` passes as
  * `c.env.incoming` and `c.env.outgoing`, so the response's end waits for the store in synchronous mode
  * as with the other adapters. Elsewhere (another runtime, `app.request()`) requests are served and not
- * recorded, and routeperf says so once.
+ * recorded, and routeperf says so once. Requests under `dashboard.path` are answered by the dashboard,
+ * through the Fetch API on any runtime, and not recorded.
  */
 export function routeperf(input?: RouteperfInput): HonoRouteperfMiddleware {
   const pending = new PendingRouteperf(input);
@@ -56,10 +57,12 @@ export function routeperf(input?: RouteperfInput): HonoRouteperfMiddleware {
     });
   };
   const middleware = (c: Context, next: Next) =>
-    pending.whenReadyAsync(
-      (recorder) => (recorder.active ? record(recorder, c, next, warnNotOnNodeServer) : next()),
-      next,
-    );
+    pending.whenReadyAsync(async (recorder, dashboard) => {
+      // The dashboard answers through the Fetch API, on any runtime; its requests are not recorded.
+      const answer = dashboard?.serves(c.req.url) ? await dashboard.fetch(c.req.raw) : undefined;
+      if (answer) return answer;
+      return recorder.active ? record(recorder, c, next, warnNotOnNodeServer) : next();
+    }, next);
   return Object.assign(middleware, { ready: pending.ready, close: () => pending.close() });
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { RouteperfOptions } from '../config/types.js';
 import type { Routeperf } from '../routeperf.js';
 import { instrument } from './instrument.js';
-import { PendingRouteperf } from './shared.js';
+import { PendingRouteperf, servedByDashboard } from './shared.js';
 
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
 
@@ -28,7 +28,8 @@ export interface InstrumentedListener extends RequestListener {
 }
 
 /**
- * Wraps a node:http request listener: `http.createServer(withRouteperf(handler, options))`.
+ * Wraps a node:http request listener: `http.createServer(withRouteperf(handler, options))`. Requests
+ * under `dashboard.path` are answered by the dashboard, never by `handler`, and not recorded.
  */
 export function withRouteperf(
   handler: (req: IncomingMessage, res: ServerResponse) => unknown,
@@ -42,14 +43,16 @@ export function withRouteperf(
   const pending = new PendingRouteperf(given ?? settings);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     pending.whenReady(
-      (recorder) =>
+      (recorder, dashboard) => {
+        if (servedByDashboard(dashboard, req, res)) return;
         instrument(
           recorder,
           req,
           res,
           { route: () => routeOf(req), url: () => req.url ?? '', request: req },
           () => handler(req, res),
-        ),
+        );
+      },
       () => handler(req, res),
     );
   };

@@ -15,6 +15,8 @@ export interface KoaContext {
   res: ServerResponse;
   method: string;
   originalUrl: string;
+  /** False when the middleware answers on `res` itself, so that Koa does not. */
+  respond?: boolean;
   /** The layers whose path matched the request, which @koa/router adds to as each router runs. */
   matched?: RouterLayer[];
 }
@@ -40,12 +42,17 @@ function routeTemplate(ctx: KoaContext): string | undefined {
 /**
  * Koa middleware: `app.use(routeperf(options))`, before the routers. Records each request under
  * the template of its @koa/router route; requests no route matched go to `(unmatched)`, and a handler
- * that throws is recorded with the 500 Koa answered.
+ * that throws is recorded with the 500 Koa answered. Requests under `dashboard.path` are answered by the
+ * dashboard on the node:http response itself (`ctx.respond = false`), and not recorded.
  */
 export function routeperf(input?: RouteperfInput): KoaRouteperfMiddleware {
   const pending = new PendingRouteperf(input);
   const middleware = (ctx: KoaContext, next: () => Promise<unknown>) =>
-    pending.whenReadyAsync((recorder) => {
+    pending.whenReadyAsync((recorder, dashboard) => {
+      if (dashboard?.serves(ctx.originalUrl)) {
+        ctx.respond = false;
+        return dashboard.node(ctx.req, ctx.res, ctx.originalUrl);
+      }
       if (!recorder.active) return next();
       const describe = { route: () => routeTemplate(ctx), url: () => ctx.originalUrl, request: ctx };
       return instrument(recorder, ctx.req, ctx.res, describe, next);

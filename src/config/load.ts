@@ -6,10 +6,16 @@ import { DEFAULT_N_PLUS_ONE_THRESHOLD } from '../record/metrics.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { importConfigFile } from './import-file.js';
-import { checkRetentionOrder, DEFAULT_RETENTION } from './retention.js';
+import { DEFAULT_RETENTION, retentionProblems } from './retention.js';
 import { DEFAULT_RETRY } from './retry.js';
-import { DEFAULT_ENVIRONMENTS, optionsSchema } from './schema.js';
-import type { ResolvedConfig, RouteperfOptions, RouteperfSettings } from './types.js';
+import { DEFAULT_DASHBOARD_PATH, DEFAULT_ENVIRONMENTS, optionsSchema } from './schema.js';
+import type {
+  ResolvedConfig,
+  ResolvedThresholds,
+  RouteperfOptions,
+  RouteperfSettings,
+  ThresholdOptions,
+} from './types.js';
 
 /** Looked for in the working directory, in this order, when no config file is named. */
 const CONFIG_FILE_NAMES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'json'].map(
@@ -49,8 +55,41 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   // Server-Timing tells every client how long the app and its queries took: on by default only where the
   // developer is the client.
   const serverTiming = merged.serverTiming ?? merged.environment === 'development';
-  checkRetentionOrder(merged.retention);
+  checkMerged(merged);
   return { ...merged, serverTiming, ...(file ? { configFile: file.path } : {}) };
+}
+
+const MIB = 1024 * 1024;
+
+/** The dashboard's colours when `thresholds` leaves a level out. */
+export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
+  requestTime: { warning: 500, critical: 1000 },
+  queryCount: { warning: 20, critical: 50 },
+  memory: { warning: 20 * MIB, critical: 50 * MIB },
+};
+
+/**
+ * Checks what only the merged settings can tell: a key of one source may be fine with another source's
+ * values and wrong with the ones that won.
+ */
+function checkMerged(merged: Unresolved): void {
+  const problems = retentionProblems(merged.retention);
+  if (merged.dashboard?.allowUnauthenticated && merged.environment !== 'development') {
+    problems.push(
+      `dashboard.allowUnauthenticated: expected false outside the development environment (environment is ${JSON.stringify(merged.environment)}; use authorize, basicAuth or a login link from createLoginToken()), got true`,
+    );
+  }
+  for (const [metric, { warning, critical }] of Object.entries(merged.thresholds)) {
+    if (warning >= critical)
+      problems.push(
+        `thresholds.${metric}.warning: expected a number below thresholds.${metric}.critical (${critical}), got ${warning}`,
+      );
+  }
+  if (problems.length === 0) return;
+  throw new RouteperfError(
+    'ROUTEPERF_CONFIG_INVALID',
+    `Invalid routeperf configuration (environment ${JSON.stringify(merged.environment)}):\n  ${problems.join('\n  ')}`,
+  );
 }
 
 /** The configuration before the defaults that depend on the resolved environment. */
@@ -83,6 +122,7 @@ function defaults(env: NodeJS.ProcessEnv): Unresolved {
     overflow: 'store',
     bufferSize: 10_000,
     dedupWindow: 600_000,
+    thresholds: DEFAULT_THRESHOLDS,
     logger: stderrLogger,
     ...fromEnvironmentVariables(env),
   };
@@ -112,16 +152,36 @@ function fromEnvironmentVariables(
 function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unresolved {
   let merged = base;
   for (const layer of layers) {
-    const { accessRecords, retention, retry, ...rest } = stripMeta(layer);
+    const { accessRecords, retention, retry, dashboard, thresholds, ...rest } = stripMeta(layer);
     merged = {
       ...merged,
       ...rest,
       accessRecords: { ...merged.accessRecords, ...accessRecords },
       retention: { ...merged.retention, ...retention },
       retry: { ...merged.retry, ...retry },
+      thresholds: mergeThresholds(merged.thresholds, thresholds),
     };
+    if (dashboard)
+      merged.dashboard = {
+        path: DEFAULT_DASHBOARD_PATH,
+        autoRefresh: false,
+        ...merged.dashboard,
+        ...stripUndefined(dashboard),
+      };
   }
   return merged;
+}
+
+function mergeThresholds(base: ResolvedThresholds, layer: ThresholdOptions = {}): ResolvedThresholds {
+  return {
+    requestTime: { ...base.requestTime, ...stripUndefined(layer.requestTime ?? {}) },
+    queryCount: { ...base.queryCount, ...stripUndefined(layer.queryCount ?? {}) },
+    memory: { ...base.memory, ...stripUndefined(layer.memory ?? {}) },
+  };
+}
+
+function stripUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function stripMeta(layer: RouteperfOptions): RouteperfSettings {

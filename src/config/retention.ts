@@ -1,5 +1,3 @@
-import { RouteperfError } from '../errors.js';
-
 /** A duration as the `retention` options take it: a whole number of hours or days, `'48h'` or `'90d'`. */
 export type Duration = `${number}h` | `${number}d`;
 
@@ -30,19 +28,18 @@ export function durationMs(duration: Duration | null): number | null {
 
 /**
  * Coarser buckets must be kept at least as long as finer ones: a read of a time whose minutes are gone
- * is answered from its hours, so hours must still be there.
+ * is answered from its hours, so hours must still be there. One line per problem.
  */
-export function checkRetentionOrder(retention: Required<RetentionOptions>): void {
+export function retentionProblems(retention: Required<RetentionOptions>): string[] {
   const kept = (duration: Duration | null) => durationMs(duration) ?? Number.POSITIVE_INFINITY;
   const order = [
     ['minutes', 'hours'],
     ['hours', 'days'],
   ] as const;
-  for (const [finer, coarser] of order) {
-    if (kept(retention[finer]) <= kept(retention[coarser])) continue;
-    throw new RouteperfError(
-      'ROUTEPERF_CONFIG_INVALID',
-      `Invalid routeperf configuration:\n  retention.${coarser}: expected at least retention.${finer} (${retention[finer]}), so that older times can be read from coarser buckets, got ${JSON.stringify(retention[coarser])}`,
+  return order
+    .filter(([finer, coarser]) => kept(retention[finer]) > kept(retention[coarser]))
+    .map(
+      ([finer, coarser]) =>
+        `retention.${coarser}: expected at least retention.${finer} (${retention[finer]}), so that older times can be read from coarser buckets, got ${JSON.stringify(retention[coarser])}`,
     );
-  }
 }

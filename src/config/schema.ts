@@ -108,6 +108,73 @@ const retry = z.strictObject(
   { error: 'expected an object { maxRetries, delay, multiplier, maxDelay, jitter }' },
 );
 
+/** The languages of the dashboard's texts; each has its message catalog in `dashboard/i18n/`. */
+export const DASHBOARD_LOCALES = ['en', 'es'] as const;
+
+/** Where the dashboard is mounted unless `dashboard.path` says otherwise. */
+export const DEFAULT_DASHBOARD_PATH = '/performance';
+
+/**
+ * A mount path of one or more segments of letters, digits and `. _ ~ -`: nothing that needs escaping in a
+ * URL, a cookie's Path or a page, and never `/` alone, which would take every request of the app.
+ */
+export const DASHBOARD_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+const DASHBOARD_PATH_EXPECTED =
+  'a path such as "/performance": one or more "/segment" of letters, digits and . _ ~ -, not "/" alone and without a trailing "/"';
+
+const credential = (what: string, extra?: RegExp) => {
+  const schema = nonEmptyString(what);
+  return extra ? schema.regex(extra, { error: `expected ${what}` }) : schema;
+};
+
+const dashboard = z.strictObject(
+  {
+    path: z.string({ error: `expected ${DASHBOARD_PATH_EXPECTED}` }).regex(DASHBOARD_PATH, {
+      error: `expected ${DASHBOARD_PATH_EXPECTED}`,
+    }),
+    authorize: fn('(request) => boolean | Promise<boolean>'),
+    basicAuth: z.strictObject(
+      {
+        // RFC 7617: the user id of Basic authentication cannot hold a colon.
+        user: credential('a user name without ":"', /^[^:]+$/),
+        password: credential('a non-empty password'),
+      },
+      { error: 'expected an object { user, password }' },
+    ),
+    allowUnauthenticated: z.boolean({ error: 'expected true or false' }),
+    locale: z.enum(DASHBOARD_LOCALES, {
+      error: `expected ${DASHBOARD_LOCALES.map((l) => `"${l}"`).join(' or ')}`,
+    }),
+    autoRefresh: z.custom<number | false>(
+      (value) => value === false || (Number.isInteger(value) && Number(value) >= 5 && Number(value) <= 3600),
+      { error: 'expected a whole number of seconds from 5 to 3600, or false' },
+    ),
+  },
+  {
+    error: 'expected an object { path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh }',
+  },
+);
+
+/** A warning and a critical level of one metric: cells past them are coloured. */
+const levels = (unit: string) => {
+  const level = z
+    .number({ error: `expected ${unit} above 0` })
+    .positive({ error: `expected ${unit} above 0` })
+    .refine(Number.isFinite, { error: `expected ${unit} above 0` });
+  return z
+    .strictObject({ warning: level, critical: level }, { error: 'expected an object { warning, critical }' })
+    .partial();
+};
+
+const thresholds = z.strictObject(
+  {
+    requestTime: levels('milliseconds'),
+    queryCount: levels('a number of queries'),
+    memory: levels('bytes'),
+  },
+  { error: 'expected an object { requestTime, queryCount, memory }' },
+);
+
 /** Every key a user may set, with its own message for a wrong value. Unknown keys are rejected. */
 const settingsShape = {
   enabled: z.boolean({ error: 'expected true or false' }),
@@ -178,6 +245,8 @@ const settingsShape = {
   getUser: fn('(req) => user id'),
   beforeRecord: fn('(metrics) => void | false'),
   afterRecord: fn('(result) => void'),
+  dashboard: dashboard.partial(),
+  thresholds: thresholds.partial(),
 };
 
 const settings = z.strictObject(settingsShape, { error: 'expected an object of routeperf options' });

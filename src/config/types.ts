@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../record/metrics.js';
 import type { RetentionOptions } from './retention.js';
 import type { RetryOptions } from './retry.js';
+import type { DASHBOARD_LOCALES } from './schema.js';
 
 export type { Logger };
 
@@ -25,6 +26,68 @@ export interface AccessRecordsOptions {
 export interface NamedTransport {
   dsn: string;
   retry?: Partial<RetryOptions>;
+}
+
+/**
+ * A request to the dashboard, as `dashboard.authorize` gets it, whatever framework serves it: the method,
+ * the path with its query string, and the headers with lower-case names.
+ */
+export interface DashboardRequest {
+  method: string;
+  /** Path and query string, as the client sent them: `/performance/routes?sort=p95`. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body of a POST (a form), when there is one. */
+  body?: string;
+  /** True when the client reached the app over HTTPS (TLS, or `X-Forwarded-Proto: https`). */
+  secure?: boolean;
+}
+
+/** The languages of the dashboard's texts. */
+export type DashboardLocale = (typeof DASHBOARD_LOCALES)[number];
+
+/**
+ * The web dashboard, mounted by every adapter at `path` when this key is set. Access is denied until one
+ * of `authorize`, `basicAuth`, `allowUnauthenticated` or a one-time login link lets a request in.
+ */
+export interface DashboardOptions {
+  /** Where the dashboard is mounted. Default `/performance`. */
+  path?: string;
+  /** Decides whether a request may see the dashboard; a throw or a rejection denies it. */
+  authorize?: (request: DashboardRequest) => boolean | Promise<boolean>;
+  /** One user and password for HTTP Basic authentication. */
+  basicAuth?: { user: string; password: string };
+  /** Let anyone in: refused unless `environment` is `development`. Default false. */
+  allowUnauthenticated?: boolean;
+  /** Language of the texts; default: the browser's (`Accept-Language`), else English. */
+  locale?: DashboardLocale;
+  /** Reload the pages every this many seconds (5 to 3600), or false. Default false. */
+  autoRefresh?: number | false;
+}
+
+/** Two levels of one metric: past `warning` a cell is coloured as a warning, past `critical` as critical. */
+export interface ThresholdLevels {
+  warning?: number;
+  critical?: number;
+}
+
+/** Where the dashboard colours a metric as a warning or as critical. */
+export interface ThresholdOptions {
+  /** Milliseconds. Default { warning: 500, critical: 1000 }. */
+  requestTime?: ThresholdLevels;
+  /** Queries per request. Default { warning: 20, critical: 50 }. */
+  queryCount?: ThresholdLevels;
+  /** Bytes of resident memory. Default { warning: 20 MiB, critical: 50 MiB }. */
+  memory?: ThresholdLevels;
+}
+
+/** Thresholds with every level filled in. */
+export type ResolvedThresholds = { [K in keyof ThresholdOptions]-?: Required<ThresholdLevels> };
+
+/** The dashboard's options with their defaults filled in. */
+export interface ResolvedDashboardOptions extends Omit<DashboardOptions, 'path' | 'autoRefresh'> {
+  path: string;
+  autoRefresh: number | false;
 }
 
 /** Everything a user can set. Every key is optional; `defineConfig` gives the types. */
@@ -113,6 +176,10 @@ export interface RouteperfSettings {
   beforeRecord?: (metrics: RequestMetrics) => unknown;
   /** Runs once a request's metrics are stored or failed to store. */
   afterRecord?: (result: RecordResult) => void | Promise<void>;
+  /** The web dashboard, mounted by the adapters at `dashboard.path` when set. Default: not mounted. */
+  dashboard?: DashboardOptions;
+  /** Where the dashboard colours request time, query count and memory. */
+  thresholds?: ThresholdOptions;
 }
 
 export interface RouteperfOptions extends RouteperfSettings {
@@ -134,9 +201,14 @@ export interface ResolvedConfig
       | 'beforeRecord'
       | 'afterRecord'
       | 'timingAllowOrigin'
+      | 'dashboard'
+      | 'thresholds'
     >
   > {
   timingAllowOrigin?: string;
+  /** Undefined when the dashboard is not mounted. */
+  dashboard?: ResolvedDashboardOptions;
+  thresholds: ResolvedThresholds;
   accessRecords: Required<AccessRecordsOptions>;
   retention: Required<RetentionOptions>;
   retry: RetryOptions;

@@ -62,6 +62,14 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/adapters/canary.ts',
     "import { Store } from '../store/store.js'; export const canary = Store;",
   ],
+  'dashboard-reads-through-the-handle': [
+    'src/dashboard/canary.ts',
+    "import { Store } from '../store/store.js'; export const canary = Store;",
+  ],
+  'nothing-below-imports-the-dashboard': [
+    'src/core/canary-dashboard.ts',
+    "import { dashboardOf } from '../dashboard/index.js'; export const canary = dashboardOf;",
+  ],
   'cli-on-top': [
     'src/adapters/canary-cli.ts',
     "import * as imported from '../cli/exit.js'; export const canary = imported;",

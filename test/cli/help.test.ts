@@ -12,6 +12,7 @@ describe.concurrent('routeperf help and version', () => {
     for (const command of [
       'migrate',
       'routes',
+      'dashboard',
       'consume \\[transport…\\]',
       'stop-workers',
       'failed list',

@@ -15,6 +15,7 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
     'RouteperfError',
     'UNMATCHED_ROUTE',
     'createRouteperf',
+    'dashboardOf',
     'defineConfig',
     'recordQuery',
     'trackQuery',
@@ -39,6 +40,10 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
 /** The types `routeperf` exports besides its run-time values. */
 const MAIN_TYPES = [
   'AccessRecordsOptions',
+  'Dashboard',
+  'DashboardOptions',
+  'DashboardRequest',
+  'DashboardResponse',
   'ErrorCause',
   'LatencySummary',
   'Logger',
@@ -55,6 +60,7 @@ const MAIN_TYPES = [
   'RouteperfOptions',
   'RouteperfSettings',
   'RouteperfStats',
+  'ThresholdOptions',
   'TimeInput',
   'TimeseriesPoint',
   'TimeseriesQuery',

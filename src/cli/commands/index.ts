@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { checkDepsCommand } from './check-deps.js';
 import { consumeCommand } from './consume.js';
+import { dashboardCommand } from './dashboard.js';
 import { demoCommand } from './demo.js';
 import { diagnoseCommand } from './diagnose.js';
 import { failedListCommand } from './failed-list.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command<any>[] = [
   migrateCommand,
   routesCommand,
   rollupCommand,
+  dashboardCommand,
   consumeCommand,
   stopWorkersCommand,
   failedListCommand,

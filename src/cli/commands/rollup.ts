@@ -6,7 +6,8 @@ import { oneOf } from '../values.js';
 
 export const rollupCommand = defineCommand({
   name: 'rollup',
-  summary: 'Roll up finished minutes into minute, hour and day buckets, and delete buckets past retention',
+  summary:
+    'Roll up finished minutes into minute, hour, day and week buckets, and delete buckets past retention',
   details: [
     'Writers (the app in synchronous mode, workers) do this by themselves every minute; run it from cron',
     'where nothing writes for long stretches. It is safe to run at any time, from any number of machines:',

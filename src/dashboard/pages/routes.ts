@@ -1,0 +1,118 @@
+/**
+ * The routes page (`<path>/routes`): every route of the window, filtered by name, method, status class,
+ * average request time and average query count, sorted by any column, in pages of 25, 50 or 100. Cells
+ * past the configured thresholds are coloured, and a route that answered with errors has a badge.
+ */
+import type { RoutesPage } from '../data.js';
+import { html, type SafeHtml } from '../html.js';
+import type { MessageKey } from '../i18n/index.js';
+import {
+  linkTo,
+  PAGE_SIZES,
+  type RouteSortKey,
+  type RoutesParams,
+  routesQuery,
+  SORT_KEYS,
+  STATUS_CLASSES,
+  viewQuery,
+} from '../params.js';
+import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { routeRows } from './route-rows.js';
+
+/** Each sort key's column heading. */
+export const COLUMN_TITLES: Record<RouteSortKey, MessageKey> = {
+  route: 'colRoute',
+  count: 'colCount',
+  errorRate: 'colErrorRate',
+  avg: 'colAvg',
+  p50: 'colP50',
+  p90: 'colP90',
+  p95: 'colP95',
+  p99: 'colP99',
+  max: 'colMax',
+  queries: 'colQueries',
+  queryTime: 'colQueryTime',
+  nPlusOne: 'colNPlusOne',
+  memory: 'colMemory',
+  lastAccessed: 'colLastAccessed',
+};
+
+export function routesPage(context: PageContext, params: RoutesParams, data: RoutesPage): string {
+  const { t } = context;
+  const action = `${context.base}/routes`;
+  const { env: _env, period: _period, from: _from, to: _to, page: _page, ...filters } = routesQuery(params);
+  return layout(context, {
+    title: t('navRoutes'),
+    section: 'routes',
+    bar: viewBar(context, params, action, filters),
+    main: html`<h1>${t('navRoutes')}</h1>
+${filterForm(context, params, data)}
+<div class="table-wrap"><table>
+<thead><tr><th class="text" scope="col">${t('colMethod')}</th>${SORT_KEYS.flatMap((key) => [
+      sortHeading(context, params, key),
+      key === 'errorRate' ? html`<th scope="col">${t('colStatuses')}</th>` : '',
+    ])}</tr></thead>
+<tbody>${routeRows(context, data.routes)}</tbody>
+</table></div>
+${data.total === 0 ? html`<p class="card muted">${t('noData')}</p>` : ''}
+${pager(context, params, data)}`,
+  });
+}
+
+function filterForm(context: PageContext, params: RoutesParams, data: RoutesPage): SafeHtml {
+  const { t } = context;
+  const any = { value: '', label: t('any') };
+  const methods = [...new Set([...data.methods, ...(params.method ? [params.method] : [])])];
+  const number = (name: string, label: MessageKey, value: number | undefined) =>
+    html`<label>${t(label)}<input type="number" name="${name}" min="0" step="any" value="${value ?? ''}"></label>`;
+  return html`<form class="filters" method="get" action="${context.base}/routes" aria-label="${t('filters')}">
+${hiddenInputs({ ...viewQuery(params), sort: params.sort, order: params.order })}
+<label>${t('filterName')}<input type="search" name="q" value="${params.search}" maxlength="200"></label>
+<label>${t('filterMethod')}<select name="method">${options([any, ...methods.map((value) => ({ value, label: value }))], params.method ?? '')}</select></label>
+<label>${t('filterStatus')}<select name="status">${options([any, ...STATUS_CLASSES.map((value) => ({ value, label: value }))], params.status ?? '')}</select></label>
+${number('minAvg', 'filterAvgFrom', params.minAvg)}
+${number('maxAvg', 'filterAvgTo', params.maxAvg)}
+${number('minQueries', 'filterQueriesFrom', params.minQueries)}
+${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
+<label>${t('pageSize')}<select name="size">${options(
+    PAGE_SIZES.map((size) => ({ value: String(size), label: String(size) })),
+    String(params.size),
+  )}</select></label>
+<button type="submit">${t('apply')}</button>
+<a href="${linkTo(`${context.base}/routes`, viewQuery(params))}">${t('reset')}</a>
+</form>`;
+}
+
+/** A column heading that sorts by its key, and flips the order when it already does. */
+function sortHeading(context: PageContext, params: RoutesParams, key: RouteSortKey): SafeHtml {
+  const { t } = context;
+  const current = params.sort === key;
+  const defaultOrder = key === 'route' ? 'asc' : 'desc';
+  const order = current ? (params.order === 'asc' ? 'desc' : 'asc') : defaultOrder;
+  const href = linkTo(`${context.base}/routes`, {
+    ...routesQuery(params),
+    sort: key,
+    order,
+    page: undefined,
+  });
+  const title = t(COLUMN_TITLES[key]);
+  const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
+  return html`<th scope="col"${key === 'route' ? html` class="text"` : ''} data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
+}
+
+function pager(context: PageContext, params: RoutesParams, data: RoutesPage): SafeHtml {
+  const { t, formats } = context;
+  const at = (page: number) => linkTo(`${context.base}/routes`, { ...routesQuery(params), page });
+  const first = data.total === 0 ? 0 : (data.page - 1) * params.size + 1;
+  const last = Math.min(data.total, data.page * params.size);
+  const step = (page: number, label: string, rel: string) =>
+    page >= 1 && page <= data.pages
+      ? html`<a href="${at(page)}" rel="${rel}">${label}</a>`
+      : html`<span class="is-disabled">${label}</span>`;
+  return html`<nav class="pager" aria-label="${t('pagination')}">
+${step(data.page - 1, t('previous'), 'prev')}
+<span>${t('pageOf', { page: data.page, pages: data.pages })}</span>
+${step(data.page + 1, t('next'), 'next')}
+<span class="muted">${t('showing', { first: formats.count(first), last: formats.count(last), total: formats.count(data.total) })}</span>
+</nav>`;
+}
