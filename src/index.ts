@@ -33,6 +33,7 @@ export {
   ROUTE_SORT_KEYS,
   type RouteSortKey,
   type RouteSummary,
+  type RoutesPage,
   type RoutesQuery,
   STATUS_CLASSES,
   type StatusClass,

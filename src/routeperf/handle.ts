@@ -5,6 +5,7 @@ import type {
   AccessStatistics,
   LatencyBin,
   RouteSummary,
+  RoutesPage,
   RoutesQuery,
   TimeseriesPoint,
   TimeseriesQuery,
@@ -22,6 +23,8 @@ export interface Routeperf {
   close(): Promise<void>;
   /** The routes of an environment over a time window: counts, statuses, latency percentiles, queries. */
   routes(query?: RoutesQuery): Promise<RouteSummary[]>;
+  /** The same routes as `routes`, with how many pass the query's filters on every page. */
+  routesPage(query?: RoutesQuery): Promise<RoutesPage>;
   /** Requests, error rate and request time per time step, of one route or of all. */
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]>;
   /** The latency histogram of a window, of one route or of all: request-time bins with their counts. */

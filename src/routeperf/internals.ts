@@ -30,6 +30,7 @@ export function routeperfHandle(
     ...publicParts,
     // An app's own route may read its report: the reads are routeperf's queries, not the request's.
     routes: (query) => outsideRequests(() => store.routes(query)),
+    routesPage: (query) => outsideRequests(() => store.routesPage(query)),
     timeseries: (query) => outsideRequests(() => store.timeseries(query)),
     latencyHistogram: (query) => outsideRequests(() => store.latencyHistogram(query)),
     accessStatistics: (query) => outsideRequests(() => store.accessStatistics(query)),

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type AccessRecordsPage, type AccessRecordsQuery, readAccessRecords } from './access-record-reads.js';
-import { type RouteSummary, type RoutesQuery, readRoutes } from './route-summaries.js';
+import { type RoutesPage, type RoutesQuery, readRoutes } from './route-summaries.js';
 import type { Database } from './tables.js';
 import { readTimeseries, type TimeseriesPoint, type TimeseriesQuery } from './timeseries.js';
 import {
@@ -25,6 +25,7 @@ export {
   ROUTE_SORT_KEYS,
   type RouteSortKey,
   type RouteSummary,
+  type RoutesPage,
   type RoutesQuery,
 } from './route-summaries.js';
 export type { TimeInput } from './time-window.js';
@@ -38,7 +39,7 @@ export class StoreReader {
     private readonly defaultEnvironment: string,
   ) {}
 
-  routes(query: RoutesQuery = {}): Promise<RouteSummary[]> {
+  routesPage(query: RoutesQuery = {}): Promise<RoutesPage> {
     return readRoutes(this.db, query.environment ?? this.defaultEnvironment, query);
   }
 

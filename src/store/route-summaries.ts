@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StatusClass } from './access-record-reads.js';
 import { consistentRead, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
 import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
 import { planWindow, type ReadPlan } from './read-plan.js';
@@ -39,6 +40,13 @@ export interface RoutesQuery {
   /** One route template, exactly (every method of it unless `method` is set). */
   route?: string;
   method?: string;
+  /** Only routes that answered at least once with a status of this class in the window. */
+  statusClass?: StatusClass;
+  /** Bounds (inclusive) of the average request time (ms) and of the average number of queries. */
+  minAvgTime?: number;
+  maxAvgTime?: number;
+  minAvgQueries?: number;
+  maxAvgQueries?: number;
   /** Default 'avg'. */
   sort?: RouteSortKey;
   /** Default 'desc' ('asc' for 'route'). */
@@ -72,12 +80,24 @@ export interface RouteSummary {
   review: ReviewState | null;
 }
 
-/** The routes of `environment` over the query's window, sorted and paged as it asks. */
+/** One page of routes, and how many routes pass the query's filters on every page. */
+export interface RoutesPage {
+  total: number;
+  routes: RouteSummary[];
+}
+
+const within = (value: number, min = -Infinity, max = Infinity) => value >= min && value <= max;
+
+/** Whether a route (its status codes read) answered with a status of `statusClass`. */
+const answeredWith = (route: RouteSummary, statusClass: StatusClass) =>
+  Object.entries(route.statusCodes).some(([code, count]) => count > 0 && code[0] === statusClass[0]);
+
+/** The routes of `environment` over the query's window, filtered, sorted and paged as it asks. */
 export function readRoutes(
   db: Kysely<Database>,
   environment: string,
   query: RoutesQuery,
-): Promise<RouteSummary[]> {
+): Promise<RoutesPage> {
   const since = query.since === undefined ? 0 : floorToBucket(ms(query.since));
   const until = query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until);
   const filter: RouteFilter = { environment, route: query.route, method: query.method };
@@ -87,16 +107,29 @@ export function readRoutes(
     const rows = (await routeTotals(db, plan, filter)).filter(
       (row) => !search || row.route.toLowerCase().includes(search),
     );
-    const summaries = new Map(rows.map((row) => [Number(row.id), summaryOf(environment, row)]));
-    // What the sort needs is read for every route first; the rest only for the routes of the page.
+    const summaries = new Map(
+      rows
+        .map((row) => [Number(row.id), summaryOf(environment, row)] as const)
+        .filter(
+          ([, route]) =>
+            within(route.requestTime.avg, query.minAvgTime, query.maxAvgTime) &&
+            within(route.queries.avg, query.minAvgQueries, query.maxAvgQueries),
+        ),
+    );
+    // What the sort or a filter needs is read for every route first; the rest for the page's routes only.
     const sort = query.sort ?? 'avg';
     const details = [
-      { fill: fillStatuses, forSort: sort === 'errorRate' },
+      { fill: fillStatuses, forSort: sort === 'errorRate' || query.statusClass !== undefined },
       { fill: fillPercentiles, forSort: /^p\d\d$/.test(sort) },
       { fill: fillRepeatedQueries, forSort: false },
     ];
-    for (const { fill } of details.filter((detail) => detail.forSort))
+    for (const { fill } of details.filter((detail) => detail.forSort)) {
       await fill(db, summaries, plan, filter);
+    }
+    const { statusClass } = query;
+    if (statusClass !== undefined) {
+      for (const [id, route] of summaries) if (!answeredWith(route, statusClass)) summaries.delete(id);
+    }
     const offset = query.offset ?? 0;
     const page = sortRoutes([...summaries.values()], sort, query.order).slice(
       offset,
@@ -106,7 +139,7 @@ export function readRoutes(
     for (const { fill } of details.filter((detail) => !detail.forSort)) {
       await fill(db, onPage, plan, { ...filter, ids: [...onPage.keys()] });
     }
-    return page;
+    return { total: summaries.size, routes: page };
   });
 }
 

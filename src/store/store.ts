@@ -16,6 +16,7 @@ import {
   type AccessStatistics,
   type LatencyBin,
   type RouteSummary,
+  type RoutesPage,
   type RoutesQuery,
   StoreReader,
   type TimeseriesPoint,
@@ -133,7 +134,11 @@ export class Store implements Sink {
   }
 
   async routes(query?: RoutesQuery): Promise<RouteSummary[]> {
-    return (await this.#open()).reader.routes(query);
+    return (await this.routesPage(query)).routes;
+  }
+
+  async routesPage(query?: RoutesQuery): Promise<RoutesPage> {
+    return (await this.#open()).reader.routesPage(query);
   }
 
   async timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {

@@ -78,4 +78,26 @@ describeEachDatabase((database) => {
     expect(await store.routes({ route: '/users/:id', method: 'delete' })).toHaveLength(1);
     expect(await store.routes({ route: '/users' })).toEqual([]);
   });
+
+  it('filters routes by status class and by average time and queries, and counts them on every page', async () => {
+    const store = stores.open();
+    await store.ingest([
+      metrics({ route: '/a', requestTime: 10, queryCount: 1 }),
+      metrics({ route: '/a', requestTime: 30, queryCount: 3, statusCode: 503 }),
+      metrics({ route: '/b', requestTime: 100, queryCount: 10, statusCode: 404 }),
+      metrics({ route: '/c', requestTime: 5, queryCount: 0, statusCode: 302 }),
+      metrics({ route: '/d', requestTime: 50, queryCount: 20 }),
+    ]);
+    const names = async (query: Parameters<typeof store.routesPage>[0]) => {
+      const page = await store.routesPage({ sort: 'route', ...query });
+      return { total: page.total, routes: page.routes.map((r) => r.route) };
+    };
+    expect(await names({ statusClass: '5xx' })).toEqual({ total: 1, routes: ['/a'] });
+    expect(await names({ statusClass: '2xx' })).toEqual({ total: 2, routes: ['/a', '/d'] });
+    expect(await names({ statusClass: '3xx' })).toEqual({ total: 1, routes: ['/c'] });
+    expect(await names({ minAvgTime: 20, maxAvgTime: 50 })).toEqual({ total: 2, routes: ['/a', '/d'] });
+    expect(await names({ minAvgQueries: 2, maxAvgQueries: 10 })).toEqual({ total: 2, routes: ['/a', '/b'] });
+    expect(await names({ limit: 2, offset: 2 })).toEqual({ total: 4, routes: ['/c', '/d'] });
+    expect(await names({ statusClass: '4xx', minAvgTime: 200 })).toEqual({ total: 0, routes: [] });
+  });
 });
