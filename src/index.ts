@@ -41,4 +41,5 @@ export {
   type TimeseriesPoint,
   type TimeseriesQuery,
   type WindowQuery,
+  type WindowSummary,
 } from './store/reads.js';

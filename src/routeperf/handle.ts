@@ -10,6 +10,7 @@ import type {
   TimeseriesPoint,
   TimeseriesQuery,
   WindowQuery,
+  WindowSummary,
 } from '../store/reads.js';
 import type { RecordingMode } from './recording-mode.js';
 import type { RouteperfStats } from './stats.js';
@@ -27,6 +28,8 @@ export interface Routeperf {
   routesPage(query?: RoutesQuery): Promise<RoutesPage>;
   /** Requests, error rate and request time per time step, of one route or of all. */
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]>;
+  /** Every request of a window together, of one route or of all: counts, error rate, percentiles, queries. */
+  summary(query?: WindowQuery): Promise<WindowSummary>;
   /** The latency histogram of a window, of one route or of all: request-time bins with their counts. */
   latencyHistogram(query?: WindowQuery): Promise<LatencyBin[]>;
   /** Requests per hour of the day and per weekday (UTC), of one route or of all. */

@@ -32,6 +32,7 @@ export function routeperfHandle(
     routes: (query) => outsideRequests(() => store.routes(query)),
     routesPage: (query) => outsideRequests(() => store.routesPage(query)),
     timeseries: (query) => outsideRequests(() => store.timeseries(query)),
+    summary: (query) => outsideRequests(() => store.summary(query)),
     latencyHistogram: (query) => outsideRequests(() => store.latencyHistogram(query)),
     accessStatistics: (query) => outsideRequests(() => store.accessStatistics(query)),
     accessRecords: (query) => outsideRequests(() => store.accessRecords(query)),

@@ -8,7 +8,9 @@ import {
   type LatencyBin,
   readAccessStatistics,
   readLatencyHistogram,
+  readWindowSummary,
   type WindowQuery,
+  type WindowSummary,
 } from './window-reads.js';
 
 export {
@@ -30,7 +32,7 @@ export {
 } from './route-summaries.js';
 export type { TimeInput } from './time-window.js';
 export type { TimeseriesPoint, TimeseriesQuery } from './timeseries.js';
-export type { AccessStatistics, LatencyBin, WindowQuery } from './window-reads.js';
+export type { AccessStatistics, LatencyBin, WindowQuery, WindowSummary } from './window-reads.js';
 
 /** Dashboard and CLI reads: from the bucket tables only, but for the access records themselves. */
 export class StoreReader {
@@ -45,6 +47,10 @@ export class StoreReader {
 
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
     return readTimeseries(this.db, query.environment ?? this.defaultEnvironment, query);
+  }
+
+  summary(query: WindowQuery = {}): Promise<WindowSummary> {
+    return readWindowSummary(this.db, query.environment ?? this.defaultEnvironment, query);
   }
 
   latencyHistogram(query: WindowQuery = {}): Promise<LatencyBin[]> {

@@ -22,6 +22,7 @@ import {
   type TimeseriesPoint,
   type TimeseriesQuery,
   type WindowQuery,
+  type WindowSummary,
 } from './reads.js';
 import { type Retention, Rollup, type RollupResult } from './rollup.js';
 import { RouteAdmin } from './route-admin.js';
@@ -143,6 +144,10 @@ export class Store implements Sink {
 
   async timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
     return (await this.#open()).reader.timeseries(query);
+  }
+
+  async summary(query?: WindowQuery): Promise<WindowSummary> {
+    return (await this.#open()).reader.summary(query);
   }
 
   async latencyHistogram(query?: WindowQuery): Promise<LatencyBin[]> {

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
-import { consistentRead, latencyBins, type RouteFilter, totalsRows } from './bucket-reads.js';
-import { binEdges } from './histogram.js';
+import { type Kysely, sql } from 'kysely';
+import { consistentRead, latencyBins, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
+import { binEdges, quantiles } from './histogram.js';
+import type { LatencySummary } from './latency-percentiles.js';
 import { planSeries, planWindow } from './read-plan.js';
 import { type Database, HOUR_MS } from './tables.js';
 import { floorToBucket, ms, type TimeInput } from './time-window.js';
@@ -15,6 +16,20 @@ export interface WindowQuery {
   since?: TimeInput;
   /** End of the window (exclusive). Default: now. */
   until?: TimeInput;
+}
+
+/** Every request of a window together (of one route, or of all routes). Times in ms, memory in bytes. */
+export interface WindowSummary {
+  /** Routes that had requests. */
+  routes: number;
+  count: number;
+  /** Share of requests answered with a 5xx status, 0..1. */
+  errorRate: number;
+  requestTime: LatencySummary;
+  queries: { avg: number; max: number; timeAvg: number; timeMax: number };
+  /** Routes with a request that ran one SQL shape more than `nPlusOneThreshold` times, and such requests. */
+  nPlusOne: { routes: number; requests: number };
+  memory: { avg: number; max: number };
 }
 
 /** One bin of a latency histogram: how many requests took from `from` to `to` ms. */
@@ -44,6 +59,63 @@ const filterOf = (environment: string, query: WindowQuery): RouteFilter => ({
   route: query.route,
   method: query.method,
 });
+
+/** The window's requests summed over every route the query covers, percentiles of all of them included. */
+export function readWindowSummary(
+  db: Kysely<Database>,
+  environment: string,
+  query: WindowQuery,
+): Promise<WindowSummary> {
+  const { since, until } = windowOf(query);
+  const filter = filterOf(environment, query);
+  return consistentRead(db, async (keptFrom) => {
+    const plan = planWindow(since, until, keptFrom, Date.now());
+    const totals = await db
+      .selectFrom(totalsRows(db, plan, filter).as('parts'))
+      .select((eb) => [
+        eb.fn.count<number>('parts.route_id').distinct().as('routes'),
+        sql<number>`count(distinct case when ${eb.ref('parts.n_plus_one_count')} > 0 then ${eb.ref('parts.route_id')} end)`.as(
+          'n_plus_one_routes',
+        ),
+        eb.fn.sum<number>('parts.count').as('count'),
+        eb.fn.sum<number>('parts.time_sum').as('time_sum'),
+        eb.fn.min<number>('parts.time_min').as('time_min'),
+        eb.fn.max<number>('parts.time_max').as('time_max'),
+        eb.fn.sum<number>('parts.query_count_sum').as('query_count_sum'),
+        eb.fn.max<number>('parts.query_count_max').as('query_count_max'),
+        eb.fn.sum<number>('parts.query_time_sum').as('query_time_sum'),
+        eb.fn.max<number>('parts.query_time_max').as('query_time_max'),
+        eb.fn.sum<number>('parts.n_plus_one_count').as('n_plus_one_count'),
+        eb.fn.sum<number>('parts.memory_sum').as('memory_sum'),
+        eb.fn.max<number>('parts.memory_max').as('memory_max'),
+      ])
+      .executeTakeFirstOrThrow();
+    const errors = await db
+      .selectFrom(statusRows(db, plan, filter).as('parts'))
+      .select((eb) => eb.fn.sum<number>('parts.count').as('count'))
+      .where('parts.status_code', '>=', 500)
+      .executeTakeFirstOrThrow();
+    const count = Number(totals.count ?? 0);
+    const per = (sum: unknown) => (count ? Number(sum) / count : 0);
+    const bounds = { min: Number(totals.time_min ?? 0), max: Number(totals.time_max ?? 0) };
+    const bins = (await latencyBins(db, plan, filter, () => 0)).get(0) ?? [];
+    const [p50, p90, p95, p99] = quantiles(bins, [0.5, 0.9, 0.95, 0.99] as const, bounds);
+    return {
+      routes: Number(totals.routes),
+      count,
+      errorRate: per(errors.count ?? 0),
+      requestTime: { avg: per(totals.time_sum), ...bounds, p50, p90, p95, p99 },
+      queries: {
+        avg: per(totals.query_count_sum),
+        max: Number(totals.query_count_max ?? 0),
+        timeAvg: per(totals.query_time_sum),
+        timeMax: Number(totals.query_time_max ?? 0),
+      },
+      nPlusOne: { routes: Number(totals.n_plus_one_routes), requests: Number(totals.n_plus_one_count ?? 0) },
+      memory: { avg: per(totals.memory_sum), max: Number(totals.memory_max ?? 0) },
+    };
+  });
+}
 
 /**
  * The latency histogram of the window: the bins the percentiles are read from (each about 2 % wide),

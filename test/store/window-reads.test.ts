@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { binOf } from '../../src/store/histogram.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { useTestStores } from './helpers.js';
-import { MINUTE, metrics, T0 } from './samples.js';
+import { expectWithin, MINUTE, metrics, nearestRank, T0 } from './samples.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -99,5 +99,40 @@ describeEachDatabase((database) => {
     expect(await names({ minAvgQueries: 2, maxAvgQueries: 10 })).toEqual({ total: 2, routes: ['/a', '/b'] });
     expect(await names({ limit: 2, offset: 2 })).toEqual({ total: 4, routes: ['/c', '/d'] });
     expect(await names({ statusClass: '4xx', minAvgTime: 200 })).toEqual({ total: 0, routes: [] });
+  });
+
+  it('sums a window over every route, percentiles of all requests included, the same after rolling up', async () => {
+    const store = stores.open({ autoRollup: false });
+    const times = Array.from({ length: 200 }, (_, i) => 1 + ((i * 37) % 200));
+    await store.ingest(
+      times.map((requestTime, i) =>
+        metrics({
+          ts: T0 + (i % 90) * MINUTE,
+          route: `/r${i % 4}`,
+          requestTime,
+          queryCount: i % 7,
+          statusCode: i % 10 === 0 ? 500 : 200,
+          ...(i % 4 === 3 ? { queryRepeat: 9, repeatedQuery: 'select 1' } : {}),
+        }),
+      ),
+    );
+    const window = { since: T0, until: T0 + DAY };
+    const summary = await store.summary(window);
+    expect(summary).toMatchObject({
+      routes: 4,
+      count: 200,
+      errorRate: 0.1,
+      requestTime: { min: 1, max: 200, avg: times.reduce((a, b) => a + b) / 200 },
+      queries: { max: 6 },
+      nPlusOne: { routes: 1, requests: 50 },
+    });
+    const sorted = [...times].sort((a, b) => a - b);
+    for (const q of [50, 90, 95, 99] as const) {
+      expectWithin(summary.requestTime[`p${q}`], nearestRank(sorted, q), 0.02);
+    }
+    expect(await store.summary({ ...window, route: '/r1' })).toMatchObject({ routes: 1, count: 50 });
+    await store.rollup();
+    expect(await store.summary(window)).toEqual(summary);
+    expect(await store.summary({ since: T0 + 2 * DAY })).toMatchObject({ routes: 0, count: 0, errorRate: 0 });
   });
 });
