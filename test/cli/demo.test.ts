@@ -79,7 +79,7 @@ describe('routeperf demo', () => {
     child.stdout!.on('data', (chunk) => {
       output += chunk;
     });
-    while (!/Ctrl-C to stop/.test(output)) {
+    while (!/Dashboard \(this link logs you in once\): \S+\n/.test(output)) {
       const exited = await Promise.race([
         once(child.stdout!, 'data').then(() => false),
         finished.then(() => true),
@@ -91,6 +91,17 @@ describe('routeperf demo', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ demo: 'routeperf' });
 
+    // One click from the printed link to the dashboard, which shows the demo's routes.
+    const login = /Dashboard \(this link logs you in once\): (\S+)/.exec(output)![1]!;
+    expect(login.startsWith(`${url}/performance/login?token=`)).toBe(true);
+    const entered = await fetch(login, { redirect: 'manual' });
+    expect(entered.status).toBe(303);
+    const cookie = entered.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const overview = await fetch(new URL(entered.headers.get('location')!, url), { headers: { cookie } });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain('/users/:id/orders');
+    expect((await fetch(login, { redirect: 'manual' })).status).toBe(403);
+
     child.kill('SIGTERM');
     const result = await finished;
     expect(result.stderr).toBe('');
@@ -100,5 +111,7 @@ describe('routeperf demo', () => {
     // The request sent while serving is in the database: recording went on after the report.
     const stored = await readRoutes({ database, environment: 'test' });
     expect(stored.find((route) => route.route === '/')).toMatchObject({ method: 'GET', count: 1 });
+    // The dashboard's own requests are not.
+    expect(stored.filter((route) => route.route.includes('performance'))).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { dashboardOf } from '../../dashboard/index.js';
 import { redactDsn } from '../../dsn.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
@@ -8,10 +9,12 @@ import { usageError } from '../usage-error.js';
 import { positiveSeconds, wholeNumber } from '../values.js';
 
 const DEMO_DATABASE = 'sqlite:./var/routeperf-demo.sqlite';
+/** Where the demo app serves the dashboard, beside its own routes. */
+const DASHBOARD_PATH = '/performance';
 
 export const demoCommand = defineCommand({
   name: 'demo',
-  summary: 'Run a sample Fastify app, send it traffic and show its routes report',
+  summary: 'Run a sample Fastify app, send it traffic, show its routes report and serve the dashboard',
   options: {
     port: { type: 'string', value: '<n>', description: 'Port to serve on (default 3000; another if taken)' },
     duration: { type: 'string', value: '<seconds>', description: 'Seconds of traffic to send (default 4)' },
@@ -25,7 +28,8 @@ export const demoCommand = defineCommand({
     // Loaded only now: the other commands must work where Fastify is not installed.
     const { runDemo } = await import('../../demo/run.js');
 
-    await withRecordingRouteperf(cliLayer({ ...values, database }), async (routeperf) => {
+    const cli = cliLayer({ ...values, database }, { dashboard: { path: DASHBOARD_PATH } });
+    await withRecordingRouteperf(cli, async (routeperf) => {
       const { config } = routeperf;
       if (!internalsOf(routeperf).recorder.active) {
         throw usageError(
@@ -63,6 +67,8 @@ export const demoCommand = defineCommand({
               [
                 `Serving the demo at ${url} (Ctrl-C to stop). Try ${url}/slow or ${url}/users/7/orders,`,
                 `then: routeperf routes --database ${redactDsn(database)}`,
+                '',
+                `Dashboard (this link logs you in once): ${url}${DASHBOARD_PATH}/login?token=${dashboardOf(routeperf)!.createLoginToken()}`,
               ].join('\n'),
             ),
           stopped: () => out('Stopped.'),
