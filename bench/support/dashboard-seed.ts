@@ -18,6 +18,7 @@ import {
   HOUR_MS,
   WEEK_MS,
 } from '../../src/store/tables.js';
+import { seededRandom as random } from '../../test/support/random.js';
 
 export interface SeedOptions {
   routes: number;
@@ -32,17 +33,6 @@ export interface SeedOptions {
 export interface SeedCounts {
   requests: number;
   rows: Record<string, number>;
-}
-
-/** A seeded pseudo-random generator (mulberry32): every run seeds the same store. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface RouteProfile {

@@ -10,8 +10,8 @@ const MINUTE_MS = 60_000;
 export interface DemoOptions {
   port: number;
   durationMs: number;
-  /** Keep serving after the report until SIGINT or SIGTERM. */
-  serve: boolean;
+  /** Keep serving after the report until this settles (the CLI: until SIGINT or SIGTERM). */
+  serveUntil?: () => Promise<void>;
   /** What the caller shows at each step; the demo itself prints nothing. */
   on: {
     listening(listening: Listening): void;
@@ -41,24 +41,12 @@ export async function runDemo(routeperf: Routeperf, options: DemoOptions): Promi
       }),
     );
     on.report(await routeperf.routes({ since }), since);
-    if (options.serve) {
+    if (options.serveUntil) {
       on.serving(listening.url);
-      await untilStopped();
+      await options.serveUntil();
       on.stopped();
     }
   } finally {
     await app.close();
   }
-}
-
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { TOTALS_MERGE } from './bucket-totals.js';
 import type { BinCount } from './histogram.js';
 import { decodeBins } from './histogram-blob.js';
@@ -43,55 +43,65 @@ function routeIds(db: Kysely<Database>, filter: RouteFilter) {
   return ids;
 }
 
+/** `route_id in (ids) and from <= bucket < to`, in any of the bucket tables. */
+const inBuckets = (ids: Expression<unknown>, from: number, to: number) =>
+  sql<boolean>`${sql.ref('route_id')} in (${ids}) and ${sql.ref('bucket')} >= ${from} and ${sql.ref('bucket')} < ${to}`;
+
+/** What `bucketsOf` needs of a select: narrowing it, and appending another (`R`) with the same columns. */
+interface BucketSelect<Q, R> {
+  where(condition: Expression<SqlBool>): Q;
+  unionAll(other: R): Q;
+}
+
 /**
- * Every bucket of the plan with its totals, one row per route and bucket (see ReadPlan): the minutes not
- * rolled up yet, then each segment's rolled-up buckets.
+ * The plan's buckets (see ReadPlan) as one query: `recent` (a select from a table ingestion writes) over
+ * the whole window, then `rolled` (the same columns from its rolled-up table) for each segment.
  */
-export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
-  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+function bucketsOf<Q extends BucketSelect<Q, R>, R extends BucketSelect<R, R>>(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  recent: Q,
+  rolled: () => R,
+): Q {
   const ids = routeIds(db, filter);
-  let rows = db
-    .selectFrom('aggregates')
-    .select(columns)
-    .where('route_id', 'in', ids)
-    .where('bucket', '>=', plan.since)
-    .where('bucket', '<', plan.until);
+  let rows = recent.where(inBuckets(ids, plan.since, plan.until));
   for (const segment of plan.segments) {
-    rows = rows.unionAll(
-      db
-        .selectFrom('rollups')
-        .select(columns)
-        .where('resolution', '=', segment.resolution)
-        .where('bucket', '>=', segment.from)
-        .where('bucket', '<', segment.to)
-        .where('route_id', 'in', ids),
-    );
+    const inSegment = rolled()
+      .where(sql<boolean>`${sql.ref('resolution')} = ${segment.resolution}`)
+      .where(inBuckets(ids, segment.from, segment.to));
+    rows = rows.unionAll(inSegment);
   }
   return rows;
+}
+
+/** The numeric totals, merged over the rows of the `parts` subquery as their merge says (see TOTALS_MERGE). */
+export type MergedTotals = Record<Exclude<keyof BucketTotals, 'repeated_query'>, number | string | null>;
+
+/** The aggregate expressions of MergedTotals, for a select over `totalsRows(…).as('parts')`. */
+export function mergedTotals(eb: ExpressionBuilder<any, any>) {
+  return TOTAL_COLUMNS.flatMap((column) => {
+    const how = TOTALS_MERGE[column];
+    if (typeof how === 'object') return [];
+    const name = how === 'add' ? 'sum' : how === 'min' ? 'min' : 'max';
+    return [eb.fn<number>(name, [sql.ref(`parts.${column}`)]).as(column)];
+  });
+}
+
+/** Every bucket of the plan with its totals, one row per route and bucket. */
+export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+  return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns), () =>
+    db.selectFrom('rollups').select(columns),
+  );
 }
 
 /** Every status count of the plan, one row per route, bucket and status code. */
 export function statusRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
   const columns = ['route_id', 'bucket', 'status_code', 'count'] as const;
-  const ids = routeIds(db, filter);
-  let rows = db
-    .selectFrom('status_counts')
-    .select(columns)
-    .where('route_id', 'in', ids)
-    .where('bucket', '>=', plan.since)
-    .where('bucket', '<', plan.until);
-  for (const segment of plan.segments) {
-    rows = rows.unionAll(
-      db
-        .selectFrom('rollup_statuses')
-        .select(columns)
-        .where('resolution', '=', segment.resolution)
-        .where('bucket', '>=', segment.from)
-        .where('bucket', '<', segment.to)
-        .where('route_id', 'in', ids),
-    );
-  }
-  return rows;
+  return bucketsOf(db, plan, filter, db.selectFrom('status_counts').select(columns), () =>
+    db.selectFrom('rollup_statuses').select(columns),
+  );
 }
 
 /**
@@ -114,9 +124,7 @@ export async function latencyBins(
   const recent = await db
     .selectFrom('histogram')
     .select(['route_id', 'bucket', 'bin', 'count'])
-    .where('route_id', 'in', ids)
-    .where('bucket', '>=', plan.since)
-    .where('bucket', '<', plan.until)
+    .where(inBuckets(ids, plan.since, plan.until))
     .execute();
   for (const row of recent) {
     sumsOf(groupOf(Number(row.route_id), Number(row.bucket))).add(Number(row.bin), Number(row.count));
@@ -126,9 +134,7 @@ export async function latencyBins(
       .selectFrom('rollups')
       .select(['route_id', 'bucket', 'latency_bins'])
       .where('resolution', '=', segment.resolution)
-      .where('bucket', '>=', segment.from)
-      .where('bucket', '<', segment.to)
-      .where('route_id', 'in', ids)
+      .where(inBuckets(ids, segment.from, segment.to))
       .execute();
     for (const row of rolled) {
       const bins = sumsOf(groupOf(Number(row.route_id), Number(row.bucket)));

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StatusClass } from './access-record-reads.js';
-import { consistentRead, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
+import { consistentRead, mergedTotals, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
 import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
 import { planWindow, type ReadPlan } from './read-plan.js';
 import type { ReviewState } from './route-admin.js';
@@ -155,18 +155,7 @@ function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) 
       'routes.first_seen_at',
       'routes.last_accessed_at',
       ...REVIEW_COLUMNS,
-      eb.fn.sum<number>('parts.count').as('count'),
-      eb.fn.sum<number>('parts.time_sum').as('time_sum'),
-      eb.fn.min<number>('parts.time_min').as('time_min'),
-      eb.fn.max<number>('parts.time_max').as('time_max'),
-      eb.fn.sum<number>('parts.query_count_sum').as('query_count_sum'),
-      eb.fn.max<number>('parts.query_count_max').as('query_count_max'),
-      eb.fn.sum<number>('parts.query_time_sum').as('query_time_sum'),
-      eb.fn.max<number>('parts.query_time_max').as('query_time_max'),
-      eb.fn.max<number>('parts.query_repeat_max').as('query_repeat_max'),
-      eb.fn.sum<number>('parts.n_plus_one_count').as('n_plus_one_count'),
-      eb.fn.sum<number>('parts.memory_sum').as('memory_sum'),
-      eb.fn.max<number>('parts.memory_max').as('memory_max'),
+      ...mergedTotals(eb),
     ])
     .groupBy([
       'routes.id',

@@ -1,5 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import { consistentRead, latencyBins, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
+import {
+  consistentRead,
+  latencyBins,
+  mergedTotals,
+  type RouteFilter,
+  statusRows,
+  totalsRows,
+} from './bucket-reads.js';
 import { binEdges, quantiles } from './histogram.js';
 import type { LatencySummary } from './latency-percentiles.js';
 import { planSeries, planWindow } from './read-plan.js';
@@ -77,17 +84,7 @@ export function readWindowSummary(
         sql<number>`count(distinct case when ${eb.ref('parts.n_plus_one_count')} > 0 then ${eb.ref('parts.route_id')} end)`.as(
           'n_plus_one_routes',
         ),
-        eb.fn.sum<number>('parts.count').as('count'),
-        eb.fn.sum<number>('parts.time_sum').as('time_sum'),
-        eb.fn.min<number>('parts.time_min').as('time_min'),
-        eb.fn.max<number>('parts.time_max').as('time_max'),
-        eb.fn.sum<number>('parts.query_count_sum').as('query_count_sum'),
-        eb.fn.max<number>('parts.query_count_max').as('query_count_max'),
-        eb.fn.sum<number>('parts.query_time_sum').as('query_time_sum'),
-        eb.fn.max<number>('parts.query_time_max').as('query_time_max'),
-        eb.fn.sum<number>('parts.n_plus_one_count').as('n_plus_one_count'),
-        eb.fn.sum<number>('parts.memory_sum').as('memory_sum'),
-        eb.fn.max<number>('parts.memory_max').as('memory_max'),
+        ...mergedTotals(eb),
       ])
       .executeTakeFirstOrThrow();
     const errors = await db

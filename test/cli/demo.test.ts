@@ -96,7 +96,10 @@ describe('routeperf demo', () => {
     expect(login.startsWith(`${url}/performance/login?token=`)).toBe(true);
     const entered = await fetch(login, { redirect: 'manual' });
     expect(entered.status).toBe(303);
-    const cookie = entered.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = entered.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const overview = await fetch(new URL(entered.headers.get('location')!, url), { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.text()).toContain('/users/:id/orders');

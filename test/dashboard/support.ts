@@ -3,7 +3,6 @@
  * that keep the dashboard's cookies like a browser, a login through a one-time link, the rows of a
  * rendered routes table, and metrics stored the way the recorder stores them.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { withRouteperf } from '../../src/adapters/http.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
@@ -14,6 +13,7 @@ import type { Routeperf } from '../../src/routeperf.js';
 import { deferAfterEach } from '../support/cleanup.js';
 import { uniquePrefix } from '../support/databases.js';
 import { closeServer, listen } from '../support/http.js';
+import { requestMetrics } from '../support/metrics.js';
 import { sqliteUrl } from '../support/sqlite.js';
 
 export const defer = deferAfterEach();
@@ -133,19 +133,7 @@ export function csrfTokenOf(page: string): string {
 /** One request's metrics, `minutesAgo` before now, in `development`. */
 export function metrics(overrides: Partial<RequestMetrics> & { minutesAgo?: number } = {}): RequestMetrics {
   const { minutesAgo = 1, ...rest } = overrides;
-  return {
-    id: randomUUID(),
-    ts: Date.now() - minutesAgo * 60_000,
-    environment: 'development',
-    method: 'GET',
-    route: '/users/:id',
-    statusCode: 200,
-    requestTime: 10,
-    queryCount: 2,
-    queryTime: 3,
-    memory: 50_000_000,
-    ...rest,
-  };
+  return requestMetrics({ ts: Date.now() - minutesAgo * 60_000, environment: 'development', ...rest });
 }
 
 /** Stores `batch` as the recorder would. */

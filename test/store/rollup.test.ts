@@ -5,23 +5,13 @@ import type { RequestMetrics } from '../../src/record/metrics.js';
 import type { RouteSummary } from '../../src/store/reads.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { seededRandom as random } from '../support/random.js';
 import { useTestStores } from './helpers.js';
 import { MINUTE, metrics, T0 } from './samples.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const ROLLUP_ONCE = fileURLToPath(new URL('./fixtures/rollup-once.ts', import.meta.url));
-
-/** A pseudo-random generator with a seed (mulberry32), so that every run stores the same traffic. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * `count` requests spread over `span` ms from `start` on `routes` routes: request times over three orders

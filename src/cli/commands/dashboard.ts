@@ -3,6 +3,7 @@ import { createDashboard, type Dashboard } from '../../dashboard/index.js';
 import type { Routeperf } from '../../routeperf.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
+import { untilStopped } from '../until-stopped.js';
 import { usageError } from '../usage-error.js';
 import { nonEmpty, wholeNumber } from '../values.js';
 
@@ -86,16 +87,4 @@ async function listen(server: Server, port: number, host: string): Promise<strin
   const shown =
     address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
-}
-
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -5,6 +5,7 @@ import { defineCommand } from '../command.js';
 import { formatCount } from '../format.js';
 import { cliLayer, databaseOf, withRecordingRouteperf } from '../open.js';
 import { routesTable } from '../routes-report.js';
+import { untilStopped } from '../until-stopped.js';
 import { usageError } from '../usage-error.js';
 import { positiveSeconds, wholeNumber } from '../values.js';
 
@@ -42,7 +43,7 @@ export const demoCommand = defineCommand({
       await runDemo(routeperf, {
         port,
         durationMs: seconds * 1000,
-        serve: !values['no-serve'],
+        serveUntil: values['no-serve'] ? undefined : untilStopped,
         on: {
           listening: ({ url, takenPort }) =>
             out(`Listening on ${url}${takenPort === undefined ? '' : ` (port ${takenPort} was taken)`}`),
