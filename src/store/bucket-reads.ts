@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { TOTALS_MERGE } from './bucket-totals.js';
+import { TOTALS_METHOD, usableTotals } from './environment-totals.js';
 import type { BinCount } from './histogram.js';
 import { decodeBins } from './histogram-blob.js';
 import type { KeptFrom, ReadPlan } from './read-plan.js';
@@ -13,6 +14,11 @@ export interface RouteFilter {
   method?: string;
   /** Only these route ids (the routes of one page). */
   ids?: readonly number[];
+  /**
+   * The environment's totals row (see environment-totals.ts), for reads that sum every route of it: its
+   * rolled-up buckets stand for all of the routes', the minutes not rolled up yet are summed.
+   */
+  totalsId?: number;
 }
 
 const TOTAL_COLUMNS = Object.keys(TOTALS_MERGE) as (keyof BucketTotals)[];
@@ -34,14 +40,36 @@ export async function consistentRead<T>(
   }
 }
 
+/**
+ * The filter with its environment's totals row, when it covers every route of the environment and the
+ * totals hold the routes' sums from `since` on (see environment-totals.ts).
+ */
+export async function withTotals(
+  db: Kysely<Database>,
+  filter: RouteFilter,
+  since: number,
+): Promise<RouteFilter> {
+  if (filter.route !== undefined || filter.method !== undefined || filter.ids !== undefined) return filter;
+  const totalsId = await usableTotals(db, filter.environment, since);
+  return totalsId === undefined ? filter : { ...filter, totalsId };
+}
+
 /** The ids of the routes a filter covers, as a subquery. */
 function routeIds(db: Kysely<Database>, filter: RouteFilter) {
-  let ids = db.selectFrom('routes').select('id').where('environment', '=', filter.environment);
+  let ids = db
+    .selectFrom('routes')
+    .select('id')
+    .where('environment', '=', filter.environment)
+    .where('method', '!=', TOTALS_METHOD);
   if (filter.route !== undefined) ids = ids.where('route', '=', filter.route);
   if (filter.method !== undefined) ids = ids.where('method', '=', filter.method.toUpperCase());
   if (filter.ids !== undefined) ids = ids.where('id', 'in', filter.ids.length ? [...filter.ids] : [-1]);
   return ids;
 }
+
+/** The routes whose rolled-up buckets a read sums: its routes, or their environment's totals row. */
+const rolledRouteIds = (ids: Expression<unknown>, filter: RouteFilter) =>
+  filter.totalsId === undefined ? ids : sql`${filter.totalsId}`;
 
 /** `route_id in (ids) and from <= bucket < to`, in any of the bucket tables. */
 const inBuckets = (ids: Expression<unknown>, from: number, to: number) =>
@@ -65,11 +93,12 @@ function bucketsOf<Q extends BucketSelect<Q, R>, R extends BucketSelect<R, R>>(
   rolled: () => R,
 ): Q {
   const ids = routeIds(db, filter);
+  const rolledIds = rolledRouteIds(ids, filter);
   let rows = recent.where(inBuckets(ids, plan.since, plan.until));
   for (const segment of plan.segments) {
     const inSegment = rolled()
       .where(sql<boolean>`${sql.ref('resolution')} = ${segment.resolution}`)
-      .where(inBuckets(ids, segment.from, segment.to));
+      .where(inBuckets(rolledIds, segment.from, segment.to));
     rows = rows.unionAll(inSegment);
   }
   return rows;
@@ -115,6 +144,7 @@ export async function latencyBins(
   groupOf: (routeId: number, bucket: number) => number,
 ): Promise<Map<number, BinCount[]>> {
   const ids = routeIds(db, filter);
+  const rolledIds = rolledRouteIds(ids, filter);
   const sums = new Map<number, BinSums>();
   const sumsOf = (group: number) => {
     const bins = sums.get(group) ?? new BinSums();
@@ -134,7 +164,7 @@ export async function latencyBins(
       .selectFrom('rollups')
       .select(['route_id', 'bucket', 'latency_bins'])
       .where('resolution', '=', segment.resolution)
-      .where(inBuckets(ids, segment.from, segment.to))
+      .where(inBuckets(rolledIds, segment.from, segment.to))
       .execute();
     for (const row of rolled) {
       const bins = sumsOf(groupOf(Number(row.route_id), Number(row.bucket)));

@@ -1,11 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { addTotals, TOTALS_MERGE, totalsOf } from './bucket-totals.js';
+import { totalsOf as bucketTotals, TOTALS_MERGE } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
+import { totalsIdsOf } from './environment-totals.js';
 import { decodeBins, encodeBins } from './histogram-blob.js';
 import type { KeptFrom } from './read-plan.js';
+import { addCount, RollupTargets } from './rollup-targets.js';
 import {
   BUCKET_MS,
-  type BucketTotals,
   DAY_MS,
   type Database,
   HOUR_MS,
@@ -131,19 +132,23 @@ export class Rollup {
     ).execute();
     const bins = await this.#locking(trx.selectFrom('histogram').selectAll().where(inKeys(keys))).execute();
 
+    const countedFor = await this.#countedFor(trx, keys);
     const targets = new RollupTargets(keptFrom);
-    for (const row of minutes) targets.addTotals(Number(row.route_id), Number(row.bucket), totalsOf(row));
-    for (const row of statuses) {
-      targets.addCount(
-        Number(row.route_id),
-        Number(row.bucket),
-        'statuses',
-        Number(row.status_code),
-        Number(row.count),
-      );
+    // Each minute counts for its route and for its environment's totals (see environment-totals.ts).
+    for (const row of minutes) {
+      const routeId = Number(row.route_id);
+      for (const id of countedFor(routeId)) targets.addTotals(id, Number(row.bucket), bucketTotals(row));
     }
-    for (const row of bins) {
-      targets.addCount(Number(row.route_id), Number(row.bucket), 'bins', Number(row.bin), Number(row.count));
+    for (const [rows, kind, slot] of [
+      [statuses, 'statuses', 'status_code'],
+      [bins, 'bins', 'bin'],
+    ] as const) {
+      for (const row of rows as readonly Record<string, unknown>[]) {
+        const routeId = Number(row.route_id);
+        for (const id of countedFor(routeId)) {
+          targets.addCount(id, Number(row.bucket), kind, Number(row[slot]), Number(row.count));
+        }
+      }
     }
     await this.#addStoredBins(trx, targets);
     await this.#write(trx, targets);
@@ -151,6 +156,24 @@ export class Rollup {
       await trx.deleteFrom(table).where(inKeys(keys)).execute();
     }
     return { folded: minutes.length, requests: minutes.reduce((sum, row) => sum + Number(row.count), 0) };
+  }
+
+  /** For each route of `keys`, the rows its buckets count for: its own, and its environment's totals. */
+  async #countedFor(trx: Transaction<Database>, keys: readonly (readonly [number, number])[]) {
+    const routeIds = [...new Set(keys.map(([routeId]) => routeId))];
+    const routes = await trx
+      .selectFrom('routes')
+      .select(['id', 'environment'])
+      .where('id', 'in', routeIds)
+      .execute();
+    const environmentOf = new Map(routes.map((row) => [Number(row.id), row.environment]));
+    const totals = await totalsIdsOf(trx, this.dialect, [...new Set(environmentOf.values())]);
+    // A route row is never removed, so every route has its environment; a stray bucket without one counts
+    // for itself only.
+    return (routeId: number) => {
+      const environment = environmentOf.get(routeId);
+      return environment === undefined ? [routeId] : [routeId, totals.get(environment)!];
+    };
   }
 
   /** Takes the rollup's lock (bumping the generation) and reads what each resolution keeps. */
@@ -279,78 +302,6 @@ export class Rollup {
     // Weeks are an index over days for long reads: they go with them.
     return resolution === HOUR_MS ? this.retention.hours : this.retention.days;
   }
-}
-
-/** A rolled-up bucket being written: what the moved minutes add to it. */
-interface RollupTarget {
-  routeId: number;
-  resolution: Resolution;
-  bucket: number;
-  totals: BucketTotals;
-  statuses: Map<number, number>;
-  bins: Map<number, number>;
-}
-
-/** The rolled-up buckets one fold writes, each minute counted into its minute, hour, day and week. */
-class RollupTargets {
-  readonly #targets = new Map<string, RollupTarget>();
-
-  constructor(private readonly keptFrom: KeptFrom) {}
-
-  /** Adds a minute's totals to its buckets; they come first, so they create the buckets. */
-  addTotals(routeId: number, minute: number, totals: BucketTotals) {
-    for (const [resolution, bucket] of this.#bucketsOf(minute)) {
-      const target = this.get(resolution, routeId, bucket);
-      if (target) addTotals(target.totals, totals);
-      else {
-        this.#targets.set(`${resolution}:${routeId}:${bucket}`, {
-          routeId,
-          resolution,
-          bucket,
-          totals: { ...totals },
-          statuses: new Map(),
-          bins: new Map(),
-        });
-      }
-    }
-  }
-
-  addCount(routeId: number, minute: number, kind: 'statuses' | 'bins', slot: number, count: number) {
-    for (const [resolution, bucket] of this.#bucketsOf(minute)) {
-      const target = this.get(resolution, routeId, bucket);
-      if (target) addCount(target[kind], slot, count);
-    }
-  }
-
-  get(resolution: Resolution, routeId: number, bucket: number) {
-    return this.#targets.get(`${resolution}:${routeId}:${bucket}`);
-  }
-
-  values() {
-    return this.#targets.values();
-  }
-
-  byResolution(): Map<Resolution, RollupTarget[]> {
-    const grouped = new Map<Resolution, RollupTarget[]>();
-    for (const target of this.#targets.values()) {
-      const same = grouped.get(target.resolution);
-      if (same) same.push(target);
-      else grouped.set(target.resolution, [target]);
-    }
-    return grouped;
-  }
-
-  /** The bucket of each resolution holding `minute`, but those already deleted by retention. */
-  *#bucketsOf(minute: number): Generator<[Resolution, number]> {
-    for (const resolution of RESOLUTIONS) {
-      const bucket = minute - (minute % resolution);
-      if (bucket >= this.keptFrom[resolution]) yield [resolution, bucket];
-    }
-  }
-}
-
-function addCount(counts: Map<number, number>, slot: number, count: number) {
-  counts.set(slot, (counts.get(slot) ?? 0) + count);
 }
 
 /** `(route_id, bucket) in (…)`: the rows of exactly these routes' buckets, in any of the bucket tables. */

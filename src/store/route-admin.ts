@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type AccessRecordsQuery, matchingAccessRecords } from './access-record-reads.js';
 import type { StoreDialect } from './dialects/index.js';
+import { findTotals, setValidFrom, TOTALS_METHOD } from './environment-totals.js';
 import { lockBuckets } from './rollup.js';
 import { DAY_MS, type Database } from './tables.js';
 import type { TimeInput } from './time-window.js';
@@ -62,14 +63,21 @@ export class RouteAdmin {
 
   /** Deletes everything recorded of one route (and its review); returns how many requests it held. */
   async deleteRoute(identity: RouteIdentity): Promise<number> {
+    const environment = identity.environment ?? this.defaultEnvironment;
     const ids = await this.db
       .selectFrom('routes')
       .select('id')
-      .where('environment', '=', identity.environment ?? this.defaultEnvironment)
+      .where('environment', '=', environment)
       .where('method', '=', identity.method.toUpperCase())
       .where('route', '=', identity.route)
+      .where('method', '!=', TOTALS_METHOD)
       .execute();
-    return this.#deleteData(ids.map((row) => Number(row.id)));
+    // The environment's totals still hold the route's requests: whole-environment reads sum the routes.
+    return this.#deleteData(
+      environment,
+      ids.map((row) => Number(row.id)),
+      'never',
+    );
   }
 
   /** Deletes everything recorded in an environment; returns how many requests it held. */
@@ -78,8 +86,14 @@ export class RouteAdmin {
       .selectFrom('routes')
       .select('id')
       .where('environment', '=', environment)
+      .where('method', '!=', TOTALS_METHOD)
       .execute();
-    return this.#deleteData(ids.map((row) => Number(row.id)));
+    // Its totals go too, so they are the sums of its routes again from the start.
+    return this.#deleteData(
+      environment,
+      ids.map((row) => Number(row.id)),
+      0,
+    );
   }
 
   /** Deletes the access records older than `olderThan` (of one environment, or all); returns how many. */
@@ -111,10 +125,18 @@ export class RouteAdmin {
    * otherwise write back a bucket it read before), then their access records in batches, and resets
    * their reviews.
    */
-  async #deleteData(routeIds: number[]): Promise<number> {
+  async #deleteData(environment: string, routeIds: number[], totalsFrom: 0 | 'never'): Promise<number> {
     if (routeIds.length === 0) return 0;
     const requests = await transact(this.db, this.dialect, async (trx) => {
       await lockBuckets(trx, this.dialect);
+      const totalsId = (await findTotals(trx, [environment])).get(environment);
+      if (totalsId !== undefined) {
+        if (totalsFrom === 0) {
+          for (const table of BUCKET_TABLES)
+            await trx.deleteFrom(table).where('route_id', '=', totalsId).execute();
+        }
+        await setValidFrom(trx, this.dialect, totalsId, totalsFrom);
+      }
       const held = await trx
         .selectFrom('aggregates')
         .select((eb) => eb.fn.sum<number>('count').as('n'))

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { OVERFLOW_ROUTE, UNMATCHED_ROUTE } from '../record/metrics.js';
 import { type RouteRow, routeKey } from './batch-plan.js';
 import type { StoreDialect } from './dialects/index.js';
+import { TOTALS_METHOD } from './environment-totals.js';
 import type { Database } from './tables.js';
 
 const SPECIAL_ROUTES = [UNMATCHED_ROUTE, OVERFLOW_ROUTE];
@@ -114,6 +115,7 @@ export class RouteAdmission {
       .select(trx.fn.countAll().as('n'))
       .where('environment', '=', environment)
       .where('route', 'not in', SPECIAL_ROUTES)
+      .where('method', '!=', TOTALS_METHOD)
       .executeTakeFirstOrThrow();
     return Number(n);
   }

@@ -1,5 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import { consistentRead, latencyBins, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
+import {
+  consistentRead,
+  latencyBins,
+  type RouteFilter,
+  statusRows,
+  totalsRows,
+  withTotals,
+} from './bucket-reads.js';
 import { quantiles } from './histogram.js';
 import { planSeries, type ReadPlan } from './read-plan.js';
 import { BUCKET_MS, type Database } from './tables.js';
@@ -43,7 +50,7 @@ export function readTimeseries(
   const filter: RouteFilter = { environment, route: query.route, method: query.method };
   return consistentRead(db, async (keptFrom) => {
     const plan = planSeries(ms(query.since) - (ms(query.since) % asked), until, asked, keptFrom, Date.now());
-    const { totals, errors, bins } = await readSeries(db, plan, filter);
+    const { totals, errors, bins } = await readSeries(db, plan, await withTotals(db, filter, plan.since));
     const points: TimeseriesPoint[] = [];
     for (let at = plan.since; at < until; at += plan.step) {
       const row = totals.get(at);

@@ -6,6 +6,7 @@ import {
   type RouteFilter,
   statusRows,
   totalsRows,
+  withTotals,
 } from './bucket-reads.js';
 import { binEdges, quantiles } from './histogram.js';
 import type { LatencySummary } from './latency-percentiles.js';
@@ -77,28 +78,33 @@ export function readWindowSummary(
   const filter = filterOf(environment, query);
   return consistentRead(db, async (keptFrom) => {
     const plan = planWindow(since, until, keptFrom, Date.now());
-    const totals = await db
+    // Which routes had requests, and N+1 requests, only the routes' own buckets say.
+    const routes = await db
       .selectFrom(totalsRows(db, plan, filter).as('parts'))
       .select((eb) => [
         eb.fn.count<number>('parts.route_id').distinct().as('routes'),
         sql<number>`count(distinct case when ${eb.ref('parts.n_plus_one_count')} > 0 then ${eb.ref('parts.route_id')} end)`.as(
-          'n_plus_one_routes',
+          'n_plus_one',
         ),
-        ...mergedTotals(eb),
       ])
       .executeTakeFirstOrThrow();
+    const combined = await withTotals(db, filter, plan.since);
+    const totals = await db
+      .selectFrom(totalsRows(db, plan, combined).as('parts'))
+      .select((eb) => mergedTotals(eb))
+      .executeTakeFirstOrThrow();
     const errors = await db
-      .selectFrom(statusRows(db, plan, filter).as('parts'))
+      .selectFrom(statusRows(db, plan, combined).as('parts'))
       .select((eb) => eb.fn.sum<number>('parts.count').as('count'))
       .where('parts.status_code', '>=', 500)
       .executeTakeFirstOrThrow();
     const count = Number(totals.count ?? 0);
     const per = (sum: unknown) => (count ? Number(sum) / count : 0);
     const bounds = { min: Number(totals.time_min ?? 0), max: Number(totals.time_max ?? 0) };
-    const bins = (await latencyBins(db, plan, filter, () => 0)).get(0) ?? [];
+    const bins = (await latencyBins(db, plan, combined, () => 0)).get(0) ?? [];
     const [p50, p90, p95, p99] = quantiles(bins, [0.5, 0.9, 0.95, 0.99] as const, bounds);
     return {
-      routes: Number(totals.routes),
+      routes: Number(routes.routes),
       count,
       errorRate: per(errors.count ?? 0),
       requestTime: { avg: per(totals.time_sum), ...bounds, p50, p90, p95, p99 },
@@ -108,7 +114,7 @@ export function readWindowSummary(
         timeAvg: per(totals.query_time_sum),
         timeMax: Number(totals.query_time_max ?? 0),
       },
-      nPlusOne: { routes: Number(totals.n_plus_one_routes), requests: Number(totals.n_plus_one_count ?? 0) },
+      nPlusOne: { routes: Number(routes.n_plus_one), requests: Number(totals.n_plus_one_count ?? 0) },
       memory: { avg: per(totals.memory_sum), max: Number(totals.memory_max ?? 0) },
     };
   });
@@ -126,7 +132,8 @@ export function readLatencyHistogram(
   const { since, until } = windowOf(query);
   return consistentRead(db, async (keptFrom) => {
     const plan = planWindow(since, until, keptFrom, Date.now());
-    const bins = (await latencyBins(db, plan, filterOf(environment, query), () => 0)).get(0) ?? [];
+    const filter = await withTotals(db, filterOf(environment, query), plan.since);
+    const bins = (await latencyBins(db, plan, filter, () => 0)).get(0) ?? [];
     return bins.map(({ bin, count }) => ({ ...binEdges(bin), count }));
   });
 }
@@ -145,7 +152,9 @@ export function readAccessStatistics(
   return consistentRead(db, async (keptFrom) => {
     const plan = planSeries(Math.max(since, keptFrom[HOUR_MS]), until, HOUR_MS, keptFrom, Date.now());
     const rows = await db
-      .selectFrom(totalsRows(db, plan, filterOf(environment, query)).as('parts'))
+      .selectFrom(
+        totalsRows(db, plan, await withTotals(db, filterOf(environment, query), plan.since)).as('parts'),
+      )
       .select((eb) => ['parts.bucket', eb.fn.sum<number>('parts.count').as('count')])
       .groupBy('parts.bucket')
       .execute();

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it, vi } from 'vitest';
 import type { RequestMetrics } from '../../src/record/metrics.js';
+import { usableTotals } from '../../src/store/environment-totals.js';
 import type { RouteSummary } from '../../src/store/reads.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -94,7 +95,13 @@ async function readEverything(store: Store) {
     series.push(await store.timeseries({ since: T0 + 11 * HOUR, until: T0 + 13 * HOUR + 5 * MINUTE, step }));
     series.push(await store.timeseries({ route: '/r1', since: T0, until: T0 + 3 * DAY, step: step * 10 }));
   }
-  return rounded({ windows, series });
+  // Whole-environment reads, which rolled-up environment totals answer once there are some.
+  const whole = [];
+  for (const [since, until] of WINDOWS) {
+    whole.push(await store.summary({ since, until }), await store.latencyHistogram({ since, until }));
+    whole.push(await store.accessStatistics({ since, until }));
+  }
+  return rounded({ windows, series, whole });
 }
 
 async function rowCount(
@@ -122,6 +129,7 @@ describeEachDatabase((database) => {
     expect(result).toMatchObject({ requests: 4_000, expired: 0 });
     expect(await rowCount(store, 'aggregates', stores)).toBe(0);
     expect(await rowCount(store, 'histogram', stores)).toBe(0);
+    expect(await usableTotals(await stores.tables(store), 'test', 0)).toBeDefined();
     expect(await readEverything(store)).toEqual(before);
     for (const [since, until] of WINDOWS) {
       const summaries = await store.routes({ since, until });

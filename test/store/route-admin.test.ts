@@ -56,8 +56,13 @@ describeEachDatabase((database) => {
       { method: 'GET', route: '/users/:id' },
       { reviewer: 'ana', queriesImproved: null, timeImproved: null },
     );
+    expect((await store.summary()).count).toBe(50);
     expect(await admin.deleteRoute({ method: 'GET', route: '/users/:id' })).toBe(30);
     expect(await counts(store)).toEqual({ 'GET /orders': 20 });
+    // The environment's totals held the route: whole-environment reads no longer use them.
+    expect(await store.summary()).toMatchObject({ routes: 1, count: 20 });
+    const series = await store.timeseries({ since: T0, step: DAY });
+    expect(series.reduce((sum, point) => sum + point.count, 0)).toBe(20);
     expect(await counts(store, 'staging')).toEqual({ 'GET /users/:id': 1 });
     expect((await store.accessRecords({ route: '/users/:id' })).total).toBe(0);
     expect((await store.accessRecords()).total).toBe(20);
@@ -82,9 +87,15 @@ describeEachDatabase((database) => {
       'o11',
       'o10',
     ]);
+    await store.rollup(T0 + 30 * DAY);
     expect(await admin.clearEnvironment('test')).toBe(50);
     expect(await counts(store)).toEqual({});
+    expect(await store.summary()).toMatchObject({ routes: 0, count: 0 });
     expect((await store.accessRecords()).total).toBe(0);
+    // Cleared, its totals are the sums of its routes again: new requests count in both.
+    await store.ingest([metrics({ id: 'new', ts: T0 + 50 * DAY })]);
+    await store.rollup(T0 + 51 * DAY);
+    expect(await store.summary()).toMatchObject({ routes: 1, count: 1 });
     expect(await counts(store, 'staging')).toEqual({ 'GET /users/:id': 1 });
   });
 });
