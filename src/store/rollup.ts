@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { totalsOf as bucketTotals, TOTALS_MERGE } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { totalsIdsOf } from './environment-totals.js';
@@ -128,9 +128,11 @@ export class Rollup {
     if (minutes.length === 0) return { folded: 0, requests: 0 };
     const keys = minutes.map((row) => [Number(row.route_id), Number(row.bucket)] as const);
     const statuses = await this.#locking(
-      trx.selectFrom('status_counts').selectAll().where(inKeys(keys)),
+      trx.selectFrom('status_counts').selectAll().where(this.dialect.inRouteBuckets(keys)),
     ).execute();
-    const bins = await this.#locking(trx.selectFrom('histogram').selectAll().where(inKeys(keys))).execute();
+    const bins = await this.#locking(
+      trx.selectFrom('histogram').selectAll().where(this.dialect.inRouteBuckets(keys)),
+    ).execute();
 
     const countedFor = await this.#countedFor(trx, keys);
     const targets = new RollupTargets(keptFrom);
@@ -153,7 +155,7 @@ export class Rollup {
     await this.#addStoredBins(trx, targets);
     await this.#write(trx, targets);
     for (const table of ['aggregates', 'status_counts', 'histogram'] as const) {
-      await trx.deleteFrom(table).where(inKeys(keys)).execute();
+      await trx.deleteFrom(table).where(this.dialect.inRouteBuckets(keys)).execute();
     }
     return { folded: minutes.length, requests: minutes.reduce((sum, row) => sum + Number(row.count), 0) };
   }
@@ -187,21 +189,25 @@ export class Rollup {
     return this.dialect.name === 'sqlite' ? query : query.forUpdate();
   }
 
-  /** The histograms already rolled up in the target buckets, added to what is moved into them. */
+  /**
+   * The histograms already rolled up in the target buckets, added to what is moved into them. A fold moves
+   * minutes in order, so each resolution's targets span a short run of buckets: read as a range of the
+   * primary key (resolution, bucket, route_id), which every database walks without a plan to get wrong.
+   */
   async #addStoredBins(trx: Transaction<Database>, targets: RollupTargets) {
     for (const [resolution, buckets] of targets.byResolution()) {
-      const keys = buckets.map((target) => [target.routeId, target.bucket] as const);
-      for (const chunk of chunks(keys, FOLD_CHUNK)) {
-        const stored = await trx
-          .selectFrom('rollups')
-          .select(['route_id', 'bucket', 'latency_bins'])
-          .where('resolution', '=', resolution)
-          .where(inKeys(chunk))
-          .execute();
-        for (const row of stored) {
-          const target = targets.get(resolution, Number(row.route_id), Number(row.bucket))!;
-          decodeBins(row.latency_bins, (bin, count) => addCount(target.bins, bin, count));
-        }
+      const starts = buckets.map((target) => target.bucket);
+      const stored = await trx
+        .selectFrom('rollups')
+        .select(['route_id', 'bucket', 'latency_bins'])
+        .where('resolution', '=', resolution)
+        .where('bucket', '>=', Math.min(...starts))
+        .where('bucket', '<=', Math.max(...starts))
+        .where('route_id', 'in', [...new Set(buckets.map((target) => target.routeId))])
+        .execute();
+      for (const row of stored) {
+        const target = targets.get(resolution, Number(row.route_id), Number(row.bucket));
+        if (target) decodeBins(row.latency_bins, (bin, count) => addCount(target.bins, bin, count));
       }
     }
   }
@@ -302,12 +308,6 @@ export class Rollup {
     // Weeks are an index over days for long reads: they go with them.
     return resolution === HOUR_MS ? this.retention.hours : this.retention.days;
   }
-}
-
-/** `(route_id, bucket) in (…)`: the rows of exactly these routes' buckets, in any of the bucket tables. */
-function inKeys(keys: readonly (readonly [number, number])[]) {
-  const tuples = keys.map(([routeId, bucket]) => sql`(${routeId}, ${bucket})`);
-  return sql<boolean>`(${sql.ref('route_id')}, ${sql.ref('bucket')}) in (${sql.join(tuples)})`;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely, RawBuilder } from 'kysely';
+import type { ColumnDefinitionBuilder, Dialect, Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { CauseClassifier } from '../../errors.js';
 import type { BulkColumn, BulkInsert, FinishInsert } from '../bulk-insert.js';
 import type { Database } from '../tables.js';
@@ -70,6 +70,11 @@ export interface DialectWrites {
     columns: readonly BulkColumn[],
     finish: FinishInsert,
   ): BulkInsert;
+  /**
+   * `(route_id, bucket) in (…)`: exactly the rows of these routes' buckets, in any of the bucket tables,
+   * written the way this database looks them up by key.
+   */
+  inRouteBuckets(keys: readonly (readonly [number, number])[]): Expression<SqlBool>;
   /** Turns a multi-row INSERT into one that skips rows whose unique key already exists. */
   insertIgnoringDuplicates<Q extends Upsertable>(insert: Q, key: readonly string[]): Q;
   /** How this server's inserts tell which ids they added; asked once per store, once connected. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { ClaimMethod, DialectWrites } from '../dialect.js';
+import { routeBucketsList } from '../shared/route-buckets.js';
 import { ValuesInsert } from '../shared/values-insert.js';
 import { returningOption } from './mysql-options.js';
 
@@ -7,6 +8,7 @@ const MAX_PARAMETERS = 65_000;
 
 export const mysqlWrites: DialectWrites = {
   maxParameters: MAX_PARAMETERS,
+  inRouteBuckets: routeBucketsList,
   upsert(insert, _table, _key, merge) {
     return insert.onDuplicateKeyUpdate(
       Object.fromEntries(

@@ -51,6 +51,9 @@ export const postgresWrites: DialectWrites = {
   upsert: (insert, table, key, merge) =>
     onConflictUpsert(insert, table, key, merge, { min: 'least', max: 'greatest' }),
   bulkInsert: (db, table, columns, finish) => new ArrayInsert(db, table, columns, finish),
+  // Two array parameters joined as a table: a list of 500 row values is planned as 500 ORs, ten times slower.
+  inRouteBuckets: (keys) =>
+    sql<boolean>`(${sql.ref('route_id')}, ${sql.ref('bucket')}) in (select * from unnest(${keys.map(([routeId]) => routeId)}::bigint[], ${keys.map(([, bucket]) => bucket)}::bigint[]))`,
   insertIgnoringDuplicates: onConflictDoNothing,
   claimMethod: async () => 'returning',
 };
