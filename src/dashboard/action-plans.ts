@@ -80,7 +80,8 @@ function planReview(form: URLSearchParams, base: Base): ActionPlan | undefined {
   const one = routeOf(form);
   if (!one) return undefined;
   const reset = form.get('op') === 'reset';
-  const reviewer = form.get('reviewer')?.trim().slice(0, 200);
+  // A form without the field is by the user of Basic authentication; an empty field is by nobody named.
+  const reviewer = form.has('reviewer') ? form.get('reviewer')!.trim().slice(0, 200) : base.user;
   const review = reset
     ? null
     : {

@@ -149,7 +149,7 @@ beforeAll(async () => {
 async function rows(query: string): Promise<string[]> {
   const page = await browser.fetch(`/performance/records?${query}`);
   expect(page.status, query).toBe(200);
-  return [...page.body.matchAll(/<tr data-request="([^"]+)">/g)].map(([, id]) => nameOf.get(id) ?? id);
+  return [...page.body.matchAll(/<tr data-request="([^"]+)">/g)].map(([, id]) => nameOf.get(id!) ?? id!);
 }
 
 describe('filters', () => {
