@@ -45,7 +45,10 @@ export const CLIENT_SCRIPT = `(function () {
       var colour = cssVar('--series-' + one.color);
       var line = { label: one.label, scale: one.scale, stroke: colour, width: one.fill || one.bars ? 1 : 2 };
       if (one.fill || one.bars) line.fill = colour + (one.bars ? 'cc' : '55');
-      if (one.bars && uPlot.paths && uPlot.paths.bars) line.paths = uPlot.paths.bars({ size: [0.8, 80] });
+      if (one.bars && uPlot.paths && uPlot.paths.bars) {
+        line.paths = uPlot.paths.bars({ size: [0.8, 80] });
+        line.points = { show: false };
+      }
       series.push(line);
     });
     return { width: width, height: 300, legend: { live: false }, scales: scales, axes: axes, series: series };

@@ -1,7 +1,7 @@
 /**
  * The access statistics page (`<path>/access`): when requests come, in UTC, of every route or of one:
- * by hour of the day and by weekday (bar charts), and by both (a 7 × 24 heatmap, a CSS grid whose cells
- * are coloured by their share of the busiest one, with the numbers in a table below).
+ * by weekday and hour (a 7 × 24 heatmap, a CSS grid whose cells are coloured by their share of the
+ * busiest one, with the numbers in a table below), by hour of the day and by weekday (bar charts).
  */
 import { html, type SafeHtml } from '../html.js';
 import type { AccessStatistics } from '../page-data.js';
@@ -37,6 +37,7 @@ export function accessPage(context: PageContext, params: RouteParams, stats: Acc
 <p>${one ? html`<a href="${routeLink(context.base, params, { method: params.method ?? '', route: params.route! })}" class="mono">${title}</a> · <a href="${linkTo(`${context.base}/access`, viewQuery(params))}">${t('accessAll')}</a>` : title}
 · ${t('accessUtc', { total: formats.count(total) })}</p>
 ${total === 0 ? html`<p class="card muted">${t('noData')}</p>` : ''}
+${heatmap(context, stats, days)}
 <div class="charts">
 ${chartCard('access-hours', t('accessByHour'), t('accessByHourSummary'), {
   x: HOURS.map((_, hour) => hour),
@@ -51,7 +52,6 @@ ${chartCard('access-weekdays', t('accessByWeekday'), t('accessByWeekdaySummary')
   series: [{ label: t('trendRequests'), scale: 'count', values: stats.byWeekday, color: 1, bars: true }],
 })}
 </div>
-${heatmap(context, stats, days)}
 ${one ? '' : html`<p class="muted">${t('accessPickRoute')} <a href="${linkTo(`${context.base}/routes`, viewQuery(params))}">${t('navRoutes')}</a></p>`}`,
   });
 }
