@@ -45,8 +45,26 @@ const DEFAULT_ACTIONS: Readonly<Record<DashboardAction, boolean>> = {
 /** The most rows a download holds unless `dashboard.export.maxRows` says otherwise. */
 export const DEFAULT_EXPORT_MAX_ROWS = 5000;
 
+export interface CreateDashboardOptions {
+  /** Offer no action, whatever `options.actions` says: for a routeperf that only reads its database. */
+  readOnly?: boolean;
+}
+
+/** Every action off: a dashboard that only reads. */
+const NO_ACTIONS: Readonly<Record<DashboardAction, boolean>> = {
+  review: false,
+  deleteRoute: false,
+  clearEnvironment: false,
+  purgeRecords: false,
+  deleteRecords: false,
+};
+
 /** A dashboard over `routeperf` with `options` (its mount path may be `''`, the root). */
-export function createDashboard(routeperf: Routeperf, options: ResolvedDashboardOptions): Dashboard {
+export function createDashboard(
+  routeperf: Routeperf,
+  options: ResolvedDashboardOptions,
+  { readOnly = false }: CreateDashboardOptions = {},
+): Dashboard {
   const { config } = routeperf;
   const sessions = new Sessions();
   const handler = new DashboardHandler(
@@ -58,7 +76,7 @@ export function createDashboard(routeperf: Routeperf, options: ResolvedDashboard
       environments: [...new Set([config.environment, ...config.environments])],
       thresholds: config.thresholds,
       logger: config.logger,
-      actions: { ...DEFAULT_ACTIONS, ...options.actions },
+      actions: readOnly ? NO_ACTIONS : { ...DEFAULT_ACTIONS, ...options.actions },
       hooks: options.hooks ?? {},
       exportMaxRows: options.export?.maxRows ?? DEFAULT_EXPORT_MAX_ROWS,
       accessRecords: config.accessRecords.enabled,

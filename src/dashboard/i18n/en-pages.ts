@@ -75,8 +75,7 @@ export const enPages = {
   badActionTitle: 'Incomplete form',
   badActionText: 'The form did not say what to change; nothing was changed.',
   actionFailedTitle: 'The change could not be made',
-  actionFailedText:
-    'routeperf could not write to its database (routeperf dashboard only reads it); the log says why.',
+  actionFailedText: 'routeperf could not write to its database; the log says why.',
   doneReview: 'The review was saved.',
   doneReviewReset: 'The review was reset.',
   doneDeleteRoute: 'The route’s data was deleted ({count} requests).',

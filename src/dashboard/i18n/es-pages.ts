@@ -74,8 +74,7 @@ export const esPages: Record<keyof typeof enPages, string> = {
   badActionTitle: 'Formulario incompleto',
   badActionText: 'El formulario no decía qué cambiar; no se cambió nada.',
   actionFailedTitle: 'No se pudo hacer el cambio',
-  actionFailedText:
-    'routeperf no pudo escribir en su base de datos (routeperf dashboard solo la lee); el registro dice por qué.',
+  actionFailedText: 'routeperf no pudo escribir en su base de datos; el registro dice por qué.',
   doneReview: 'Se guardó la revisión.',
   doneReviewReset: 'Se borró la revisión.',
   doneDeleteRoute: 'Se borraron los datos de la ruta ({count} peticiones).',
