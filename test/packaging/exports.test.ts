@@ -11,8 +11,11 @@ import { sqliteUrl } from '../support/sqlite.js';
 
 const RUNTIME_EXPORTS: Record<string, string[]> = {
   '.': [
+    'ACCESS_RECORD_SORT_KEYS',
     'OVERFLOW_ROUTE',
+    'ROUTE_SORT_KEYS',
     'RouteperfError',
+    'STATUS_CLASSES',
     'UNMATCHED_ROUTE',
     'createRouteperf',
     'dashboardOf',
@@ -39,12 +42,23 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
 
 /** The types `routeperf` exports besides its run-time values. */
 const MAIN_TYPES = [
+  'AccessRecord',
+  'AccessRecordSortKey',
   'AccessRecordsOptions',
+  'AccessRecordsPage',
+  'AccessRecordsQuery',
+  'AccessStatistics',
   'Dashboard',
+  'DashboardAction',
+  'DashboardActionDetails',
+  'DashboardActionFlags',
+  'DashboardActionResult',
+  'DashboardHooks',
   'DashboardOptions',
   'DashboardRequest',
   'DashboardResponse',
   'ErrorCause',
+  'LatencyBin',
   'LatencySummary',
   'Logger',
   'NamedTransport',
@@ -54,19 +68,35 @@ const MAIN_TYPES = [
   'ResolvedConfig',
   'RouteSortKey',
   'RouteSummary',
+  'RoutesPage',
   'RoutesQuery',
   'Routeperf',
   'RouteperfErrorCode',
   'RouteperfOptions',
   'RouteperfSettings',
   'RouteperfStats',
+  'StatusClass',
   'ThresholdOptions',
   'TimeInput',
   'TimeseriesPoint',
   'TimeseriesQuery',
+  'WindowQuery',
+  'WindowSummary',
 ];
 
-const HANDLE_KEYS = ['close', 'config', 'mode', 'routes', 'stats', 'timeseries'];
+const HANDLE_KEYS = [
+  'accessRecords',
+  'accessStatistics',
+  'close',
+  'config',
+  'latencyHistogram',
+  'mode',
+  'routes',
+  'routesPage',
+  'stats',
+  'summary',
+  'timeseries',
+];
 
 const repoFile = (path: string) => new URL(`../../${path}`, import.meta.url);
 const packageJson = JSON.parse(readFileSync(repoFile('package.json'), 'utf8')) as {
