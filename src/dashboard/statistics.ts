@@ -201,8 +201,16 @@ export function recommendations(
       });
   }
   for (const spread of distributions.filter((one) => COSTLY.includes(one.metric))) {
-    for (const outlier of spread.outliers.filter((one) => one.side === 'high'))
-      found.push({ kind: 'outlier', ...outlier, metric: spread.metric, fence: spread.fences.high });
+    for (const { method, route, value, side } of spread.outliers)
+      if (side === 'high')
+        found.push({
+          kind: 'outlier',
+          method,
+          route,
+          metric: spread.metric,
+          value,
+          fence: spread.fences.high,
+        });
   }
   return found;
 }

@@ -26,7 +26,7 @@ ${tops(context, view, overview)}`,
   });
 }
 
-export function kpis(context: PageContext, { kpis }: Pick<Overview, 'kpis'>): SafeHtml {
+function kpis(context: PageContext, { kpis }: Overview): SafeHtml {
   const { t, formats, thresholds } = context;
   const figure = (label: string, value: string, metric?: Metric, raw?: number) => {
     const level = metric && raw !== undefined ? levelOf(thresholds, metric, raw) : 'ok';
