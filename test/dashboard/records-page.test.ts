@@ -202,6 +202,9 @@ describe('filters', () => {
     expect(await rows('path=old')).toEqual([]);
     expect(await rows('path=old&period=7d')).toHaveLength(1);
     expect(await rows('env=production')).toEqual([]);
+    const empty = (await browser.fetch('/performance/records?env=production')).body;
+    expect(empty).toContain('No stored request matches.');
+    expect(empty).toContain('Requests 0 to 0 of 0');
   });
 });
 
