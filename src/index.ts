@@ -1,6 +1,11 @@
 export { defineConfig } from './config/load.js';
 export type {
   AccessRecordsOptions,
+  DashboardAction,
+  DashboardActionDetails,
+  DashboardActionFlags,
+  DashboardActionResult,
+  DashboardHooks,
   DashboardOptions,
   DashboardRequest,
   Logger,

@@ -10,7 +10,9 @@ import { DEFAULT_RETENTION, retentionProblems } from './retention.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { DEFAULT_DASHBOARD_PATH, DEFAULT_ENVIRONMENTS, optionsSchema } from './schema.js';
 import type {
+  DashboardOptions,
   ResolvedConfig,
+  ResolvedDashboardOptions,
   ResolvedThresholds,
   RouteperfOptions,
   RouteperfSettings,
@@ -161,15 +163,26 @@ function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unreso
       retry: { ...merged.retry, ...retry },
       thresholds: mergeThresholds(merged.thresholds, thresholds),
     };
-    if (dashboard)
-      merged.dashboard = {
-        path: DEFAULT_DASHBOARD_PATH,
-        autoRefresh: false,
-        ...merged.dashboard,
-        ...stripUndefined(dashboard),
-      };
+    if (dashboard) merged.dashboard = mergeDashboard(merged.dashboard, dashboard);
   }
   return merged;
+}
+
+/** A layer's dashboard over the one so far; its actions, hooks and export options key by key. */
+function mergeDashboard(
+  base: ResolvedDashboardOptions | undefined,
+  layer: DashboardOptions,
+): ResolvedDashboardOptions {
+  const nested = (['actions', 'hooks', 'export'] as const).filter((key) => layer[key] || base?.[key]);
+  return {
+    path: DEFAULT_DASHBOARD_PATH,
+    autoRefresh: false,
+    ...base,
+    ...stripUndefined(layer),
+    ...Object.fromEntries(
+      nested.map((key) => [key, { ...base?.[key], ...stripUndefined<object>(layer[key] ?? {}) }]),
+    ),
+  };
 }
 
 function mergeThresholds(base: ResolvedThresholds, layer: ThresholdOptions = {}): ResolvedThresholds {

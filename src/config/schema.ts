@@ -127,6 +127,25 @@ const credential = (what: string, extra?: RegExp) => {
   return extra ? schema.regex(extra, { error: `expected ${what}` }) : schema;
 };
 
+/** The dashboard's actions, each a switch. */
+export const DASHBOARD_ACTIONS = [
+  'review',
+  'deleteRoute',
+  'clearEnvironment',
+  'purgeRecords',
+  'deleteRecords',
+] as const;
+
+/** The most rows one export may be set to hold: a download is built in memory. */
+export const MAX_EXPORT_ROWS = 1_000_000;
+
+const dashboardActions = z.strictObject(
+  Object.fromEntries(
+    DASHBOARD_ACTIONS.map((action) => [action, z.boolean({ error: 'expected true or false' })]),
+  ) as Record<(typeof DASHBOARD_ACTIONS)[number], z.ZodBoolean>,
+  { error: `expected an object { ${DASHBOARD_ACTIONS.join(', ')} } of true or false` },
+);
+
 const dashboard = z.strictObject(
   {
     path: z.string({ error: `expected ${DASHBOARD_PATH_EXPECTED}` }).regex(DASHBOARD_PATH, {
@@ -149,9 +168,32 @@ const dashboard = z.strictObject(
       (value) => value === false || (Number.isInteger(value) && Number(value) >= 5 && Number(value) <= 3600),
       { error: 'expected a whole number of seconds from 5 to 3600, or false' },
     ),
+    actions: dashboardActions.partial(),
+    hooks: z
+      .strictObject(
+        {
+          before: fn('(action, details) => boolean | Promise<boolean>'),
+          after: fn('(action, details, result) => void'),
+        },
+        { error: 'expected an object { before, after } of functions' },
+      )
+      .partial(),
+    export: z
+      .strictObject(
+        {
+          maxRows: z
+            .number({ error: `expected a whole number from 1 to ${MAX_EXPORT_ROWS}` })
+            .int({ error: `expected a whole number from 1 to ${MAX_EXPORT_ROWS}` })
+            .min(1, { error: `expected a whole number from 1 to ${MAX_EXPORT_ROWS}` })
+            .max(MAX_EXPORT_ROWS, { error: `expected a whole number from 1 to ${MAX_EXPORT_ROWS}` }),
+        },
+        { error: 'expected an object { maxRows }' },
+      )
+      .partial(),
   },
   {
-    error: 'expected an object { path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh }',
+    error:
+      'expected an object { path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh, actions, hooks, export }',
   },
 );
 

@@ -63,6 +63,66 @@ export interface DashboardOptions {
   locale?: DashboardLocale;
   /** Reload the pages every this many seconds (5 to 3600), or false. Default false. */
   autoRefresh?: number | false;
+  /** Which actions the dashboard offers. Default: `review` on, the ones that delete data off. */
+  actions?: DashboardActionFlags;
+  /** Functions called around every action: `before` may veto it, `after` hears how it went. */
+  hooks?: DashboardHooks;
+  /** Downloads of the routes and access records (CSV, JSON). */
+  export?: { /** The most rows one download holds. Default 5000. */ maxRows?: number };
+}
+
+/** The dashboard's actions, each on (`true`) or off. */
+export interface DashboardActionFlags {
+  /** Mark a route reviewed (queries improved, time improved, reviewer), or reset its review. Default true. */
+  review?: boolean;
+  /** Delete everything recorded of one route. Default false. */
+  deleteRoute?: boolean;
+  /** Delete everything recorded in one environment. Default false. */
+  clearEnvironment?: boolean;
+  /** Delete the access records older than a number of days. Default false. */
+  purgeRecords?: boolean;
+  /** Delete the access records that match the records page's filters. Default false. */
+  deleteRecords?: boolean;
+}
+
+export type DashboardAction = keyof DashboardActionFlags;
+
+/** What an action is about to change, as the hooks get it. */
+export interface DashboardActionDetails {
+  environment: string;
+  /** The route of `review` and `deleteRoute`. */
+  method?: string;
+  route?: string;
+  /** What `review` sets; null when it resets the review. */
+  review?: { reviewer: string | null; queriesImproved: boolean | null; timeImproved: boolean | null } | null;
+  /** `purgeRecords`: records older than this go. */
+  olderThan?: Date;
+  /** `deleteRecords`: the filters of the records that go (the records page's query parameters). */
+  filters?: Record<string, string | number>;
+  /** The user of HTTP Basic authentication, when the request carried one. */
+  user?: string;
+  /** The request that asked for the action. */
+  request: DashboardRequest;
+}
+
+/**
+ * How an action went: for `review`, 1 when the route was found (0 otherwise); for `deleteRoute` and
+ * `clearEnvironment`, the requests their data held; for `purgeRecords` and `deleteRecords`, the access
+ * records deleted.
+ */
+export interface DashboardActionResult {
+  changed: number;
+}
+
+export interface DashboardHooks {
+  /** Called before an action; only `true` lets it happen (false, a throw or a rejection vetoes it: 403). */
+  before?: (action: DashboardAction, details: DashboardActionDetails) => boolean | Promise<boolean>;
+  /** Called after an action was done; a throw is logged, the action stays done. */
+  after?: (
+    action: DashboardAction,
+    details: DashboardActionDetails,
+    result: DashboardActionResult,
+  ) => void | Promise<void>;
 }
 
 /** Two levels of one metric: past `warning` a cell is coloured as a warning, past `critical` as critical. */

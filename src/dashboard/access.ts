@@ -58,13 +58,26 @@ async function authorizes(
   }
 }
 
+/** The `user:password` of an `Authorization: Basic …` header; '' without one. */
+function basicCredentials(header: string | string[] | undefined): string {
+  const match = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+}
+
+/** The user name of an `Authorization: Basic …` header, if it has one: who a review is by, by default. */
+export function basicAuthUser(header: string | string[] | undefined): string | undefined {
+  const decoded = basicCredentials(header);
+  const colon = decoded.indexOf(':');
+  const user = colon < 0 ? '' : decoded.slice(0, colon).slice(0, 200);
+  return user && !/[\p{Cc}]/u.test(user) ? user : undefined;
+}
+
 /** Whether an `Authorization: Basic …` header carries the configured user and password. */
 export function matchesBasicAuth(
   expected: { user: string; password: string },
   header: string | string[] | undefined,
 ): boolean {
-  const match = typeof header === 'string' ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
-  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
+  const decoded = basicCredentials(header);
   const colon = decoded.indexOf(':');
   const user = colon < 0 ? '' : decoded.slice(0, colon);
   const password = colon < 0 ? '' : decoded.slice(colon + 1);

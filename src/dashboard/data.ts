@@ -1,15 +1,16 @@
 /**
- * What the pages show, read through the routeperf handle's `routes` and `timeseries` only, and computed
- * from them where they give no figure of their own: the overview's totals are sums and count-weighted
- * means over the route summaries, its p95 is the one point of a time series as wide as the window, and
- * the routes page filters, sorts and pages the summaries itself.
+ * What the overview and the routes page show, read through the routeperf handle: the overview's figures
+ * from `summary`, its trend from `timeseries` and its top lists from `routesPage` (five routes each, in
+ * the store's order); the routes page from one `routesPage` that filters, sorts and pages in the store.
  */
 import type { Routeperf } from '../routeperf.js';
-import type { RoutesParams, StatusClass, ViewParams } from './params.js';
-import { chartStep, wholeWindowStep } from './period.js';
+import type { RoutesParams, ViewParams } from './params.js';
+import { chartStep } from './period.js';
 
 export type RouteSummary = Awaited<ReturnType<Routeperf['routes']>>[number];
 export type TimeseriesPoint = Awaited<ReturnType<Routeperf['timeseries']>>[number];
+export type WindowSummary = Awaited<ReturnType<Routeperf['summary']>>;
+export type RoutesQuery = NonNullable<Parameters<Routeperf['routesPage']>[0]>;
 
 export interface Kpis {
   routes: number;
@@ -24,7 +25,7 @@ export interface Kpis {
 
 export interface Overview {
   kpis: Kpis;
-  /** The trend chart's points: requests, average and p95 request time per step. */
+  /** The trend chart's points: requests, p50 and p95 request time per step. */
   trend: TimeseriesPoint[];
   step: number;
   slowest: RouteSummary[];
@@ -34,58 +35,41 @@ export interface Overview {
 
 const TOP = 5;
 
-/** Every route of the view's environment and window, percentiles included. */
-function allRoutes(routeperf: Routeperf, view: ViewParams): Promise<RouteSummary[]> {
-  // Without a limit every route is on the one page, so every route's percentiles are read.
-  return routeperf.routes({
-    environment: view.environment,
-    since: view.window.since,
-    until: view.window.until,
-  });
+/** The window of a view as the reads take it. */
+export function windowOf(view: ViewParams): { environment: string; since: number; until: number } {
+  return { environment: view.environment, since: view.window.since, until: view.window.until };
+}
+
+export function kpisOf(summary: WindowSummary): Kpis {
+  return {
+    routes: summary.routes,
+    requests: summary.count,
+    errorRate: summary.errorRate,
+    averageTime: summary.requestTime.avg,
+    p95Time: summary.requestTime.p95,
+    averageQueries: summary.queries.avg,
+    maxQueries: summary.queries.max,
+    nPlusOneSuspects: summary.nPlusOne.routes,
+  };
 }
 
 export async function readOverview(routeperf: Routeperf, view: ViewParams): Promise<Overview> {
-  const { environment, window } = view;
-  const step = chartStep(window);
-  const [routes, trend, whole] = await Promise.all([
-    allRoutes(routeperf, view),
-    routeperf.timeseries({ environment, since: window.since, until: window.until, step }),
-    routeperf.timeseries({
-      environment,
-      since: window.since,
-      until: window.until,
-      step: wholeWindowStep(window),
-    }),
+  const window = windowOf(view);
+  const step = chartStep(view.window);
+  // Each top list asks the store for its five routes in its own order: percentiles, status codes and the
+  // repeated query are read for those five only (p95 is the sort, so it is read for every route).
+  const top = async (sort: RoutesQuery['sort'], value: (route: RouteSummary) => number) =>
+    (await routeperf.routesPage({ ...window, sort, order: 'desc', limit: TOP })).routes.filter(
+      (route) => value(route) > 0,
+    );
+  const [summary, trend, slowest, queryHeavy, mostUsed] = await Promise.all([
+    routeperf.summary(window),
+    routeperf.timeseries({ ...window, step }),
+    top('p95', (route) => route.requestTime.p95),
+    top('queries', (route) => route.queries.avg),
+    top('count', (route) => route.count),
   ]);
-  const top = (value: (route: RouteSummary) => number) =>
-    routes
-      .filter((route) => value(route) > 0)
-      .sort((a, b) => value(b) - value(a) || a.route.localeCompare(b.route))
-      .slice(0, TOP);
-  return {
-    kpis: { ...totals(routes), p95Time: whole[0]?.requestTime.p95 ?? 0 },
-    trend,
-    step,
-    slowest: top((route) => route.requestTime.p95),
-    queryHeavy: top((route) => route.queries.avg),
-    mostUsed: top((route) => route.count),
-  };
-}
-
-/** The overview's figures that sums and count-weighted means of the routes give. */
-function totals(routes: RouteSummary[]): Omit<Kpis, 'p95Time'> {
-  const requests = routes.reduce((sum, route) => sum + route.count, 0);
-  const weighted = (value: (route: RouteSummary) => number) =>
-    requests ? routes.reduce((sum, route) => sum + value(route) * route.count, 0) / requests : 0;
-  return {
-    routes: routes.length,
-    requests,
-    errorRate: weighted((route) => route.errorRate),
-    averageTime: weighted((route) => route.requestTime.avg),
-    averageQueries: weighted((route) => route.queries.avg),
-    maxQueries: routes.reduce((max, route) => Math.max(max, route.queries.max), 0),
-    nPlusOneSuspects: routes.filter((route) => route.nPlusOne.requests > 0).length,
-  };
+  return { kpis: kpisOf(summary), trend, step, slowest, queryHeavy, mostUsed };
 }
 
 export interface RoutesPage {
@@ -95,45 +79,36 @@ export interface RoutesPage {
   total: number;
   page: number;
   pages: number;
-  /** The methods of the window's routes, for the method filter. */
-  methods: string[];
 }
 
-/** The routes page: the window's routes, filtered, sorted and cut to the page asked for. */
-export async function readRoutesPage(routeperf: Routeperf, params: RoutesParams): Promise<RoutesPage> {
-  const routes = await routeperf.routes({
-    environment: params.environment,
-    since: params.window.since,
-    until: params.window.until,
+/** The routes query of the routes page's filters and sort, without its paging. */
+export function routesFilterQuery(params: RoutesParams): RoutesQuery {
+  return {
+    ...windowOf(params),
     search: params.search || undefined,
+    method: params.method,
+    statusClass: params.status,
+    minAvgTime: params.minAvg,
+    maxAvgTime: params.maxAvg,
+    minAvgQueries: params.minQueries,
+    maxAvgQueries: params.maxQueries,
     sort: params.sort,
     order: params.order,
-  });
-  const kept = routes.filter((route) => passesFilters(route, params));
-  const pages = Math.max(1, Math.ceil(kept.length / params.size));
-  const page = Math.min(params.page, pages);
-  return {
-    routes: kept.slice((page - 1) * params.size, page * params.size),
-    total: kept.length,
-    page,
-    pages,
-    methods: [...new Set(routes.map((route) => route.method))].sort(),
   };
 }
 
-function answeredWith(route: RouteSummary, status: StatusClass): boolean {
-  return Object.entries(route.statusCodes).some(([code, count]) => count > 0 && code.startsWith(status[0]!));
-}
-
-function within(value: number, min: number | undefined, max: number | undefined): boolean {
-  return (min === undefined || value >= min) && (max === undefined || value <= max);
-}
-
-function passesFilters(route: RouteSummary, params: RoutesParams): boolean {
-  return (
-    (params.method === undefined || route.method === params.method) &&
-    (params.status === undefined || answeredWith(route, params.status)) &&
-    within(route.requestTime.avg, params.minAvg, params.maxAvg) &&
-    within(route.queries.avg, params.minQueries, params.maxQueries)
-  );
+/** The routes page: one page of the window's routes, filtered, sorted and paged by the store. */
+export async function readRoutesPage(routeperf: Routeperf, params: RoutesParams): Promise<RoutesPage> {
+  const query = routesFilterQuery(params);
+  const at = (page: number) =>
+    routeperf.routesPage({ ...query, limit: params.size, offset: (page - 1) * params.size });
+  let page = params.page;
+  let read = await at(page);
+  const pages = Math.max(1, Math.ceil(read.total / params.size));
+  if (page > pages) {
+    // Past the end: the last page, as a pager that went one step too far expects.
+    page = pages;
+    read = await at(page);
+  }
+  return { routes: read.routes, total: read.total, page, pages };
 }

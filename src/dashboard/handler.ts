@@ -1,20 +1,20 @@
 /**
  * The dashboard's core handler: a plain request in, a plain response out, or undefined when the request
  * is not under the dashboard's path. It serves the assets to anyone, exchanges login links for sessions,
- * and lets every other request through the access check first. Nothing a request carries can make it
- * fail: bad parameters take their defaults, a database that cannot be read gets a 503 page, and
- * anything unexpected a bare 500 that tells nothing of the cause.
+ * and lets every other request through the access check first: then the pages (page-handlers.ts), the
+ * downloads (exports.ts) and the actions the configuration turns on (actions.ts). Nothing a request
+ * carries can make it fail: bad parameters take their defaults, a database that cannot be read gets a
+ * 503 page, and anything unexpected a bare 500 that tells nothing of the cause.
  */
 import type { DashboardRequest } from '../config/types.js';
 import type { Routeperf } from '../routeperf.js';
 import { type AccessRules, BASIC_CHALLENGE, decideAccess } from './access.js';
+import { handleAction, isAction } from './actions.js';
 import { assetByFileName } from './assets.js';
 import { COOKIE, setCookie } from './cookies.js';
-import { readOverview, readRoutesPage } from './data.js';
+import { type ExportFormat, exportRecords, exportRoutes } from './exports.js';
+import { pageAt } from './page-handlers.js';
 import { backLink, messagePage, unconfiguredPage } from './pages/message.js';
-import { overviewPage } from './pages/overview.js';
-import { routesPage } from './pages/routes.js';
-import { routesParams, viewParams } from './params.js';
 import { savePreferences } from './preferences-form.js';
 import { assetResponse, type DashboardResponse, htmlResponse, redirect, textResponse } from './responses.js';
 import type { Sessions } from './sessions.js';
@@ -76,32 +76,40 @@ export class DashboardHandler {
         ? savePreferences(visit, this.settings.path)
         : this.#methodNotAllowed(visit, 'POST');
     }
-    if (path !== '' && path !== '/' && path !== '/routes') {
-      return htmlResponse(
-        404,
-        messagePage(visit.page, 'notFoundTitle', 'notFoundText', backLink(visit.page)),
-        {
-          cookies: visit.setCookies,
-          head: visit.head,
-        },
-      );
-    }
+    const action = /^\/actions\/([A-Za-z]+)$/.exec(path)?.[1];
+    if (action !== undefined && isAction(action) && this.settings.actions[action])
+      return handleAction(this.routeperf, this.settings, visit, action);
+    const page = pageAt(path);
+    const download = /^\/export\/(routes|records)\.(csv|json)$/.exec(path);
+    if (!page && !(download && (download[1] === 'routes' || this.settings.accessRecords)))
+      return this.#notFound(visit);
     if (method !== 'GET' && method !== 'HEAD') return this.#methodNotAllowed(visit, 'GET, HEAD');
-    return path === '/routes' ? this.#routes(visit) : this.#overview(visit);
+    if (page)
+      return this.#page(visit, () => page({ routeperf: this.routeperf, settings: this.settings, visit }));
+    return this.#download(visit, download![1] as 'routes' | 'records', download![2] as ExportFormat);
   }
 
-  async #overview(visit: Visit): Promise<DashboardResponse> {
-    const view = viewParams(visit.query, this.settings.environments);
-    return this.#page(visit, async () =>
-      overviewPage(visit.page, view, await readOverview(this.routeperf, view)),
-    );
+  #notFound(visit: Visit): DashboardResponse {
+    const page = messagePage(visit.page, 'notFoundTitle', 'notFoundText', backLink(visit.page));
+    return htmlResponse(404, page, { cookies: visit.setCookies, head: visit.head });
   }
 
-  async #routes(visit: Visit): Promise<DashboardResponse> {
-    const params = routesParams(visit.query, this.settings.environments);
-    return this.#page(visit, async () =>
-      routesPage(visit.page, params, await readRoutesPage(this.routeperf, params)),
-    );
+  /** A download of the routes or the access records, or the 503 page when they cannot be read. */
+  async #download(
+    visit: Visit,
+    listing: 'routes' | 'records',
+    format: ExportFormat,
+  ): Promise<DashboardResponse> {
+    const { environments, exportMaxRows } = this.settings;
+    const read = listing === 'routes' ? exportRoutes : exportRecords;
+    try {
+      const response = await read(this.routeperf, visit.query, environments, format, exportMaxRows);
+      return { ...response, body: visit.head ? '' : response.body };
+    } catch (error) {
+      this.#log('dashboard: could not read the data of a download', error);
+      const failed = messagePage(visit.page, 'storeErrorTitle', 'storeErrorText', backLink(visit.page));
+      return htmlResponse(503, failed, { cookies: visit.setCookies, head: visit.head });
+    }
   }
 
   /** A page of data, or the 503 page when the database cannot be read. */

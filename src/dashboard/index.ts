@@ -1,11 +1,12 @@
 /**
  * The web dashboard of a routeperf: server-rendered pages of its routes' performance, read through the
- * handle's `routes` and `timeseries`. Framework-agnostic: `handle` takes and gives plain objects, and the
+ * handle's reads, and the actions the configuration turns on (reviews, deletions), made through the
+ * store's admin. Framework-agnostic: `handle` takes and gives plain objects, and the
  * adapters reach it through the node:http bridge (`node`) or the Fetch one (`fetch`). Requests it answers
  * are the dashboard's, never the app's: the adapters do not record them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DashboardRequest, ResolvedDashboardOptions } from '../config/types.js';
+import type { DashboardAction, DashboardRequest, ResolvedDashboardOptions } from '../config/types.js';
 import type { Routeperf } from '../routeperf.js';
 import { serveFetch, serveNode } from './bridges.js';
 import { DashboardHandler } from './handler.js';
@@ -32,8 +33,38 @@ export interface Dashboard {
   createLoginToken(): string;
 }
 
+/** Reviews are on unless turned off; the actions that delete data are off unless turned on. */
+const DEFAULT_ACTIONS: Readonly<Record<DashboardAction, boolean>> = {
+  review: true,
+  deleteRoute: false,
+  clearEnvironment: false,
+  purgeRecords: false,
+  deleteRecords: false,
+};
+
+/** The most rows a download holds unless `dashboard.export.maxRows` says otherwise. */
+export const DEFAULT_EXPORT_MAX_ROWS = 5000;
+
+export interface CreateDashboardOptions {
+  /** Offer no action, whatever `options.actions` says: for a routeperf that only reads its database. */
+  readOnly?: boolean;
+}
+
+/** Every action off: a dashboard that only reads. */
+const NO_ACTIONS: Readonly<Record<DashboardAction, boolean>> = {
+  review: false,
+  deleteRoute: false,
+  clearEnvironment: false,
+  purgeRecords: false,
+  deleteRecords: false,
+};
+
 /** A dashboard over `routeperf` with `options` (its mount path may be `''`, the root). */
-export function createDashboard(routeperf: Routeperf, options: ResolvedDashboardOptions): Dashboard {
+export function createDashboard(
+  routeperf: Routeperf,
+  options: ResolvedDashboardOptions,
+  { readOnly = false }: CreateDashboardOptions = {},
+): Dashboard {
   const { config } = routeperf;
   const sessions = new Sessions();
   const handler = new DashboardHandler(
@@ -45,6 +76,11 @@ export function createDashboard(routeperf: Routeperf, options: ResolvedDashboard
       environments: [...new Set([config.environment, ...config.environments])],
       thresholds: config.thresholds,
       logger: config.logger,
+      actions: readOnly ? NO_ACTIONS : { ...DEFAULT_ACTIONS, ...options.actions },
+      hooks: options.hooks ?? {},
+      exportMaxRows: options.export?.maxRows ?? DEFAULT_EXPORT_MAX_ROWS,
+      accessRecords: config.accessRecords.enabled,
+      maxRoutes: config.maxRoutes,
     },
     {
       authorize: options.authorize,

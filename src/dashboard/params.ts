@@ -31,6 +31,8 @@ const everySortKey: [Exclude<RouteSortKey, (typeof SORT_KEYS)[number]>] extends 
 void everySortKey;
 
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+/** The methods the method filters offer: HTTP's own, plus whatever one the address names. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
 export const PAGE_SIZES = [25, 50, 100] as const;
 
@@ -54,12 +56,12 @@ export interface RoutesParams extends ViewParams {
   size: (typeof PAGE_SIZES)[number];
 }
 
-function oneOf<T extends string | number>(value: string | null, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string | number>(value: string | null, allowed: readonly T[]): T | undefined {
   return allowed.find((candidate) => String(candidate) === value);
 }
 
 /** A number written plainly (`12`, `0.5`), at least 0 and at most a trillion; undefined otherwise. */
-function amount(value: string | null): number | undefined {
+export function amount(value: string | null): number | undefined {
   if (value === null || !/^\d{1,13}(\.\d{1,6})?$/.test(value.trim())) return undefined;
   return Number(value.trim());
 }
@@ -79,12 +81,10 @@ export function routesParams(
   now?: number,
 ): RoutesParams {
   const sort = oneOf(query.get('sort'), SORT_KEYS) ?? 'avg';
-  const method = query.get('method')?.trim().toUpperCase();
-  const page = /^\d{1,6}$/.test(query.get('page') ?? '') ? Math.max(1, Number(query.get('page'))) : 1;
   return {
     ...viewParams(query, environments, now),
     search: (query.get('q') ?? '').trim().slice(0, 200),
-    method: method && /^[A-Z]{1,20}$/.test(method) ? method : undefined,
+    method: methodParam(query),
     status: oneOf(query.get('status'), STATUS_CLASSES),
     minAvg: amount(query.get('minAvg')),
     maxAvg: amount(query.get('maxAvg')),
@@ -92,11 +92,27 @@ export function routesParams(
     maxQueries: amount(query.get('maxQueries')),
     sort,
     order: oneOf(query.get('order'), ['asc', 'desc'] as const) ?? (sort === 'route' ? 'asc' : 'desc'),
-    page,
-    size: oneOf(query.get('size'), PAGE_SIZES.map(String))
-      ? (Number(query.get('size')) as RoutesParams['size'])
-      : 25,
+    page: pageParam(query),
+    size: sizeParam(query),
   };
+}
+
+/** `method`, upper-cased, when it is letters only. */
+export function methodParam(query: URLSearchParams): string | undefined {
+  const method = query.get('method')?.trim().toUpperCase();
+  return method && /^[A-Z]{1,20}$/.test(method) ? method : undefined;
+}
+
+/** `page`, from 1. */
+export function pageParam(query: URLSearchParams): number {
+  return /^\d{1,6}$/.test(query.get('page') ?? '') ? Math.max(1, Number(query.get('page'))) : 1;
+}
+
+/** `size`, one of PAGE_SIZES, 25 by default. */
+export function sizeParam(query: URLSearchParams): (typeof PAGE_SIZES)[number] {
+  return oneOf(query.get('size'), PAGE_SIZES.map(String))
+    ? (Number(query.get('size')) as (typeof PAGE_SIZES)[number])
+    : 25;
 }
 
 /** The parameters that keep a view (environment and window) in a link. */
@@ -125,6 +141,11 @@ export function routesQuery(params: RoutesParams): Record<string, string | numbe
     size: params.size === 25 ? undefined : params.size,
     page: params.page === 1 ? undefined : params.page,
   };
+}
+
+/** The link to a route's page, keeping the view. */
+export function routeLink(base: string, view: ViewParams, route: { method: string; route: string }): string {
+  return linkTo(`${base}/route`, { ...viewQuery(view), method: route.method, route: route.route });
 }
 
 /** `path?key=value…`, without the parameters whose value is undefined. */

@@ -72,3 +72,17 @@ export function textResponse(status: number, text: string, extras: ResponseExtra
     extras,
   );
 }
+
+/** A file to save (an export): never cached, never shown in the page, named `fileName` (safe characters). */
+export function downloadResponse(body: string, contentType: string, fileName: string): DashboardResponse {
+  return withHeaders(
+    200,
+    body,
+    {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${fileName}"`,
+      'cache-control': 'no-store',
+    },
+    {},
+  );
+}

@@ -3,10 +3,18 @@
  * cookies, the language and theme it gets, and its CSRF token (a new one, set as a cookie, when it came
  * without one).
  */
-import type { DashboardLocale, DashboardRequest, Logger, ResolvedThresholds } from '../config/types.js';
+import type {
+  DashboardAction,
+  DashboardHooks,
+  DashboardLocale,
+  DashboardRequest,
+  Logger,
+  ResolvedThresholds,
+} from '../config/types.js';
+import { basicAuthUser } from './access.js';
 import { COOKIE, readCookies, setCookie } from './cookies.js';
 import { Formats } from './format.js';
-import { negotiateLocale, translator } from './i18n/index.js';
+import { type MessageKey, negotiateLocale, type Translator, translator } from './i18n/index.js';
 import type { PageContext } from './pages/layout.js';
 import { readPreferences } from './preferences.js';
 import { randomToken } from './security.js';
@@ -21,6 +29,15 @@ export interface DashboardSettings {
   environments: string[];
   thresholds: ResolvedThresholds;
   logger: Logger;
+  /** The actions the configuration turns on, and the functions called around them. */
+  actions: Readonly<Record<DashboardAction, boolean>>;
+  hooks: DashboardHooks;
+  /** The most rows a download holds. */
+  exportMaxRows: number;
+  /** Whether routeperf stores access records (`accessRecords.enabled`). */
+  accessRecords: boolean;
+  /** The most routes the statistics page reads: `maxRoutes`, the most routes an environment has. */
+  maxRoutes: number;
 }
 
 export interface Visit {
@@ -66,23 +83,48 @@ export function startVisit(
       ? []
       : [setCookie(COOKIE.csrf, csrfToken, { path: cookiePath, secure: request.secure })];
   const search = query ? `?${query}` : '';
+  const parameters = new URLSearchParams(query);
+  const formats = new Formats(t.locale);
   return {
     request,
     path,
-    query: new URLSearchParams(query),
+    query: parameters,
     cookies,
     head: request.method.toUpperCase() === 'HEAD',
     setCookies,
     page: {
       base: settings.path,
       t,
-      formats: new Formats(t.locale),
+      formats,
       theme: preferences.theme ?? 'auto',
       csrfToken,
       autoRefresh: settings.autoRefresh,
       currentUrl: `${settings.path}${path || '/'}${search}`,
       environments: settings.environments,
       thresholds: settings.thresholds,
+      exportMaxRows: settings.exportMaxRows,
+      accessRecords: settings.accessRecords,
+      actions: settings.actions,
+      user: basicAuthUser(request.headers.authorization),
+      notice: noticeOf(parameters, t, formats),
     },
   };
+}
+
+/** What each action says once it is done, by the `done` parameter of the page it comes back to. */
+const DONE: Readonly<Record<string, MessageKey>> = {
+  review: 'doneReview',
+  reviewReset: 'doneReviewReset',
+  deleteRoute: 'doneDeleteRoute',
+  clearEnvironment: 'doneClearEnvironment',
+  purgeRecords: 'donePurgeRecords',
+  deleteRecords: 'doneDeleteRecords',
+};
+
+/** The notice of `done` and `changed` (how many requests or records), when `done` names an action. */
+function noticeOf(query: URLSearchParams, t: Translator, formats: Formats): string | undefined {
+  const done = query.get('done') ?? '';
+  if (!Object.hasOwn(DONE, done)) return undefined;
+  const changed = /^\d{1,12}$/.test(query.get('changed') ?? '') ? Number(query.get('changed')) : 0;
+  return t(DONE[done]!, { count: formats.count(changed) });
 }

@@ -65,6 +65,19 @@ describe('routeperf dashboard', () => {
       expect(overview.body).toContain('/orders/:id');
       const routes = await browser.fetch('/routes?status=5xx');
       expect(routes.body).toContain('data-route="/orders/:id"');
+      // It only reads: no review form, and no action behind it, though reviews are on by default.
+      const route = await browser.fetch('/route?env=test&method=GET&route=%2Forders%2F%3Aid');
+      expect(route.body).toContain('data-reviewed="false"');
+      expect(route.body).not.toContain('/actions/');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(route.body)![1]!;
+      const review = await browser.postForm('/actions/review', {
+        csrf,
+        env: 'test',
+        method: 'GET',
+        route: '/orders/:id',
+        confirm: '/orders/:id',
+      });
+      expect(review.status).toBe(404);
       expect((await new Browser(url!).fetch(`/login?token=${token}`)).status).toBe(403);
 
       child.kill(signal);

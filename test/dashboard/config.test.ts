@@ -95,18 +95,68 @@ describe('dashboard', () => {
       'got true',
     ],
     [{ autoRefresh: 7.5 }, 'dashboard.autoRefresh: expected', 'got 7.5'],
+    [
+      { actions: { deleteRoute: 'yes' } },
+      'dashboard.actions.deleteRoute: expected true or false',
+      'got "yes"',
+    ],
+    [
+      { actions: true },
+      'dashboard.actions: expected an object { review, deleteRoute, clearEnvironment, purgeRecords, deleteRecords } of true or false',
+      'got true',
+    ],
+    [
+      { actions: { deleteRout: true } },
+      'dashboard.actions.deleteRout: unknown key',
+      'did you mean "deleteRoute"',
+    ],
+    [
+      { hooks: { before: true } },
+      'dashboard.hooks.before: expected a function (action, details) => boolean | Promise<boolean>',
+      'got true',
+    ],
+    [{ hooks: { after: 'log' } }, 'dashboard.hooks.after: expected a function', 'got "log"'],
+    [{ hooks: { around: () => {} } }, 'dashboard.hooks.around: unknown key', 'before, after'],
+    [
+      { export: { maxRows: 0 } },
+      'dashboard.export.maxRows: expected a whole number from 1 to 1000000',
+      'got 0',
+    ],
+    [{ export: { maxRows: 2.5 } }, 'dashboard.export.maxRows: expected a whole number', 'got 2.5'],
+    [{ export: { maxRows: 2_000_000 } }, 'dashboard.export.maxRows: expected', 'got 2000000'],
+    [{ export: 100 } as never, 'dashboard.export: expected an object { maxRows }', 'got 100'],
   ])('%j is refused: %s, %s', async (dashboard, expected, given) => {
     const message = await invalid({ dashboard } as RouteperfOptions);
     expect(message).toContain(`${expected}`);
     expect(message).toContain(given);
   });
 
+  it('merges actions, hooks and export key by key across sources and overrides', async () => {
+    const before = () => true;
+    const after = () => {};
+    const config = await resolve(
+      {
+        environment: 'development',
+        dashboard: { actions: { deleteRoute: true }, hooks: { before }, export: { maxRows: 10 } },
+        overrides: { development: { dashboard: { actions: { review: false } } } },
+      },
+      { dashboard: { hooks: { after } } },
+    );
+    expect(config.dashboard).toEqual({
+      path: '/performance',
+      autoRefresh: false,
+      actions: { deleteRoute: true, review: false },
+      hooks: { before, after },
+      export: { maxRows: 10 },
+    });
+  });
+
   it('names an unknown key with a hint and the keys allowed', async () => {
     expect(await invalid({ dashboard: { pth: '/x' } } as RouteperfOptions)).toContain(
-      'dashboard.pth: unknown key; did you mean "path"? (expected one of path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh)',
+      'dashboard.pth: unknown key; did you mean "path"? (expected one of path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh, actions, hooks, export)',
     );
     expect(await invalid({ dashboard: true } as unknown as RouteperfOptions)).toContain(
-      'dashboard: expected an object { path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh }, got true',
+      'dashboard: expected an object { path, authorize, basicAuth, allowUnauthenticated, locale, autoRefresh, actions, hooks, export }, got true',
     );
   });
 });

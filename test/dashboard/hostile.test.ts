@@ -62,6 +62,76 @@ describe('hostile route names', () => {
   });
 });
 
+/** Every script element is one of the dashboard's files or a JSON data block: none runs a value. */
+function expectOnlyOwnScripts(page: string): void {
+  for (const [tag] of page.matchAll(/<script[^>]*>/g))
+    expect(tag).toMatch(
+      /^<script (src="\/performance\/assets\/[\w.]+\.js" defer|type="application\/json" id="[\w-]+")>$/,
+    );
+}
+
+/** No element, attribute or URL of a value's: only the dashboard's own. */
+function expectInert(page: string): void {
+  expectOnlyOwnScripts(page);
+  expect(elementNames(page)).not.toContain('img');
+  expect(attributeNames(page).filter((name) => /^on|autofocus/i.test(name))).toEqual([]);
+  expect(page).not.toMatch(/(href|src|action)="\s*javascript:/i);
+  for (const [, attribute] of page.matchAll(/\s(?:href|src|action)="([^"]*)"/g))
+    expect(attribute).toMatch(/^(\/performance\/|#|data:,$)/);
+}
+
+describe('hostile route names, paths and referers', () => {
+  it('render as text on the route, statistics, access times and requests pages, and in the downloads', async () => {
+    const app = await startApp({
+      dashboard: { allowUnauthenticated: true },
+      accessRecords: { enabled: true },
+    });
+    const browser = new Browser(app.url);
+    for (const route of HOSTILE) {
+      const path = route.startsWith('/') ? route : `/${route}`;
+      const answer = await browser.fetch(
+        `${path.replace(/[^/]+/g, encodeURIComponent)}?q=<b>"x"</b>&status=500`,
+        {
+          headers: {
+            referer: `https://evil.example/"><script>alert(3)</script>${encodeURIComponent(route)}`,
+          },
+        },
+      );
+      expect(answer.status).toBe(500);
+    }
+    const recorded = (await app.routeperf.routes()).map((route) => route.route);
+    expect(recorded).toHaveLength(HOSTILE.length);
+    const pages = [
+      '/performance/statistics',
+      '/performance/access',
+      '/performance/records?size=100',
+      '/performance/records?referer=%3Cscript%3E',
+      ...recorded.flatMap((route) => [
+        `/performance/route?method=GET&route=${encodeURIComponent(route)}`,
+        `/performance/access?method=GET&route=${encodeURIComponent(route)}`,
+      ]),
+    ];
+    for (const path of pages) {
+      const page = await browser.fetch(path);
+      expect(page.status, path).toBe(200);
+      expectInert(page.body);
+    }
+    const records = (await browser.fetch('/performance/records?size=100')).body;
+    expect(records.match(/<tr data-request=/g)).toHaveLength(HOSTILE.length);
+    expect(records).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(records).toContain('https://evil.example/&quot;&gt;&lt;script&gt;alert(3)&lt;/script&gt;');
+    expect(records).toContain('?q=%3Cb%3E%22x%22%3C/b%3E&amp;status=500');
+    const route = (
+      await browser.fetch(`/performance/route?method=GET&route=${encodeURIComponent(HOSTILE[0]!)}`)
+    ).body;
+    expect(route).toContain('<span class="mono">/&lt;script&gt;alert(1)&lt;/script&gt;</span></h1>');
+    const json = JSON.parse((await browser.fetch('/performance/export/records.json')).body);
+    expect(json.records.map((record: { route: string }) => record.route).sort()).toEqual(
+      [...recorded].sort(),
+    );
+  });
+});
+
 describe('the html template', () => {
   it('escapes every interpolated value, in text and in attributes', () => {
     const value = `<b title='x'>"&\``;

@@ -36,11 +36,12 @@ export const dashboardCommand = defineCommand({
     await withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
       // One read first: a database without tables fails now, with the migrate to run, not on every page.
       await routeperf.routes({ since: Date.now(), limit: 1 });
-      const dashboard = createDashboard(routeperf, {
-        autoRefresh: false,
-        ...routeperf.config.dashboard,
-        path: '',
-      });
+      // Reading only: no review or deletion, whatever dashboard.actions says.
+      const dashboard = createDashboard(
+        routeperf,
+        { autoRefresh: false, ...routeperf.config.dashboard, path: '' },
+        { readOnly: true },
+      );
       const server = createServer((req, res) => {
         dashboard.node(req, res).catch((error: Error) => res.destroy(error));
       });

@@ -3,7 +3,8 @@
  * no inline script. It is plain browser JavaScript kept in a TypeScript module so that `tsc` puts it in
  * `dist/` with the rest, and no user builds anything. The pages work without it; it adds:
  *
- * - the charts, drawn with uPlot from the `<script type="application/json">` blocks the pages carry;
+ * - the charts, drawn with uPlot from the `<script type="application/json">` blocks the pages carry
+ *   (lines over time, or bars over categories such as latency ranges and hours);
  * - selectors that apply as soon as they change (`data-autosubmit`), and the custom range's inputs shown
  *   only when the custom period is chosen;
  * - the optional auto-refresh (`<body data-refresh="<seconds>">`), which waits while the tab is hidden.
@@ -15,26 +16,42 @@ export const CLIENT_SCRIPT = `(function () {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
+  /**
+   * A chart's options from its data block: { x, labels? (category names, then x holds their indexes),
+   * time (x in seconds since the epoch), axes: [{ scale, label, side? }], series: [{ label, scale,
+   * values, color (1 to 4), fill?, bars? }] }.
+   */
   function chartOptions(data, width) {
     var grid = { stroke: cssVar('--grid'), width: 1 };
     var axis = { stroke: cssVar('--muted'), grid: grid, ticks: grid };
-    return {
-      width: width,
-      height: 300,
-      legend: { live: false },
-      scales: { x: { time: true }, count: { auto: true }, ms: { auto: true } },
-      axes: [
-        axis,
-        Object.assign({ scale: 'count', label: data.labels.requests }, axis),
-        Object.assign({ scale: 'ms', side: 1, label: 'ms' }, axis, { grid: { show: false } })
-      ],
-      series: [
-        {},
-        { label: data.labels.requests, scale: 'count', stroke: cssVar('--series-1'), fill: cssVar('--series-1') + '55', width: 1 },
-        { label: data.labels.average, scale: 'ms', stroke: cssVar('--series-2'), width: 2 },
-        { label: data.labels.p95, scale: 'ms', stroke: cssVar('--series-3'), width: 2 }
-      ]
-    };
+    var x = Object.assign({}, axis);
+    if (data.labels) {
+      x.values = function (u, splits) {
+        return splits.map(function (at) { return data.labels[at] === undefined ? '' : data.labels[at]; });
+      };
+    }
+    var scales = { x: { time: !!data.time } };
+    if (data.labels) scales.x.range = [-0.5, data.labels.length - 0.5];
+    var axes = [x];
+    data.axes.forEach(function (one, index) {
+      scales[one.scale] = { auto: true };
+      var options = { scale: one.scale, label: one.label };
+      if (index > 0) Object.assign(options, { side: 1 }, axis, { grid: { show: false } });
+      else Object.assign(options, axis);
+      axes.push(options);
+    });
+    var series = [{}];
+    data.series.forEach(function (one) {
+      var colour = cssVar('--series-' + one.color);
+      var line = { label: one.label, scale: one.scale, stroke: colour, width: one.fill || one.bars ? 1 : 2 };
+      if (one.fill || one.bars) line.fill = colour + (one.bars ? 'cc' : '55');
+      if (one.bars && uPlot.paths && uPlot.paths.bars) {
+        line.paths = uPlot.paths.bars({ size: [0.8, 80] });
+        line.points = { show: false };
+      }
+      series.push(line);
+    });
+    return { width: width, height: 300, legend: { live: false }, scales: scales, axes: axes, series: series };
   }
 
   function drawChart(area) {
@@ -43,7 +60,7 @@ export const CLIENT_SCRIPT = `(function () {
     var data = JSON.parse(source.textContent);
     if (area.routeperfChart) area.routeperfChart.destroy();
     area.textContent = '';
-    var series = [data.x, data.requests, data.average, data.p95];
+    var series = [data.x].concat(data.series.map(function (one) { return one.values; }));
     area.routeperfChart = new uPlot(chartOptions(data, area.clientWidth || 600), series, area);
     area.setAttribute('data-drawn', 'true');
     if (!area.routeperfResizes && typeof ResizeObserver !== 'undefined') {

@@ -11,7 +11,8 @@ export const STYLES = `
   --accent: #2458d3; --accent-text: #ffffff; --row-alt: #fafbfc;
   --ok: #1a7f37; --warn-bg: #fff3c4; --warn-text: #6b4d00; --crit-bg: #ffd7d5; --crit-text: #8a1410;
   --s2xx: #1a7f37; --s3xx: #2458d3; --s4xx: #9a6700; --s5xx: #c2261c;
-  --series-1: #8ea8e8; --series-2: #1a7f37; --series-3: #c2261c; --grid: #e6e9ee;
+  --series-1: #8ea8e8; --series-2: #1a7f37; --series-3: #c2261c; --series-4: #8250df; --grid: #e6e9ee;
+  --heat: 36, 88, 211;
 }
 html[data-theme="dark"] {
   color-scheme: dark;
@@ -19,7 +20,8 @@ html[data-theme="dark"] {
   --accent: #7aa2ff; --accent-text: #0f1216; --row-alt: #1b2028;
   --ok: #5fd08a; --warn-bg: #4a3b05; --warn-text: #ffe08a; --crit-bg: #5a1814; --crit-text: #ffc2bd;
   --s2xx: #5fd08a; --s3xx: #7aa2ff; --s4xx: #e3b341; --s5xx: #ff7b72;
-  --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --grid: #262c35;
+  --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --series-4: #d2a8ff; --grid: #262c35;
+  --heat: 122, 162, 255;
 }
 @media (prefers-color-scheme: dark) {
   html[data-theme="auto"] {
@@ -28,7 +30,8 @@ html[data-theme="dark"] {
     --accent: #7aa2ff; --accent-text: #0f1216; --row-alt: #1b2028;
     --ok: #5fd08a; --warn-bg: #4a3b05; --warn-text: #ffe08a; --crit-bg: #5a1814; --crit-text: #ffc2bd;
     --s2xx: #5fd08a; --s3xx: #7aa2ff; --s4xx: #e3b341; --s5xx: #ff7b72;
-    --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --grid: #262c35;
+    --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --series-4: #d2a8ff; --grid: #262c35;
+  --heat: 122, 162, 255;
   }
 }
 * { box-sizing: border-box; }
@@ -111,6 +114,33 @@ tbody tr:nth-child(even) { background: var(--row-alt); }
 .pager .is-disabled { color: var(--muted); }
 .message { max-width: 40rem; margin: 3rem auto; background: var(--surface); border: 1px solid var(--border); border-radius: 8px; padding: 1.5rem; }
 .message li { margin: 0.35rem 0; }
+.notice { background: var(--surface); border: 1px solid var(--ok); border-left-width: 4px; border-radius: 8px; padding: 0.6rem 1rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr)); gap: 0 1rem; }
+.exports { margin: 0.75rem 0; }
+table.compact { width: auto; }
+table.compact td, table.compact th { padding: 0.3rem 0.6rem; }
+td.path { white-space: normal; overflow-wrap: anywhere; max-width: 22rem; }
+td.outliers ul, .recommendations { margin: 0; padding-left: 1.1rem; }
+td.outliers { white-space: normal; min-width: 16rem; }
+.recommendations li { margin: 0.35rem 0; overflow-wrap: anywhere; }
+.reviewed { color: var(--ok); font-size: 0.78rem; margin-left: 0.4rem; white-space: nowrap; }
+pre.sql, .message pre { background: var(--bg); border: 1px solid var(--border); border-radius: 6px; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+form.action { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 0.75rem; margin-top: 0.75rem; }
+form.action p { flex-basis: 100%; margin: 0; }
+button.secondary { background: var(--surface); color: var(--accent); }
+button.danger { background: var(--s5xx); border-color: var(--s5xx); color: #ffffff; }
+.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1.25rem; margin: 0; }
+.pairs dt { color: var(--muted); }
+.pairs dd { margin: 0; overflow-wrap: anywhere; }
+.heatmap { display: grid; grid-template-columns: 3rem repeat(24, minmax(0, 1fr)); gap: 2px; margin-bottom: 0.5rem; }
+.heatmap .hour, .heatmap .day { font-size: 0.72rem; color: var(--muted); text-align: center; }
+.heatmap .day { text-align: left; align-self: center; }
+.heatmap .cell { display: block; min-height: 1.6rem; border-radius: 3px; background: rgba(var(--heat), 0.06); }
+.heatmap .h1 { background: rgba(var(--heat), 0.14); } .heatmap .h2 { background: rgba(var(--heat), 0.24); }
+.heatmap .h3 { background: rgba(var(--heat), 0.34); } .heatmap .h4 { background: rgba(var(--heat), 0.44); }
+.heatmap .h5 { background: rgba(var(--heat), 0.54); } .heatmap .h6 { background: rgba(var(--heat), 0.64); }
+.heatmap .h7 { background: rgba(var(--heat), 0.76); } .heatmap .h8 { background: rgba(var(--heat), 0.88); }
+.heatmap .h9 { background: rgba(var(--heat), 1); }
 footer { padding: 1rem 1.5rem 2rem; color: var(--muted); font-size: 0.8rem; }
 .u-legend { color: var(--text); font-size: 0.8rem; }
 @media (max-width: 700px) {
@@ -120,5 +150,7 @@ footer { padding: 1rem 1.5rem 2rem; color: var(--muted); font-size: 0.8rem; }
   .kpis { grid-template-columns: repeat(2, 1fr); }
   .kpi dd { font-size: 1.15rem; }
   input[type="search"] { width: 100%; }
+  .charts { grid-template-columns: 1fr; }
+  .heatmap { grid-template-columns: 2.2rem repeat(24, minmax(0, 1fr)); gap: 1px; }
 }
 `;

@@ -2,6 +2,8 @@
  * The dashboard's texts in English: the reference catalog. Every other language has the same keys (its
  * type says so); `{name}` marks a value filled in when the text is used.
  */
+import { enPages } from './en-pages.js';
+
 export const en = {
   languageName: 'English',
   title: 'Route performance',
@@ -39,7 +41,7 @@ export const en = {
   kpiNPlusOne: 'N+1 suspects',
   trendTitle: 'Requests and request time',
   trendRequests: 'Requests',
-  trendAverage: 'Average (ms)',
+  trendP50: 'p50 (ms)',
   trendP95: 'p95 (ms)',
   trendSummary: '{requests} requests in {points} steps of {step}',
   topSlow: 'Slowest routes (p95)',
@@ -104,6 +106,7 @@ export const en = {
   storeErrorTitle: 'The data could not be read',
   storeErrorText: 'routeperf could not read its database; the app’s log says why.',
   backToOverview: 'Back to the overview',
+  ...enPages,
 };
 
 /** The keys of every catalog. */

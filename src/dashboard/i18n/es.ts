@@ -1,5 +1,6 @@
 /** The dashboard's texts in Spanish. */
 import type { Messages } from './en.js';
+import { esPages } from './es-pages.js';
 
 export const es: Messages = {
   languageName: 'Español',
@@ -38,7 +39,7 @@ export const es: Messages = {
   kpiNPlusOne: 'Sospechas de N+1',
   trendTitle: 'Peticiones y tiempo de respuesta',
   trendRequests: 'Peticiones',
-  trendAverage: 'Media (ms)',
+  trendP50: 'p50 (ms)',
   trendP95: 'p95 (ms)',
   trendSummary: '{requests} peticiones en {points} intervalos de {step}',
   topSlow: 'Rutas más lentas (p95)',
@@ -105,4 +106,5 @@ export const es: Messages = {
   storeErrorTitle: 'No se pudieron leer los datos',
   storeErrorText: 'routeperf no pudo leer su base de datos; el registro de la aplicación dice por qué.',
   backToOverview: 'Volver al resumen',
+  ...esPages,
 };

@@ -2,11 +2,11 @@
  * What every page shares: the document around it (head, assets, header, navigation, preferences form,
  * footer) and the bar that picks the environment and the time window.
  */
-import type { ResolvedThresholds } from '../../config/types.js';
+import type { DashboardAction, ResolvedThresholds } from '../../config/types.js';
 import { type AssetName, assets } from '../assets.js';
 import type { Formats } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import { languageNames, type Translator } from '../i18n/index.js';
+import { languageNames, type MessageKey, type Translator } from '../i18n/index.js';
 import type { ViewParams } from '../params.js';
 import { inputDate, type PeriodName, PRESET_PERIODS } from '../period.js';
 import { THEMES, type Theme } from '../preferences.js';
@@ -26,9 +26,29 @@ export interface PageContext {
   /** The environments to choose from, the current one first. */
   environments: string[];
   thresholds: ResolvedThresholds;
+  /** The most rows a download holds. */
+  exportMaxRows: number;
+  /** Whether routeperf stores access records (`accessRecords.enabled`). */
+  accessRecords: boolean;
+  /** The actions the configuration turns on. */
+  actions: Readonly<Record<DashboardAction, boolean>>;
+  /** The user of the request's HTTP Basic authentication, if any: the reviewer a review form suggests. */
+  user?: string;
+  /** What the action that led here did, said once above the page. */
+  notice?: string;
 }
 
-export type Section = 'overview' | 'routes';
+export type Section = 'overview' | 'routes' | 'statistics' | 'access' | 'records' | 'diagnose';
+
+/** The navigation: each section's path and title. */
+const SECTIONS: readonly [Section, string, MessageKey][] = [
+  ['overview', '/', 'navOverview'],
+  ['routes', '/routes', 'navRoutes'],
+  ['statistics', '/statistics', 'navStatistics'],
+  ['access', '/access', 'navAccess'],
+  ['records', '/records', 'navRecords'],
+  ['diagnose', '/diagnose', 'navDiagnose'],
+];
 
 export interface PageParts {
   title: string;
@@ -69,12 +89,13 @@ export function layout(context: PageContext, parts: PageParts): string {
 ${
   parts.bare
     ? ''
-    : html`<nav>${navLink('overview', '/', t('navOverview'))}${navLink('routes', '/routes', t('navRoutes'))}</nav>
+    : html`<nav>${SECTIONS.map(([section, path, title]) => navLink(section, path, t(title)))}</nav>
 ${preferencesForm(context)}`
 }
 </header>
 ${parts.bar ?? ''}
 <main id="main">
+${context.notice ? html`<p class="notice" role="status">${context.notice}</p>` : ''}
 ${parts.main}
 </main>
 <footer>routeperf${context.autoRefresh ? html` · ${t('autoRefresh', { seconds: context.autoRefresh })}` : ''}</footer>

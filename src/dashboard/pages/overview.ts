@@ -1,12 +1,13 @@
 /**
  * The overview page (`<path>/`): the environment's figures over the window, the trend chart of requests
- * and request time, and the routes that stand out (slowest, most queries, most requested), each linking
- * to the routes page filtered on it.
+ * and request time (p50 and p95), and the routes that stand out (slowest, most queries, most requested),
+ * each linking to its route page.
  */
 import type { Overview, RouteSummary } from '../data.js';
 import { levelOf, type Metric } from '../format.js';
-import { html, jsonScript, type SafeHtml } from '../html.js';
-import { linkTo, type ViewParams, viewQuery } from '../params.js';
+import { html, type SafeHtml } from '../html.js';
+import { routeLink, type ViewParams } from '../params.js';
+import { chartCard, roundMs, seconds } from './charts.js';
 import { layout, type PageContext, viewBar } from './layout.js';
 
 export function overviewPage(context: PageContext, view: ViewParams, overview: Overview): string {
@@ -43,27 +44,43 @@ ${figure(t('kpiNPlusOne'), formats.count(kpis.nPlusOneSuspects))}
 </dl>`;
 }
 
-/** The chart's data for the client script, times in seconds as uPlot takes them, ms rounded to 0.01. */
+/** The trend: requests per step (bars of an area) and the p50 and p95 request time (lines). */
 function trendChart(context: PageContext, overview: Overview): SafeHtml {
   const { t, formats } = context;
-  const round = (value: number) => Math.round(value * 100) / 100;
-  const data = {
-    labels: { requests: t('trendRequests'), average: t('trendAverage'), p95: t('trendP95') },
-    x: overview.trend.map((point) => point.at.getTime() / 1000),
-    requests: overview.trend.map((point) => point.count),
-    average: overview.trend.map((point) => round(point.requestTime.avg)),
-    p95: overview.trend.map((point) => round(point.requestTime.p95)),
-  };
   const summary = t('trendSummary', {
     requests: formats.count(overview.kpis.requests),
     points: overview.trend.length,
     step: formats.duration(overview.step),
   });
-  return html`<section class="card"><h2>${t('trendTitle')}</h2>
-<div class="chart-area" data-chart="trend-data" role="img" aria-label="${t('trendTitle')}: ${summary}"></div>
-<p class="muted">${summary}</p>
-${jsonScript('trend-data', data)}
-</section>`;
+  return chartCard('trend-data', t('trendTitle'), summary, {
+    x: overview.trend.map((point) => seconds(point.at)),
+    time: true,
+    axes: [
+      { scale: 'count', label: t('trendRequests') },
+      { scale: 'ms', label: 'ms' },
+    ],
+    series: [
+      {
+        label: t('trendRequests'),
+        scale: 'count',
+        values: overview.trend.map((point) => point.count),
+        color: 1,
+        fill: true,
+      },
+      {
+        label: t('trendP50'),
+        scale: 'ms',
+        values: overview.trend.map((point) => roundMs(point.requestTime.p50)),
+        color: 2,
+      },
+      {
+        label: t('trendP95'),
+        scale: 'ms',
+        values: overview.trend.map((point) => roundMs(point.requestTime.p95)),
+        color: 3,
+      },
+    ],
+  });
 }
 
 function tops(context: PageContext, view: ViewParams, overview: Overview): SafeHtml {
@@ -74,7 +91,7 @@ function tops(context: PageContext, view: ViewParams, overview: Overview): SafeH
         ? html`<p class="muted">${t('noData')}</p>`
         : html`<ol>${routes.map(
             (route) =>
-              html`<li><a href="${linkTo(`${context.base}/routes`, { ...viewQuery(view), q: route.route, method: route.method })}"><span class="method">${route.method}</span> <span class="mono">${route.route}</span></a><span class="figure">${value(route)}</span></li>`,
+              html`<li><a href="${routeLink(context.base, view, route)}"><span class="method">${route.method}</span> <span class="mono">${route.route}</span></a><span class="figure">${value(route)}</span></li>`,
           )}</ol>`
     }</section>`;
   return html`<div class="tops">

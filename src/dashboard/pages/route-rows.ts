@@ -1,11 +1,12 @@
 /**
  * The rows of the routes table: one per route, its figures formatted, its cells coloured by the
  * thresholds (with a title that says which was crossed), its status codes as chips and, when it answered
- * with 5xx, an error badge.
+ * with 5xx, an error badge. The route's name links to its page, with a mark when it was reviewed.
  */
 import type { RouteSummary } from '../data.js';
 import { type Level, levelOf, type Metric } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
+import { routeLink, type ViewParams } from '../params.js';
 import type { PageContext } from './layout.js';
 
 /** How a cell of `metric` worth `value` stands: its level, and a title naming the threshold crossed. */
@@ -26,11 +27,11 @@ export function thresholdCell(
   };
 }
 
-export function routeRows(context: PageContext, routes: readonly RouteSummary[]): SafeHtml {
-  return html`${routes.map((route) => routeRow(context, route))}`;
+export function routeRows(context: PageContext, view: ViewParams, routes: readonly RouteSummary[]): SafeHtml {
+  return html`${routes.map((route) => routeRow(context, view, route))}`;
 }
 
-function routeRow(context: PageContext, route: RouteSummary): SafeHtml {
+function routeRow(context: PageContext, view: ViewParams, route: RouteSummary): SafeHtml {
   const { formats } = context;
   const ms = (value: number) => `${formats.ms(value)} ms`;
   const cell = (metric: Metric | undefined, value: number, shown: (value: number) => string) => {
@@ -43,7 +44,7 @@ function routeRow(context: PageContext, route: RouteSummary): SafeHtml {
   const time = route.requestTime;
   return html`<tr data-route="${route.route}" data-method="${route.method}">
 <td class="text method">${route.method}</td>
-<th scope="row" class="text route mono">${route.route}</th>
+<th scope="row" class="text route mono"><a href="${routeLink(context.base, view, route)}">${route.route}</a>${reviewed(context, route)}</th>
 ${cell(undefined, route.count, (value) => formats.count(value))}
 <td>${formats.percent(route.errorRate)}</td>
 <td>${statuses(context, route)}</td>
@@ -77,4 +78,15 @@ function nPlusOne(context: PageContext, route: RouteSummary): SafeHtml {
   return requests > 0
     ? html`<td class="warning" title="${title}">${formats.count(requests)}</td>`
     : html`<td>${formats.count(requests)}</td>`;
+}
+
+/** A check mark after a reviewed route, its title saying when and by whom. */
+function reviewed(context: PageContext, route: RouteSummary): SafeHtml | string {
+  const { review } = route;
+  if (!review) return '';
+  const { t, formats } = context;
+  const title = review.reviewer
+    ? t('reviewedByOn', { reviewer: review.reviewer, date: formats.date(review.reviewedAt) })
+    : t('reviewedOn', { date: formats.date(review.reviewedAt) });
+  return html` <span class="reviewed" title="${title}">${t('reviewedMark')}</span>`;
 }

@@ -1,12 +1,14 @@
 /**
  * The routes page (`<path>/routes`): every route of the window, filtered by name, method, status class,
- * average request time and average query count, sorted by any column, in pages of 25, 50 or 100. Cells
- * past the configured thresholds are coloured, and a route that answered with errors has a badge.
+ * average request time and average query count, sorted by any column, in pages of 25, 50 or 100, all
+ * done by the store. Cells past the configured thresholds are coloured, a route that answered with
+ * errors has a badge, each route links to its page, and the listing downloads as CSV or JSON.
  */
 import type { RoutesPage } from '../data.js';
 import { html, type SafeHtml } from '../html.js';
 import type { MessageKey } from '../i18n/index.js';
 import {
+  HTTP_METHODS,
   linkTo,
   PAGE_SIZES,
   type RouteSortKey,
@@ -16,6 +18,8 @@ import {
   STATUS_CLASSES,
   viewQuery,
 } from '../params.js';
+import { dangerForm } from './action-forms.js';
+import { exportLinks } from './export-links.js';
 import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
 import { routeRows } from './route-rows.js';
 
@@ -40,29 +44,32 @@ export const COLUMN_TITLES: Record<RouteSortKey, MessageKey> = {
 export function routesPage(context: PageContext, params: RoutesParams, data: RoutesPage): string {
   const { t } = context;
   const action = `${context.base}/routes`;
-  const { env: _env, period: _period, from: _from, to: _to, page: _page, ...filters } = routesQuery(params);
+  const { env: _env, period: _period, from: _from, to: _to, page: _page, ...kept } = routesQuery(params);
+  const filters = { ...viewQuery(params), ...kept };
   return layout(context, {
     title: t('navRoutes'),
     section: 'routes',
-    bar: viewBar(context, params, action, filters),
+    bar: viewBar(context, params, action, kept),
     main: html`<h1>${t('navRoutes')}</h1>
-${filterForm(context, params, data)}
+${filterForm(context, params)}
 <div class="table-wrap"><table>
 <thead><tr><th class="text" scope="col">${t('colMethod')}</th>${SORT_KEYS.flatMap((key) => [
       sortHeading(context, params, key),
       key === 'errorRate' ? html`<th scope="col">${t('colStatuses')}</th>` : '',
     ])}</tr></thead>
-<tbody>${routeRows(context, data.routes)}</tbody>
+<tbody>${routeRows(context, params, data.routes)}</tbody>
 </table></div>
 ${data.total === 0 ? html`<p class="card muted">${t('noData')}</p>` : ''}
-${pager(context, params, data)}`,
+${pager(context, params, data)}
+${exportLinks(context, 'routes', filters)}
+${clearEnvironment(context, params)}`,
   });
 }
 
-function filterForm(context: PageContext, params: RoutesParams, data: RoutesPage): SafeHtml {
+function filterForm(context: PageContext, params: RoutesParams): SafeHtml {
   const { t } = context;
   const any = { value: '', label: t('any') };
-  const methods = [...new Set([...data.methods, ...(params.method ? [params.method] : [])])];
+  const methods = [...new Set([...HTTP_METHODS, ...(params.method ? [params.method] : [])])];
   const number = (name: string, label: MessageKey, value: number | undefined) =>
     html`<label>${t(label)}<input type="number" name="${name}" min="0" step="any" value="${value ?? ''}"></label>`;
   return html`<form class="filters" method="get" action="${context.base}/routes" aria-label="${t('filters')}">
@@ -115,4 +122,20 @@ ${step(data.page - 1, t('previous'), 'prev')}
 ${step(data.page + 1, t('next'), 'next')}
 <span class="muted">${t('showing', { first: formats.count(first), last: formats.count(last), total: formats.count(data.total) })}</span>
 </nav>`;
+}
+
+/** Clearing the environment, when the configuration allows it. */
+function clearEnvironment(context: PageContext, params: RoutesParams): SafeHtml | string {
+  if (!context.actions.clearEnvironment) return '';
+  const { t } = context;
+  return html`<section class="card"><h2>${t('clearEnvironmentTitle')}</h2>${dangerForm(
+    context,
+    'clearEnvironment',
+    {
+      environment: params.environment,
+      confirm: params.environment,
+      text: t('clearEnvironmentText', { environment: params.environment }),
+      button: 'clearEnvironmentButton',
+    },
+  )}</section>`;
 }

@@ -1,0 +1,149 @@
+/**
+ * The access records page (`<path>/records`): the stored requests of the window, filtered by status,
+ * path, referer, user, route, method, request time and queries, sorted by any figure, paged, downloadable,
+ * and (when allowed) deleted by filter or by age. Without `accessRecords.enabled`, it says how to turn
+ * them on.
+ */
+import { html, type SafeHtml } from '../html.js';
+import type { RecordsPage } from '../page-data.js';
+import {
+  RECORD_STATUS_CLASSES,
+  type RecordSortKey,
+  type RecordsParams,
+  recordsFilters,
+  recordsQuery,
+} from '../page-params.js';
+import { HTTP_METHODS, linkTo, PAGE_SIZES, viewQuery } from '../params.js';
+import { dangerForm } from './action-forms.js';
+import { exportLinks } from './export-links.js';
+import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { RECORD_COLUMNS, recordRows } from './record-rows.js';
+
+export function recordsPage(context: PageContext, params: RecordsParams, data: RecordsPage): string {
+  const { t } = context;
+  const { env: _env, period: _period, from: _from, to: _to, page: _page, ...kept } = recordsQuery(params);
+  return layout(context, {
+    title: t('navRecords'),
+    section: 'records',
+    bar: viewBar(context, params, `${context.base}/records`, kept),
+    main: html`<h1>${t('navRecords')}</h1>
+${filterForm(context, params)}
+<div class="table-wrap"><table>
+<thead><tr>${RECORD_COLUMNS.map(([key, title]) =>
+      key === null
+        ? html`<th scope="col" class="text">${t(title)}</th>`
+        : sortHeading(context, params, key, t(title)),
+    )}</tr></thead>
+<tbody>${recordRows(context, params, data.records)}</tbody>
+</table></div>
+${data.total === 0 ? html`<p class="card muted">${t('noRecords')}</p>` : ''}
+${pager(context, params, data)}
+${exportLinks(context, 'records', { ...viewQuery(params), ...kept, page: undefined, size: undefined })}
+${actions(context, params, data)}`,
+  });
+}
+
+function filterForm(context: PageContext, params: RecordsParams): SafeHtml {
+  const { t } = context;
+  const any = { value: '', label: t('any') };
+  const methods = [...new Set([...HTTP_METHODS, ...(params.method ? [params.method] : [])])];
+  const status = params.status === undefined ? '' : String(params.status);
+  const statuses = [...RECORD_STATUS_CLASSES, ...(typeof params.status === 'number' ? [status] : [])];
+  const number = (name: string, label: Parameters<typeof t>[0], value: number | undefined) =>
+    html`<label>${t(label)}<input type="number" name="${name}" min="0" step="any" value="${value ?? ''}"></label>`;
+  const textField = (name: string, label: Parameters<typeof t>[0], value: string | undefined) =>
+    html`<label>${t(label)}<input type="search" name="${name}" value="${value ?? ''}" maxlength="2000"></label>`;
+  return html`<form class="filters" method="get" action="${context.base}/records" aria-label="${t('filters')}">
+${hiddenInputs({ ...viewQuery(params), sort: params.sort, order: params.order })}
+${textField('route', 'recFilterRoute', params.route)}
+<label>${t('filterMethod')}<select name="method">${options([any, ...methods.map((value) => ({ value, label: value }))], params.method ?? '')}</select></label>
+<label>${t('recFilterStatus')}<select name="status">${options([any, ...statuses.map((value) => ({ value, label: value }))], status)}</select></label>
+${textField('path', 'recFilterPath', params.path)}
+${textField('referer', 'recFilterReferer', params.referer)}
+${textField('user', 'recFilterUser', params.userId)}
+${number('minTime', 'recFilterTimeFrom', params.minTime)}
+${number('maxTime', 'recFilterTimeTo', params.maxTime)}
+${number('minQueries', 'filterQueriesFrom', params.minQueries)}
+${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
+<label>${t('pageSize')}<select name="size">${options(
+    PAGE_SIZES.map((size) => ({ value: String(size), label: String(size) })),
+    String(params.size),
+  )}</select></label>
+<button type="submit">${t('apply')}</button>
+<a href="${linkTo(`${context.base}/records`, viewQuery(params))}">${t('reset')}</a>
+</form>`;
+}
+
+function sortHeading(
+  context: PageContext,
+  params: RecordsParams,
+  key: RecordSortKey,
+  title: string,
+): SafeHtml {
+  const { t } = context;
+  const current = params.sort === key;
+  const order = current && params.order === 'desc' ? 'asc' : 'desc';
+  const href = linkTo(`${context.base}/records`, {
+    ...recordsQuery(params),
+    sort: key,
+    order,
+    page: undefined,
+  });
+  const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
+  return html`<th scope="col" data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
+}
+
+function pager(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {
+  const { t, formats } = context;
+  const at = (page: number) => linkTo(`${context.base}/records`, { ...recordsQuery(params), page });
+  const first = data.total === 0 ? 0 : (data.page - 1) * params.size + 1;
+  const last = Math.min(data.total, data.page * params.size);
+  const step = (page: number, label: string, rel: string) =>
+    page >= 1 && page <= data.pages
+      ? html`<a href="${at(page)}" rel="${rel}">${label}</a>`
+      : html`<span class="is-disabled">${label}</span>`;
+  return html`<nav class="pager" aria-label="${t('pagination')}">
+${step(data.page - 1, t('previous'), 'prev')}
+<span>${t('pageOf', { page: data.page, pages: data.pages })}</span>
+${step(data.page + 1, t('next'), 'next')}
+<span class="muted">${t('showingRecords', { first: formats.count(first), last: formats.count(last), total: formats.count(data.total) })}</span>
+</nav>`;
+}
+
+function actions(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {
+  const { t, formats } = context;
+  const { actions: allowed } = context;
+  const { env: _env, ...window } = viewQuery(params);
+  return html`${
+    allowed.deleteRecords && data.total > 0
+      ? html`<section class="card"><h2>${t('deleteRecordsTitle')}</h2>${dangerForm(context, 'deleteRecords', {
+          environment: params.environment,
+          confirm: params.environment,
+          text: t('deleteRecordsText', { count: formats.count(data.total), environment: params.environment }),
+          button: 'deleteRecordsButton',
+          fields: { ...window, ...recordsFilters(params) },
+        })}</section>`
+      : ''
+  }${
+    allowed.purgeRecords
+      ? html`<section class="card"><h2>${t('purgeRecordsTitle')}</h2>${dangerForm(context, 'purgeRecords', {
+          environment: params.environment,
+          confirm: params.environment,
+          text: t('purgeRecordsText', { environment: params.environment }),
+          button: 'purgeRecordsButton',
+          extra: html`<label>${t('purgeDays')}<input type="number" name="days" min="1" max="36500" step="1" value="30" required></label>`,
+        })}</section>`
+      : ''
+  }`;
+}
+
+/** The records page when routeperf stores no access records: how to turn them on. */
+export function recordsOffPage(context: PageContext): string {
+  const { t } = context;
+  return layout(context, {
+    title: t('navRecords'),
+    section: 'records',
+    main: html`<section class="message" data-records="off"><h1>${t('navRecords')}</h1><p>${t('recordsOff')}</p>
+<pre><code>accessRecords: { enabled: true, retentionDays: 30 }</code></pre></section>`,
+  });
+}
