@@ -17,6 +17,7 @@ import { HTTP_METHODS, linkTo, PAGE_SIZES, viewQuery } from '../params.js';
 import { dangerForm } from './action-forms.js';
 import { exportLinks } from './export-links.js';
 import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { pager } from './pager.js';
 import { RECORD_COLUMNS, recordRows } from './record-rows.js';
 
 export function recordsPage(context: PageContext, params: RecordsParams, data: RecordsPage): string {
@@ -37,7 +38,12 @@ ${filterForm(context, params)}
 <tbody>${recordRows(context, params, data.records)}</tbody>
 </table></div>
 ${data.total === 0 ? html`<p class="card muted">${t('noRecords')}</p>` : ''}
-${pager(context, params, data)}
+${pager(
+  context,
+  { ...data, size: params.size },
+  (page) => linkTo(`${context.base}/records`, { ...recordsQuery(params), page }),
+  'showingRecords',
+)}
 ${exportLinks(context, 'records', { ...viewQuery(params), ...kept, page: undefined, size: undefined })}
 ${actions(context, params, data)}`,
   });
@@ -91,23 +97,6 @@ function sortHeading(
   });
   const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
   return html`<th scope="col" data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
-}
-
-function pager(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {
-  const { t, formats } = context;
-  const at = (page: number) => linkTo(`${context.base}/records`, { ...recordsQuery(params), page });
-  const first = data.total === 0 ? 0 : (data.page - 1) * params.size + 1;
-  const last = Math.min(data.total, data.page * params.size);
-  const step = (page: number, label: string, rel: string) =>
-    page >= 1 && page <= data.pages
-      ? html`<a href="${at(page)}" rel="${rel}">${label}</a>`
-      : html`<span class="is-disabled">${label}</span>`;
-  return html`<nav class="pager" aria-label="${t('pagination')}">
-${step(data.page - 1, t('previous'), 'prev')}
-<span>${t('pageOf', { page: data.page, pages: data.pages })}</span>
-${step(data.page + 1, t('next'), 'next')}
-<span class="muted">${t('showingRecords', { first: formats.count(first), last: formats.count(last), total: formats.count(data.total) })}</span>
-</nav>`;
 }
 
 function actions(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {

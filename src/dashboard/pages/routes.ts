@@ -21,6 +21,7 @@ import {
 import { dangerForm } from './action-forms.js';
 import { exportLinks } from './export-links.js';
 import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { pager } from './pager.js';
 import { routeRows } from './route-rows.js';
 
 /** Each sort key's column heading. */
@@ -60,7 +61,12 @@ ${filterForm(context, params)}
 <tbody>${routeRows(context, params, data.routes)}</tbody>
 </table></div>
 ${data.total === 0 ? html`<p class="card muted">${t('noData')}</p>` : ''}
-${pager(context, params, data)}
+${pager(
+  context,
+  { ...data, size: params.size },
+  (page) => linkTo(`${context.base}/routes`, { ...routesQuery(params), page }),
+  'showing',
+)}
 ${exportLinks(context, 'routes', filters)}
 ${clearEnvironment(context, params)}`,
   });
@@ -105,23 +111,6 @@ function sortHeading(context: PageContext, params: RoutesParams, key: RouteSortK
   const title = t(COLUMN_TITLES[key]);
   const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
   return html`<th scope="col"${key === 'route' ? html` class="text"` : ''} data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
-}
-
-function pager(context: PageContext, params: RoutesParams, data: RoutesPage): SafeHtml {
-  const { t, formats } = context;
-  const at = (page: number) => linkTo(`${context.base}/routes`, { ...routesQuery(params), page });
-  const first = data.total === 0 ? 0 : (data.page - 1) * params.size + 1;
-  const last = Math.min(data.total, data.page * params.size);
-  const step = (page: number, label: string, rel: string) =>
-    page >= 1 && page <= data.pages
-      ? html`<a href="${at(page)}" rel="${rel}">${label}</a>`
-      : html`<span class="is-disabled">${label}</span>`;
-  return html`<nav class="pager" aria-label="${t('pagination')}">
-${step(data.page - 1, t('previous'), 'prev')}
-<span>${t('pageOf', { page: data.page, pages: data.pages })}</span>
-${step(data.page + 1, t('next'), 'next')}
-<span class="muted">${t('showing', { first: formats.count(first), last: formats.count(last), total: formats.count(data.total) })}</span>
-</nav>`;
 }
 
 /** Clearing the environment, when the configuration allows it. */
