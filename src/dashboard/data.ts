@@ -97,18 +97,29 @@ export function routesFilterQuery(params: RoutesParams): RoutesQuery {
   };
 }
 
+/**
+ * Page `page` of `size` rows through `read`; the last page instead when it asked past the end, as a pager
+ * that went one step too far expects.
+ */
+export async function readPage<T extends { total: number }>(
+  read: (range: { limit: number; offset: number }) => Promise<T>,
+  page: number,
+  size: number,
+): Promise<{ read: T; page: number; pages: number }> {
+  const at = (page: number) => read({ limit: size, offset: (page - 1) * size });
+  const first = await at(page);
+  const pages = Math.max(1, Math.ceil(first.total / size));
+  if (page <= pages) return { read: first, page, pages };
+  return { read: await at(pages), page: pages, pages };
+}
+
 /** The routes page: one page of the window's routes, filtered, sorted and paged by the store. */
 export async function readRoutesPage(routeperf: Routeperf, params: RoutesParams): Promise<RoutesPage> {
   const query = routesFilterQuery(params);
-  const at = (page: number) =>
-    routeperf.routesPage({ ...query, limit: params.size, offset: (page - 1) * params.size });
-  let page = params.page;
-  let read = await at(page);
-  const pages = Math.max(1, Math.ceil(read.total / params.size));
-  if (page > pages) {
-    // Past the end: the last page, as a pager that went one step too far expects.
-    page = pages;
-    read = await at(page);
-  }
+  const { read, page, pages } = await readPage(
+    (range) => routeperf.routesPage({ ...query, ...range }),
+    params.page,
+    params.size,
+  );
   return { routes: read.routes, total: read.total, page, pages };
 }

@@ -4,7 +4,7 @@
  * and repeated queries for the routes of the page only.
  */
 import type { Routeperf } from '../routeperf.js';
-import { type RouteSummary, type TimeseriesPoint, type WindowSummary, windowOf } from './data.js';
+import { type RouteSummary, readPage, type TimeseriesPoint, type WindowSummary, windowOf } from './data.js';
 import { type RecordsParams, type RouteParams, recordsFilterQuery } from './page-params.js';
 import type { ViewParams } from './params.js';
 import { chartStep } from './period.js';
@@ -97,15 +97,11 @@ export interface RecordsPage {
 /** One page of the access records that pass the filters; the last page when it asked past the end. */
 export async function readRecordsPage(routeperf: Routeperf, params: RecordsParams): Promise<RecordsPage> {
   const query = recordsFilterQuery(params);
-  const at = (page: number) =>
-    routeperf.accessRecords({ ...query, limit: params.size, offset: (page - 1) * params.size });
-  let page = params.page;
-  let read = await at(page);
-  const pages = Math.max(1, Math.ceil(read.total / params.size));
-  if (page > pages) {
-    page = pages;
-    read = await at(page);
-  }
+  const { read, page, pages } = await readPage(
+    (range) => routeperf.accessRecords({ ...query, ...range }),
+    params.page,
+    params.size,
+  );
   return { records: read.records, total: read.total, page, pages };
 }
 
