@@ -4,12 +4,15 @@
  * the afternoon and a trough at night, and quieter weekends; per route a log-normal request time, an
  * error rate, query counts and memory. Every request is drawn; what is written is what the rollup leaves:
  * hour, day and week buckets for the 30 days, minute buckets for the last 48 hours, nothing waiting in
- * `aggregates`, plus `accessRecords` access records sampled from the requests.
+ * `aggregates`, the environment's totals row (every bucket summed over all routes) valid from the start,
+ * plus `accessRecords` access records sampled from the requests.
  */
 import type { Kysely } from 'kysely';
 import { addTotals } from '../../src/store/bucket-totals.js';
+import { TOTALS_METHOD, TOTALS_ROUTE } from '../../src/store/environment-totals.js';
 import { binOf } from '../../src/store/histogram.js';
 import { encodeBins } from '../../src/store/histogram-blob.js';
+import { percentileBinsOf } from '../../src/store/percentile-bins.js';
 import {
   BUCKET_MS,
   type BucketTotals,
@@ -140,6 +143,8 @@ function drawTraffic(
 export async function seedDashboardStore(db: Kysely<Database>, options: SeedOptions): Promise<SeedCounts> {
   const next = random(42);
   const routes = profiles(options.routes, next);
+  // The environment's totals row, as the rollup leaves it: every bucket also summed over all routes.
+  const totalsId = routes.length + 1;
   const minuteFrom = options.now - 2 * DAY_MS;
   const buckets = new Map<number, Map<string, Bucket>>([
     [BUCKET_MS, new Map()],
@@ -157,6 +162,7 @@ export async function seedDashboardStore(db: Kysely<Database>, options: SeedOpti
       const bucket = ts - (ts % resolution);
       if (resolution === BUCKET_MS && bucket < minuteFrom - (minuteFrom % HOUR_MS)) continue;
       addRequest(map, `${route.id}:${bucket}`, totals, status, bin);
+      addRequest(map, `${totalsId}:${bucket}`, totals, status, bin);
     }
     if (requests % sampleEvery === 0 && records.length < options.accessRecords) {
       records.push([
@@ -174,8 +180,8 @@ export async function seedDashboardStore(db: Kysely<Database>, options: SeedOpti
       ]);
     }
   });
-  await writeRoutes(db, options, routes);
-  const rows: Record<string, number> = { routes: routes.length };
+  await writeRoutes(db, options, routes, totalsId);
+  const rows: Record<string, number> = { routes: routes.length + 1 };
   for (const [resolution, map] of buckets) {
     const written = await writeBuckets(db, resolution, map);
     const name = { [BUCKET_MS]: 'minutes', [HOUR_MS]: 'hours', [DAY_MS]: 'days', [WEEK_MS]: 'weeks' }[
@@ -187,11 +193,22 @@ export async function seedDashboardStore(db: Kysely<Database>, options: SeedOpti
   rows.access_records = await writeAccessRecords(db, records);
   // As the rollup leaves it: minutes are kept from the hour 48 hours ago on.
   const minutesFrom = minuteFrom - (minuteFrom % HOUR_MS);
-  await db.insertInto('control').values({ name: 'rollup_minutes_from', value: minutesFrom }).execute();
+  await db
+    .insertInto('control')
+    .values([
+      { name: 'rollup_minutes_from', value: minutesFrom },
+      { name: `totals_from:${totalsId}`, value: 0 },
+    ])
+    .execute();
   return { requests, rows };
 }
 
-async function writeRoutes(db: Kysely<Database>, options: SeedOptions, routes: RouteProfile[]) {
+async function writeRoutes(
+  db: Kysely<Database>,
+  options: SeedOptions,
+  routes: RouteProfile[],
+  totalsId: number,
+) {
   const rows = routes.map((route) => ({
     id: route.id,
     environment: options.environment,
@@ -200,6 +217,14 @@ async function writeRoutes(db: Kysely<Database>, options: SeedOptions, routes: R
     first_seen_at: options.now - options.days * DAY_MS,
     last_accessed_at: options.now,
   }));
+  rows.push({
+    id: totalsId,
+    environment: options.environment,
+    method: TOTALS_METHOD,
+    route: TOTALS_ROUTE,
+    first_seen_at: 0,
+    last_accessed_at: 0,
+  });
   for (let i = 0; i < rows.length; i += 1000)
     await db
       .insertInto('routes')
@@ -218,6 +243,7 @@ async function writeBuckets(db: Kysely<Database>, resolution: number, buckets: M
       bucket: start,
       ...bucket.totals,
       latency_bins: encodeBins(bucket.bins),
+      ...percentileBinsOf(bucket.bins),
     });
     for (const [status_code, count] of bucket.statuses) {
       statuses.push({ route_id: route, resolution, bucket: start, status_code, count });

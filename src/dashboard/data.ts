@@ -11,6 +11,7 @@ export type RouteSummary = Awaited<ReturnType<Routeperf['routes']>>[number];
 export type TimeseriesPoint = Awaited<ReturnType<Routeperf['timeseries']>>[number];
 export type WindowSummary = Awaited<ReturnType<Routeperf['summary']>>;
 export type RoutesQuery = NonNullable<Parameters<Routeperf['routesPage']>[0]>;
+type RouteOrder = Parameters<Routeperf['routeLists']>[0]['lists'][number];
 
 export interface Kpis {
   routes: number;
@@ -56,20 +57,23 @@ export function kpisOf(summary: WindowSummary): Kpis {
 export async function readOverview(routeperf: Routeperf, view: ViewParams): Promise<Overview> {
   const window = windowOf(view);
   const step = chartStep(view.window);
-  // Each top list asks the store for its five routes in its own order: percentiles, status codes and the
-  // repeated query are read for those five only (p95 is the sort, so it is read for every route).
-  const top = async (sort: RoutesQuery['sort'], value: (route: RouteSummary) => number) =>
-    (await routeperf.routesPage({ ...window, sort, order: 'desc', limit: TOP })).routes.filter(
-      (route) => value(route) > 0,
-    );
-  const [summary, trend, slowest, queryHeavy, mostUsed] = await Promise.all([
+  // The three top lists are one read of the routes in three orders: percentiles, status codes and the
+  // repeated query are read for their five routes each only.
+  const top = (sort: RouteOrder['sort']) => ({ sort, order: 'desc' as const, limit: TOP });
+  const [summary, trend, { lists }] = await Promise.all([
     routeperf.summary(window),
     routeperf.timeseries({ ...window, step }),
-    top('p95', (route) => route.requestTime.p95),
-    top('queries', (route) => route.queries.avg),
-    top('count', (route) => route.count),
+    routeperf.routeLists({ ...window, lists: [top('p95'), top('queries'), top('count')] }),
   ]);
-  return { kpis: kpisOf(summary), trend, step, slowest, queryHeavy, mostUsed };
+  const [slowest, queryHeavy, mostUsed] = lists as [RouteSummary[], RouteSummary[], RouteSummary[]];
+  return {
+    kpis: kpisOf(summary),
+    trend,
+    step,
+    slowest: slowest.filter((route) => route.requestTime.p95 > 0),
+    queryHeavy: queryHeavy.filter((route) => route.queries.avg > 0),
+    mostUsed: mostUsed.filter((route) => route.count > 0),
+  };
 }
 
 export interface RoutesPage {

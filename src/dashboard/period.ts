@@ -7,12 +7,18 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
+/**
+ * Each preset: how far back it reaches, the width of its chart's points, and where it starts: `span` back
+ * from now, rounded down to a whole `align` (a multiple of `step`). The figures of a page then cover the
+ * chart's points exactly, and a long period starts on a whole hour or day: the store sums a route's hours
+ * or days there, not its minutes or hours (a 30-day page reads about a third of the rows).
+ */
 export const PRESET_PERIODS = {
-  '1h': HOUR_MS,
-  '6h': 6 * HOUR_MS,
-  '24h': DAY_MS,
-  '7d': 7 * DAY_MS,
-  '30d': 30 * DAY_MS,
+  '1h': { span: HOUR_MS, step: MINUTE_MS, align: MINUTE_MS },
+  '6h': { span: 6 * HOUR_MS, step: 5 * MINUTE_MS, align: 5 * MINUTE_MS },
+  '24h': { span: DAY_MS, step: 30 * MINUTE_MS, align: HOUR_MS },
+  '7d': { span: 7 * DAY_MS, step: 3 * HOUR_MS, align: DAY_MS },
+  '30d': { span: 30 * DAY_MS, step: 12 * HOUR_MS, align: DAY_MS },
 };
 export type PresetPeriod = keyof typeof PRESET_PERIODS;
 export type PeriodName = PresetPeriod | 'custom';
@@ -51,7 +57,9 @@ export function timeWindow(
   }
   const preset =
     period !== null && Object.hasOwn(PRESET_PERIODS, period) ? (period as PresetPeriod) : DEFAULT_PERIOD;
-  return { period: preset, since: floorToMinute(now - PRESET_PERIODS[preset]), until: now };
+  const { span, align } = PRESET_PERIODS[preset];
+  const start = now - span;
+  return { period: preset, since: start - (start % align), until: now };
 }
 
 /** `2024-05-01T12:00` read as UTC, or undefined unless it is a real calendar date and time. */
@@ -82,10 +90,11 @@ function floorToMinute(time: number): number {
 }
 
 /**
- * The width of a chart's points: whole minutes, about 60 points over the window, so that a chart of an
- * hour shows minutes and one of 30 days shows half days.
+ * The width of a chart's points: the preset's, or for a custom range whole minutes, about 60 points over
+ * the window.
  */
 export function chartStep(window: TimeWindow): number {
+  if (window.period !== 'custom') return PRESET_PERIODS[window.period].step;
   return Math.max(1, Math.ceil((window.until - window.since) / 60 / MINUTE_MS)) * MINUTE_MS;
 }
 

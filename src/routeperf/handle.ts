@@ -4,6 +4,8 @@ import type {
   AccessRecordsQuery,
   AccessStatistics,
   LatencyBin,
+  RouteLists,
+  RouteListsQuery,
   RouteSummary,
   RoutesPage,
   RoutesQuery,
@@ -26,6 +28,8 @@ export interface Routeperf {
   routes(query?: RoutesQuery): Promise<RouteSummary[]>;
   /** The same routes as `routes`, with how many pass the query's filters on every page. */
   routesPage(query?: RoutesQuery): Promise<RoutesPage>;
+  /** The same routes in several orders, each with its own page (top lists), read once. */
+  routeLists(query: RouteListsQuery): Promise<RouteLists>;
   /** Requests, error rate and request time per time step, of one route or of all. */
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]>;
   /** Every request of a window together, of one route or of all: counts, error rate, percentiles, queries. */

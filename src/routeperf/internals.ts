@@ -31,6 +31,7 @@ export function routeperfHandle(
     // An app's own route may read its report: the reads are routeperf's queries, not the request's.
     routes: (query) => outsideRequests(() => store.routes(query)),
     routesPage: (query) => outsideRequests(() => store.routesPage(query)),
+    routeLists: (query) => outsideRequests(() => store.routeLists(query)),
     timeseries: (query) => outsideRequests(() => store.timeseries(query)),
     summary: (query) => outsideRequests(() => store.summary(query)),
     latencyHistogram: (query) => outsideRequests(() => store.latencyHistogram(query)),

@@ -96,12 +96,13 @@ function contains(
 
 /**
  * The access records of one environment (of all with undefined) matching every filter the query sets, its
- * sort and paging aside.
+ * sort and paging aside. `routeIds`, when given, are the ids of the query's route (see routeIdsOf).
  */
 export function matchingAccessRecords(
   db: Kysely<Database>,
   environment: string | undefined,
   query: AccessRecordsQuery,
+  routeIds?: readonly number[],
 ) {
   let rows = db.selectFrom('access_records').innerJoin('routes', 'routes.id', 'access_records.route_id');
   if (environment !== undefined) rows = rows.where('routes.environment', '=', environment);
@@ -114,8 +115,12 @@ export function matchingAccessRecords(
     ['access_records.query_count', '<=', query.maxQueries],
   ] as const;
   for (const [column, op, value] of bounds) if (value !== undefined) rows = rows.where(column, op, value);
-  if (query.route !== undefined) rows = rows.where('routes.route', '=', query.route);
-  if (query.method !== undefined) rows = rows.where('routes.method', '=', query.method.toUpperCase());
+  if (routeIds !== undefined)
+    rows = rows.where('access_records.route_id', 'in', routeIds.length ? [...routeIds] : [-1]);
+  else {
+    if (query.route !== undefined) rows = rows.where('routes.route', '=', query.route);
+    if (query.method !== undefined) rows = rows.where('routes.method', '=', query.method.toUpperCase());
+  }
   if (query.userId !== undefined) rows = rows.where('access_records.user_id', '=', query.userId);
   if (typeof query.status === 'number') rows = rows.where('access_records.status_code', '=', query.status);
   else if (query.status !== undefined) {
@@ -136,11 +141,12 @@ export async function readAccessRecords(
   environment: string,
   query: AccessRecordsQuery,
 ): Promise<AccessRecordsPage> {
-  const { total } = await matchingAccessRecords(db, environment, query)
+  const routeIds = await routeIdsOf(db, environment, query);
+  const { total } = await matchingAccessRecords(db, environment, query, routeIds)
     .select((eb) => eb.fn.countAll<number>().as('total'))
     .executeTakeFirstOrThrow();
   const direction = query.order ?? 'desc';
-  const rows = await matchingAccessRecords(db, environment, query)
+  const rows = await matchingAccessRecords(db, environment, query, routeIds)
     .select([
       'access_records.request_id',
       'routes.method',
@@ -184,4 +190,24 @@ export async function readAccessRecords(
       correlationId: row.correlation_id,
     })),
   };
+}
+
+/**
+ * The ids of the query's route (of every method of it unless it names one), undefined when it names none.
+ * Given to the database as values, they let it plan for that route's own records: a busy route's slowest
+ * requests are then walked from an index, not sorted from all of its records.
+ */
+async function routeIdsOf(
+  db: Kysely<Database>,
+  environment: string,
+  query: AccessRecordsQuery,
+): Promise<number[] | undefined> {
+  if (query.route === undefined) return undefined;
+  let routes = db
+    .selectFrom('routes')
+    .select('id')
+    .where('environment', '=', environment)
+    .where('route', '=', query.route);
+  if (query.method !== undefined) routes = routes.where('method', '=', query.method.toUpperCase());
+  return (await routes.execute()).map((row) => Number(row.id));
 }

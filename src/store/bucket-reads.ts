@@ -1,8 +1,9 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { TOTALS_MERGE } from './bucket-totals.js';
 import { TOTALS_METHOD, usableTotals } from './environment-totals.js';
-import type { BinCount } from './histogram.js';
+import type { BinCount, PercentileKey } from './histogram.js';
 import { decodeBins } from './histogram-blob.js';
+import { percentileBinColumn } from './percentile-bins.js';
 import type { KeptFrom, ReadPlan } from './read-plan.js';
 import { rollupState } from './rollup.js';
 import type { BucketTotals, Database } from './tables.js';
@@ -92,16 +93,23 @@ function bucketsOf<Q extends BucketSelect<Q, R>, R extends BucketSelect<R, R>>(
   recent: Q,
   rolled: () => R,
 ): Q {
-  const ids = routeIds(db, filter);
-  const rolledIds = rolledRouteIds(ids, filter);
-  let rows = recent.where(inBuckets(ids, plan.since, plan.until));
-  for (const segment of plan.segments) {
-    const inSegment = rolled()
+  const inWindow = recent.where(inBuckets(routeIds(db, filter), plan.since, plan.until));
+  return segmentSelects(db, plan, filter, rolled).reduce((rows, segment) => rows.unionAll(segment), inWindow);
+}
+
+/** A select of `rolled` for each segment of the plan. */
+function segmentSelects<R extends BucketSelect<R, R>>(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  rolled: () => R,
+): R[] {
+  const rolledIds = rolledRouteIds(routeIds(db, filter), filter);
+  return plan.segments.map((segment) =>
+    rolled()
       .where(sql<boolean>`${sql.ref('resolution')} = ${segment.resolution}`)
-      .where(inBuckets(rolledIds, segment.from, segment.to));
-    rows = rows.unionAll(inSegment);
-  }
-  return rows;
+      .where(inBuckets(rolledIds, segment.from, segment.to)),
+  );
 }
 
 /** The numeric totals, merged over the rows of the `parts` subquery as their merge says (see TOTALS_MERGE). */
@@ -122,6 +130,37 @@ export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFi
   const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
   return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns), () =>
     db.selectFrom('rollups').select(columns),
+  );
+}
+
+/** Every bucket of the plan with only what says a route was active in it: its route and N+1 requests. */
+export function routeActivityRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+  const columns = ['route_id', 'bucket', 'n_plus_one_count'] as const;
+  return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns), () =>
+    db.selectFrom('rollups').select(columns),
+  );
+}
+
+/**
+ * totalsRows with the percentile bins of `keys` (see percentile-bins.ts) of each bucket, and `rolled`:
+ * 1 for a rolled-up bucket, 0 for a minute not rolled up yet, whose bins are null.
+ */
+export function totalsRowsWithPercentileBins(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  keys: readonly PercentileKey[],
+) {
+  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+  const bins = (rolled: boolean) => [
+    ...keys.map((key) => {
+      const column = percentileBinColumn(key);
+      return (rolled ? sql<number | null>`${sql.ref(column)}` : sql<number | null>`null`).as(column);
+    }),
+    sql<number>`${sql.lit(rolled ? 1 : 0)}`.as('rolled'),
+  ];
+  return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns).select(bins(false)), () =>
+    db.selectFrom('rollups').select(columns).select(bins(true)),
   );
 }
 

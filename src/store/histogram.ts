@@ -28,10 +28,36 @@ export interface BinCount {
   count: number;
 }
 
+/** The percentiles kept per rolled-up bucket and offered as sort keys, with their quantile. */
+export const PERCENTILES = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+export type PercentileKey = keyof typeof PERCENTILES;
+export const isPercentileKey = (key: string): key is PercentileKey => Object.hasOwn(PERCENTILES, key);
+
 /**
- * Reads quantiles from bins. Quantile q of n values is the nearest-rank one: the value at rank
- * ceil(q·n) (counted from 1), the smallest value with at least q of the values at or below it — the same
- * definition the tests check against. Results are clamped to [min, max].
+ * The bin of each quantile q of the binned values: the bin holding the nearest-rank value, the one at rank
+ * ceil(q·n) counted from 1 (the smallest value with at least q of the values at or below it, the
+ * definition the tests check against); undefined for no values. `bins` in ascending order of bin.
+ */
+export function quantileBins<Q extends readonly number[]>(
+  bins: readonly BinCount[],
+  qs: Q,
+): { [K in keyof Q]: number | undefined } {
+  const total = bins.reduce((sum, entry) => sum + entry.count, 0);
+  return qs.map((q) => {
+    if (total === 0) return undefined;
+    const rank = Math.max(0, Math.ceil(q * total) - 1);
+    let seen = 0;
+    for (const entry of bins) {
+      seen += entry.count;
+      if (seen > rank) return entry.bin;
+    }
+    return bins.at(-1)!.bin;
+  }) as { [K in keyof Q]: number | undefined };
+}
+
+/**
+ * Reads quantiles (ms) from bins: the value of each quantile's bin (see quantileBins), clamped to
+ * [min, max]; 0 for no values.
  */
 export function quantiles<Q extends readonly number[]>(
   bins: readonly BinCount[],
@@ -39,15 +65,7 @@ export function quantiles<Q extends readonly number[]>(
   bounds: { min: number; max: number },
 ): { [K in keyof Q]: number } {
   const sorted = [...bins].sort((a, b) => a.bin - b.bin);
-  const total = sorted.reduce((sum, entry) => sum + entry.count, 0);
-  return qs.map((q) => {
-    if (total === 0) return 0;
-    const rank = Math.max(0, Math.ceil(q * total) - 1);
-    let seen = 0;
-    for (const entry of sorted) {
-      seen += entry.count;
-      if (seen > rank) return Math.min(bounds.max, Math.max(bounds.min, valueOfBin(entry.bin)));
-    }
-    return bounds.max;
-  }) as { [K in keyof Q]: number };
+  return quantileBins(sorted, qs).map((bin) =>
+    bin === undefined ? 0 : Math.min(bounds.max, Math.max(bounds.min, valueOfBin(bin))),
+  ) as { [K in keyof Q]: number };
 }

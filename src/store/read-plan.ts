@@ -60,11 +60,13 @@ export function planSeries(
 }
 
 /**
- * The end of a window as buckets can answer it: open at or past now (nothing was recorded after), else
- * rounded up to the minute, or to the hour or day where its minutes or hours were deleted.
+ * The end of a window as buckets can answer it: rounded up to the minute, or to the hour or day where its
+ * minutes or hours were deleted; open when that is past now (nothing was recorded after), as for a window
+ * that ends now, whose end the read sees a moment later.
  */
 function endOf(until: number, keptFrom: KeptFrom, now: number): number {
-  return until >= now ? OPEN_END : ceilTo(until, finestKept(until, keptFrom, BUCKET_MS));
+  const end = ceilTo(until, finestKept(until, keptFrom, BUCKET_MS));
+  return end >= now ? OPEN_END : end;
 }
 
 /** `wanted`, or the finest coarser resolution whose buckets at `time` were not deleted yet. */

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import { type AccessRecordsPage, type AccessRecordsQuery, readAccessRecords } from './access-record-reads.js';
-import { type RoutesPage, type RoutesQuery, readRoutes } from './route-summaries.js';
+import {
+  type RouteLists,
+  type RouteListsQuery,
+  type RoutesPage,
+  type RoutesQuery,
+  readRouteLists,
+  readRoutes,
+} from './route-summaries.js';
 import type { Database } from './tables.js';
 import { readTimeseries, type TimeseriesPoint, type TimeseriesQuery } from './timeseries.js';
 import {
@@ -25,6 +32,9 @@ export {
 export {
   type LatencySummary,
   ROUTE_SORT_KEYS,
+  type RouteLists,
+  type RouteListsQuery,
+  type RouteOrder,
   type RouteSortKey,
   type RouteSummary,
   type RoutesPage,
@@ -43,6 +53,10 @@ export class StoreReader {
 
   routesPage(query: RoutesQuery = {}): Promise<RoutesPage> {
     return readRoutes(this.db, query.environment ?? this.defaultEnvironment, query);
+  }
+
+  routeLists(query: RouteListsQuery): Promise<RouteLists> {
+    return readRouteLists(this.db, query.environment ?? this.defaultEnvironment, query);
   }
 
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {

@@ -3,6 +3,7 @@ import { totalsOf as bucketTotals, TOTALS_MERGE } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { totalsIdsOf } from './environment-totals.js';
 import { decodeBins, encodeBins } from './histogram-blob.js';
+import { PERCENTILE_BINS_MERGE, percentileBinsOf } from './percentile-bins.js';
 import type { KeptFrom } from './read-plan.js';
 import { addCount, RollupTargets } from './rollup-targets.js';
 import {
@@ -46,6 +47,8 @@ const KEPT_FROM: Record<Resolution, string> = {
 const FOLD_CHUNK = 500;
 /** Rolled-up buckets are deleted this many bucket widths at a time, one transaction each. */
 const EXPIRY_SPAN = 10;
+/** The columns of a `rollups` row: its key, its totals, its histogram and its percentile bins. */
+const ROLLUP_COLUMNS = 3 + Object.keys(TOTALS_MERGE).length + 1 + Object.keys(PERCENTILE_BINS_MERGE).length;
 
 /** The generation of the rolled-up rows and what each resolution keeps, as one read sees them. */
 export async function rollupState(db: Kysely<Database>): Promise<{ generation: number; keptFrom: KeptFrom }> {
@@ -220,9 +223,10 @@ export class Rollup {
       bucket: target.bucket,
       ...target.totals,
       latency_bins: encodeBins(target.bins),
+      ...percentileBinsOf(target.bins),
     }));
-    const merge = { ...TOTALS_MERGE, latency_bins: 'replace' as const };
-    for (const rows of chunks(rollupRows, this.#rowsPerStatement(19))) {
+    const merge = { ...TOTALS_MERGE, latency_bins: 'replace', ...PERCENTILE_BINS_MERGE } as const;
+    for (const rows of chunks(rollupRows, this.#rowsPerStatement(ROLLUP_COLUMNS))) {
       const insert = trx.insertInto('rollups').values(rows);
       await this.dialect.upsert(insert, 'rollups', ['resolution', 'bucket', 'route_id'], merge).execute();
     }

@@ -1,32 +1,31 @@
 import type { Kysely } from 'kysely';
 import type { StatusClass } from './access-record-reads.js';
-import { consistentRead, mergedTotals, type RouteFilter, statusRows, totalsRows } from './bucket-reads.js';
-import { fillPercentiles, type LatencySummary } from './latency-percentiles.js';
+import {
+  consistentRead,
+  mergedTotals,
+  type RouteFilter,
+  statusRows,
+  totalsRows,
+  totalsRowsWithPercentileBins,
+} from './bucket-reads.js';
+import { isPercentileKey, type PercentileKey } from './histogram.js';
+import {
+  fillPercentiles,
+  type LatencySummary,
+  rankByPercentile,
+  rolledBinRangeColumns,
+  rolledBinRangeOf,
+} from './latency-percentiles.js';
 import { planWindow, type ReadPlan } from './read-plan.js';
 import type { ReviewState } from './route-admin.js';
+import { ROUTE_SORT_KEYS, type RouteSortKey, sortRoutes } from './route-order.js';
 
 export type { LatencySummary };
 
 import type { Database } from './tables.js';
 import { floorToBucket, ms, type TimeInput } from './time-window.js';
 
-export const ROUTE_SORT_KEYS = [
-  'avg',
-  'max',
-  'p50',
-  'p90',
-  'p95',
-  'p99',
-  'count',
-  'errorRate',
-  'queries',
-  'queryTime',
-  'nPlusOne',
-  'memory',
-  'route',
-  'lastAccessed',
-] as const;
-export type RouteSortKey = (typeof ROUTE_SORT_KEYS)[number];
+export { ROUTE_SORT_KEYS, type RouteSortKey };
 
 export interface RoutesQuery {
   /** Default: the configured environment. */
@@ -92,72 +91,147 @@ const within = (value: number, min = -Infinity, max = Infinity) => value >= min 
 const answeredWith = (route: RouteSummary, statusClass: StatusClass) =>
   Object.entries(route.statusCodes).some(([code, count]) => count > 0 && code[0] === statusClass[0]);
 
+/** An order of routes, and the page of it to return. */
+export interface RouteOrder {
+  /** Default 'avg'. */
+  sort?: RouteSortKey;
+  /** Default 'desc' ('asc' for 'route'). */
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+/** The routes of one window and filters, in several orders (the dashboard's top lists), read once. */
+export interface RouteListsQuery extends Omit<RoutesQuery, keyof RouteOrder> {
+  lists: readonly RouteOrder[];
+}
+
+export interface RouteLists {
+  /** Routes that pass the query's filters. */
+  total: number;
+  /** The page of each order of `lists`, in the same order. */
+  lists: RouteSummary[][];
+}
+
 /** The routes of `environment` over the query's window, filtered, sorted and paged as it asks. */
-export function readRoutes(
+export async function readRoutes(
   db: Kysely<Database>,
   environment: string,
   query: RoutesQuery,
 ): Promise<RoutesPage> {
+  const { total, lists } = await readRouteLists(db, environment, { ...query, lists: [query] });
+  return { total, routes: lists[0]! };
+}
+
+/**
+ * The routes of `environment` over the query's window, filtered, in each order of `query.lists`: their
+ * totals are read and filtered once, whatever the number of lists. What a sort or a filter needs is read
+ * for every route first; the rest for the routes of the pages only.
+ */
+export function readRouteLists(
+  db: Kysely<Database>,
+  environment: string,
+  query: RouteListsQuery,
+): Promise<RouteLists> {
   const since = query.since === undefined ? 0 : floorToBucket(ms(query.since));
   const until = query.until === undefined ? Number.MAX_SAFE_INTEGER : ms(query.until);
   const filter: RouteFilter = { environment, route: query.route, method: query.method };
+  const orders = query.lists.map((list) => {
+    const sort = list.sort ?? 'avg';
+    const offset = list.offset ?? 0;
+    const end = list.limit === undefined ? undefined : offset + list.limit;
+    return { sort, order: list.order ?? (sort === 'route' ? 'asc' : 'desc'), offset, end };
+  });
   return consistentRead(db, async (keptFrom) => {
     const plan = planWindow(since, until, keptFrom, Date.now());
-    const search = query.search?.toLowerCase();
-    const rows = (await routeTotals(db, plan, filter)).filter(
-      (row) => !search || row.route.toLowerCase().includes(search),
-    );
-    const summaries = new Map(
-      rows
-        .map((row) => [Number(row.id), summaryOf(environment, row)] as const)
-        .filter(
-          ([, route]) =>
-            within(route.requestTime.avg, query.minAvgTime, query.maxAvgTime) &&
-            within(route.queries.avg, query.minAvgQueries, query.maxAvgQueries),
-        ),
-    );
-    // What the sort or a filter needs is read for every route first; the rest for the page's routes only.
-    const sort = query.sort ?? 'avg';
-    const details = [
-      { fill: fillStatuses, forSort: sort === 'errorRate' || query.statusClass !== undefined },
-      { fill: fillPercentiles, forSort: /^p\d\d$/.test(sort) },
-      { fill: fillRepeatedQueries, forSort: false },
-    ];
-    for (const { fill } of details.filter((detail) => detail.forSort)) {
-      await fill(db, summaries, plan, filter);
-    }
+    const percentiles = [...new Set(orders.map((o) => o.sort).filter(isPercentileKey))];
+    const { summaries, rolledBins } = await filteredSummaries(db, plan, filter, query, percentiles);
+    const byStatus = query.statusClass !== undefined || orders.some((o) => o.sort === 'errorRate');
+    if (byStatus) await fillStatuses(db, summaries, plan, filter);
     const { statusClass } = query;
     if (statusClass !== undefined) {
       for (const [id, route] of summaries) if (!answeredWith(route, statusClass)) summaries.delete(id);
     }
-    const offset = query.offset ?? 0;
-    const page = sortRoutes([...summaries.values()], sort, query.order).slice(
-      offset,
-      query.limit === undefined ? undefined : offset + query.limit,
-    );
-    const onPage = new Map([...summaries].filter(([, summary]) => page.includes(summary)));
-    for (const { fill } of details.filter((detail) => !detail.forSort)) {
-      await fill(db, onPage, plan, { ...filter, ids: [...onPage.keys()] });
+    const ranked = new Set<number>();
+    const lists: RouteSummary[][] = [];
+    for (const { sort, order, offset, end } of orders) {
+      let candidates = summaries;
+      if (isPercentileKey(sort)) {
+        const needed = end ?? Infinity;
+        const rolled = rolledBins(sort);
+        candidates = await rankByPercentile(
+          db,
+          summaries,
+          plan,
+          filter,
+          { key: sort, order, needed },
+          rolled,
+        );
+        for (const id of candidates.keys()) ranked.add(id);
+      }
+      lists.push(sortRoutes([...candidates.values()], sort, order).slice(offset, end));
     }
-    return { total: summaries.size, routes: page };
+    const listed = new Set(lists.flat());
+    const onPages = new Map([...summaries].filter(([, summary]) => listed.has(summary)));
+    const pagesFilter = { ...filter, ids: [...onPages.keys()] };
+    if (!byStatus) await fillStatuses(db, onPages, plan, pagesFilter);
+    const unranked = new Map([...onPages].filter(([id]) => !ranked.has(id)));
+    await fillPercentiles(db, unranked, plan, { ...filter, ids: [...unranked.keys()] });
+    await fillRepeatedQueries(db, onPages, plan, pagesFilter);
+    return { total: summaries.size, lists };
   });
 }
 
-/** Each route's sums and extremes over the plan's buckets. */
-function routeTotals(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
+/**
+ * The summaries (by route id) of the routes with requests in the plan that pass the query's filters, and
+ * for each of `percentiles` the routes' ranges of bins over their rolled-up buckets (see
+ * rolledBinRangeColumns), read with their totals.
+ */
+async function filteredSummaries(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  query: RouteListsQuery,
+  percentiles: readonly PercentileKey[],
+) {
+  const search = query.search?.toLowerCase();
+  const rows = (await routeTotals(db, plan, filter, percentiles)).filter(
+    (row) => !search || row.route.toLowerCase().includes(search),
+  );
+  const summaries = new Map(
+    rows
+      .map((row) => [Number(row.id), summaryOf(filter.environment, row)] as const)
+      .filter(
+        ([, route]) =>
+          within(route.requestTime.avg, query.minAvgTime, query.maxAvgTime) &&
+          within(route.queries.avg, query.minAvgQueries, query.maxAvgQueries),
+      ),
+  );
+  const rolledBins = (key: PercentileKey) =>
+    new Map(rows.map((row) => [Number(row.id), rolledBinRangeOf(row, key)] as const));
+  return { summaries, rolledBins };
+}
+
+/**
+ * Each route's sums and extremes over the plan's buckets, and the ranges of bins of `percentiles`. The
+ * buckets are merged per route id first and joined to their routes after: grouping the narrow bucket
+ * rows, not rows widened by the route's columns.
+ */
+function routeTotals(
+  db: Kysely<Database>,
+  plan: ReadPlan,
+  filter: RouteFilter,
+  percentiles: readonly PercentileKey[],
+) {
+  const merged = db
+    .selectFrom(totalsRowsWithPercentileBins(db, plan, filter, percentiles).as('parts'))
+    .select((eb) => ['parts.route_id', ...mergedTotals(eb), ...rolledBinRangeColumns(percentiles)])
+    .groupBy('parts.route_id');
   return db
-    .selectFrom(totalsRows(db, plan, filter).as('parts'))
-    .innerJoin('routes', 'routes.id', 'parts.route_id')
-    .select((eb) => [
-      'routes.id',
-      'routes.method',
-      'routes.route',
-      'routes.first_seen_at',
-      'routes.last_accessed_at',
-      ...REVIEW_COLUMNS,
-      ...mergedTotals(eb),
-    ])
-    .groupBy([
+    .selectFrom(merged.as('totals'))
+    .innerJoin('routes', 'routes.id', 'totals.route_id')
+    .selectAll('totals')
+    .select([
       'routes.id',
       'routes.method',
       'routes.route',
@@ -283,33 +357,4 @@ function reviewOf(row: RouteTotals): ReviewState | null {
     queriesImproved: flag(row.queries_improved),
     timeImproved: flag(row.time_improved),
   };
-}
-
-const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string> = {
-  avg: (r) => r.requestTime.avg,
-  max: (r) => r.requestTime.max,
-  p50: (r) => r.requestTime.p50,
-  p90: (r) => r.requestTime.p90,
-  p95: (r) => r.requestTime.p95,
-  p99: (r) => r.requestTime.p99,
-  count: (r) => r.count,
-  errorRate: (r) => r.errorRate,
-  queries: (r) => r.queries.avg,
-  queryTime: (r) => r.queries.timeAvg,
-  nPlusOne: (r) => r.nPlusOne.requests,
-  memory: (r) => r.memory.avg,
-  route: (r) => `${r.route} ${r.method}`,
-  lastAccessed: (r) => r.lastAccessedAt.getTime(),
-};
-
-const compare = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
-
-/** Ties go by route, then method: a total order, so pages of one listing neither repeat nor skip a route. */
-function sortRoutes(routes: RouteSummary[], sort: RouteSortKey, order?: 'asc' | 'desc') {
-  const value = SORT_VALUE[sort];
-  const direction = (order ?? (sort === 'route' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
-  return routes.sort(
-    (a, b) =>
-      compare(value(a), value(b)) * direction || compare(a.route, b.route) || compare(a.method, b.method),
-  );
 }

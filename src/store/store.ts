@@ -15,6 +15,8 @@ import {
   type AccessRecordsQuery,
   type AccessStatistics,
   type LatencyBin,
+  type RouteLists,
+  type RouteListsQuery,
   type RouteSummary,
   type RoutesPage,
   type RoutesQuery,
@@ -140,6 +142,10 @@ export class Store implements Sink {
 
   async routesPage(query?: RoutesQuery): Promise<RoutesPage> {
     return (await this.#open()).reader.routesPage(query);
+  }
+
+  async routeLists(query: RouteListsQuery): Promise<RouteLists> {
+    return (await this.#open()).reader.routeLists(query);
   }
 
   async timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {

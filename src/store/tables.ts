@@ -92,11 +92,22 @@ export interface BucketTotals {
  * Rolled-up buckets: one row per route, resolution (minute, hour, day) and bucket, with the same totals as
  * `aggregates` and the bucket's latency histogram encoded in `latency_bins` (see histogram-blob.ts).
  */
-export interface RollupsTable extends BucketTotals {
+export interface RollupsTable extends BucketTotals, PercentileBins {
   route_id: number;
   resolution: number;
   bucket: number;
   latency_bins: Uint8Array;
+}
+
+/**
+ * A rolled-up bucket's percentiles as latency bins (see histogram.ts `quantileBins`); null in buckets
+ * rolled up before they were kept.
+ */
+export interface PercentileBins {
+  p50_bin: number | null;
+  p90_bin: number | null;
+  p95_bin: number | null;
+  p99_bin: number | null;
 }
 
 /** Requests per status code of each rolled-up bucket. */

@@ -4,6 +4,7 @@ import {
   latencyBins,
   mergedTotals,
   type RouteFilter,
+  routeActivityRows,
   statusRows,
   totalsRows,
   withTotals,
@@ -80,7 +81,7 @@ export function readWindowSummary(
     const plan = planWindow(since, until, keptFrom, Date.now());
     // Which routes had requests, and N+1 requests, only the routes' own buckets say.
     const routes = await db
-      .selectFrom(totalsRows(db, plan, filter).as('parts'))
+      .selectFrom(routeActivityRows(db, plan, filter).as('parts'))
       .select((eb) => [
         eb.fn.count<number>('parts.route_id').distinct().as('routes'),
         sql<number>`count(distinct case when ${eb.ref('parts.n_plus_one_count')} > 0 then ${eb.ref('parts.route_id')} end)`.as(

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binOf, quantiles, RELATIVE_ACCURACY, valueOfBin } from '../../src/store/histogram.js';
+import {
+  binEdges,
+  binOf,
+  PERCENTILES,
+  quantiles,
+  RELATIVE_ACCURACY,
+  valueOfBin,
+} from '../../src/store/histogram.js';
+import { percentileBinsOf } from '../../src/store/percentile-bins.js';
 import { expectWithin, nearestRank } from './samples.js';
 
 /** Durations from a microsecond to a day, in ms. */
@@ -63,6 +71,32 @@ describe('quantiles', () => {
         PERCENTS.forEach((percent, i) => {
           expectWithin(found[i]!, nearestRank(sorted, percent), RELATIVE_ACCURACY * (1 + 1e-9));
         });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('percentile bounds of merged buckets', () => {
+  it("lie between the edges of the least and the greatest of the buckets' own percentile bins", () => {
+    const buckets = fc.array(fc.array(duration, { minLength: 1, maxLength: 60 }), {
+      minLength: 1,
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(buckets, fc.constantFrom(...Object.values(PERCENTILES)), (parts, q) => {
+        const own = parts.map((values) =>
+          percentileBinsOf(new Map(binsOf(values).map((b) => [b.bin, b.count]))),
+        );
+        const key = `p${Math.round(q * 100)}_bin` as keyof (typeof own)[number];
+        const partBins = own.map((bins) => bins[key]!);
+        const all = parts.flat();
+        const [merged] = quantiles(binsOf(all), [q] as const, {
+          min: Math.min(...all),
+          max: Math.max(...all),
+        });
+        expect(merged).toBeGreaterThanOrEqual(binEdges(Math.min(...partBins)).from);
+        expect(merged).toBeLessThanOrEqual(binEdges(Math.max(...partBins)).to);
       }),
       { numRuns: 1000 },
     );

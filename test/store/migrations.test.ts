@@ -47,6 +47,7 @@ describeEachDatabase((database) => {
       expect.objectContaining({ migrationName: '0007_query_repeats', status: 'Success' }),
       expect.objectContaining({ migrationName: '0008_rollups', status: 'Success' }),
       expect.objectContaining({ migrationName: '0009_route_reviews', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0010_dashboard_reads', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });

@@ -155,6 +155,45 @@ describeEachDatabase((database) => {
     expectTruth(await store.routes(), truth([...first, ...late], 0, Number.MAX_SAFE_INTEGER));
   });
 
+  it('pages routes sorted by a percentile as the whole sorted list does, with buckets rolled up or not, with or without their percentile bins', async () => {
+    const store = stores.open({ autoRollup: false });
+    // Routes that differ in speed, from one to a hundred times slower, as apps' routes do.
+    const requests = traffic(3_000, { routes: 40, seed: 4 }).map((m) => ({
+      ...m,
+      requestTime: m.requestTime * (1 + Number(m.route.slice(2)) ** 2 / 16),
+    }));
+    await store.ingest(requests.slice(0, 2_000));
+    await store.rollup();
+    await store.ingest(requests.slice(2_000));
+    const expectPagesOfWholeList = async () => {
+      for (const [since, until] of WINDOWS.slice(0, 3)) {
+        for (const sort of ['p50', 'p95'] as const) {
+          for (const order of ['asc', 'desc'] as const) {
+            const all = await store.routes({ since, until, sort, order });
+            for (const [limit, offset] of [
+              [3, 0],
+              [5, 4],
+            ] as const) {
+              const page = await store.routes({ since, until, sort, order, limit, offset });
+              expect(page, `${sort} ${order} ${since} ${limit}@${offset}`).toEqual(
+                all.slice(offset, offset + limit),
+              );
+            }
+          }
+        }
+      }
+    };
+    await expectPagesOfWholeList();
+    // Buckets rolled up before their percentile bins were kept have none.
+    const db = await stores.tables(store);
+    await db
+      .updateTable('rollups')
+      .set({ p50_bin: null, p95_bin: null })
+      .where('route_id', '<=', 10)
+      .execute();
+    await expectPagesOfWholeList();
+  });
+
   it('deletes minutes, then hours, past their retention, and reads older times from coarser buckets', async () => {
     const store = stores.open({
       autoRollup: false,

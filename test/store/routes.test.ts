@@ -49,6 +49,21 @@ describeEachDatabase((database) => {
       for (const route of pages) expect(route.requestTime.p50).toBeGreaterThan(0);
     });
 
+    it('reads several orders at once, each list as routesPage gives it, with its details filled', async () => {
+      const store = stores.open();
+      await store.ingest(requests);
+      const lists = [
+        { sort: 'p95', limit: 3 },
+        { sort: 'queries', order: 'asc', limit: 2, offset: 1 },
+        { sort: 'errorRate' },
+        { sort: 'p50', order: 'asc', limit: 2 },
+      ] as const;
+      const read = await store.routeLists({ statusClass: '2xx', lists });
+      const each = await Promise.all(lists.map((list) => store.routesPage({ statusClass: '2xx', ...list })));
+      expect(read).toEqual({ total: each[0]!.total, lists: each.map((page) => page.routes) });
+      expect(read.lists.map((list) => list.length)).toEqual([3, 2, each[2]!.total, 2]);
+    });
+
     it('breaks ties by route and then method, so pages neither repeat nor skip a route', async () => {
       const store = stores.open();
       await store.ingest(

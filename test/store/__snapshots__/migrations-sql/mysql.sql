@@ -45,3 +45,10 @@ alter table `routeperf_routes` add column `reviewed_at` bigint;
 alter table `routeperf_routes` add column `reviewed_by` varchar(255);
 alter table `routeperf_routes` add column `queries_improved` integer;
 alter table `routeperf_routes` add column `time_improved` integer;
+
+-- 0010_dashboard_reads
+alter table `routeperf_rollups` add column `p50_bin` integer;
+alter table `routeperf_rollups` add column `p90_bin` integer;
+alter table `routeperf_rollups` add column `p95_bin` integer;
+alter table `routeperf_rollups` add column `p99_bin` integer;
+create index `routeperf_access_records_route_request_time` on `routeperf_access_records` (`route_id`, `request_time`, `id`);
