@@ -4,6 +4,17 @@
  * default, dark with `prefers-color-scheme` under the "auto" theme or with the "dark" preference; the
  * chart colours are read from the custom properties by the client script.
  */
+/** The dark theme's colours: chosen by the "dark" preference, or by the system's under "auto". */
+const DARK = `
+  color-scheme: dark;
+  --bg: #0f1216; --surface: #171b21; --text: #e6e9ee; --muted: #9aa4b1; --border: #2c333d;
+  --accent: #7aa2ff; --accent-text: #0f1216; --row-alt: #1b2028;
+  --ok: #5fd08a; --warn-bg: #4a3b05; --warn-text: #ffe08a; --crit-bg: #5a1814; --crit-text: #ffc2bd;
+  --s2xx: #5fd08a; --s3xx: #7aa2ff; --s4xx: #e3b341; --s5xx: #ff7b72;
+  --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --series-4: #d2a8ff; --grid: #262c35;
+  --heat: 122, 162, 255;
+`;
+
 export const STYLES = `
 :root, html[data-theme="light"] {
   color-scheme: light;
@@ -14,25 +25,9 @@ export const STYLES = `
   --series-1: #8ea8e8; --series-2: #1a7f37; --series-3: #c2261c; --series-4: #8250df; --grid: #e6e9ee;
   --heat: 36, 88, 211;
 }
-html[data-theme="dark"] {
-  color-scheme: dark;
-  --bg: #0f1216; --surface: #171b21; --text: #e6e9ee; --muted: #9aa4b1; --border: #2c333d;
-  --accent: #7aa2ff; --accent-text: #0f1216; --row-alt: #1b2028;
-  --ok: #5fd08a; --warn-bg: #4a3b05; --warn-text: #ffe08a; --crit-bg: #5a1814; --crit-text: #ffc2bd;
-  --s2xx: #5fd08a; --s3xx: #7aa2ff; --s4xx: #e3b341; --s5xx: #ff7b72;
-  --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --series-4: #d2a8ff; --grid: #262c35;
-  --heat: 122, 162, 255;
-}
+html[data-theme="dark"] {${DARK}}
 @media (prefers-color-scheme: dark) {
-  html[data-theme="auto"] {
-    color-scheme: dark;
-    --bg: #0f1216; --surface: #171b21; --text: #e6e9ee; --muted: #9aa4b1; --border: #2c333d;
-    --accent: #7aa2ff; --accent-text: #0f1216; --row-alt: #1b2028;
-    --ok: #5fd08a; --warn-bg: #4a3b05; --warn-text: #ffe08a; --crit-bg: #5a1814; --crit-text: #ffc2bd;
-    --s2xx: #5fd08a; --s3xx: #7aa2ff; --s4xx: #e3b341; --s5xx: #ff7b72;
-    --series-1: #3d5a9e; --series-2: #5fd08a; --series-3: #ff7b72; --series-4: #d2a8ff; --grid: #262c35;
-  --heat: 122, 162, 255;
-  }
+  html[data-theme="auto"] {${DARK}}
 }
 * { box-sizing: border-box; }
 html { background: var(--bg); color: var(--text); }
