@@ -16,7 +16,7 @@ const DAY_MS = 24 * HOUR_MS;
 export const PRESET_PERIODS = {
   '1h': { span: HOUR_MS, step: MINUTE_MS, align: MINUTE_MS },
   '6h': { span: 6 * HOUR_MS, step: 5 * MINUTE_MS, align: 5 * MINUTE_MS },
-  '24h': { span: DAY_MS, step: 30 * MINUTE_MS, align: HOUR_MS },
+  '24h': { span: DAY_MS, step: HOUR_MS, align: HOUR_MS },
   '7d': { span: 7 * DAY_MS, step: 3 * HOUR_MS, align: DAY_MS },
   '30d': { span: 30 * DAY_MS, step: 12 * HOUR_MS, align: DAY_MS },
 };
