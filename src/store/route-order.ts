@@ -1,4 +1,15 @@
-import type { RouteSummary } from './route-summaries.js';
+/** What the orders of routes compare: the fields of a route summary they sort by. */
+export interface OrderedRoute {
+  method: string;
+  route: string;
+  count: number;
+  errorRate: number;
+  requestTime: { avg: number; max: number; p50: number; p90: number; p95: number; p99: number };
+  queries: { avg: number; timeAvg: number };
+  nPlusOne: { requests: number };
+  memory: { avg: number };
+  lastAccessedAt: Date;
+}
 
 /** The orders the routes read offers. */
 export const ROUTE_SORT_KEYS = [
@@ -19,7 +30,7 @@ export const ROUTE_SORT_KEYS = [
 ] as const;
 export type RouteSortKey = (typeof ROUTE_SORT_KEYS)[number];
 
-const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string> = {
+const SORT_VALUE: Record<RouteSortKey, (route: OrderedRoute) => number | string> = {
   avg: (r) => r.requestTime.avg,
   max: (r) => r.requestTime.max,
   p50: (r) => r.requestTime.p50,
@@ -39,7 +50,7 @@ const SORT_VALUE: Record<RouteSortKey, (route: RouteSummary) => number | string>
 const compare = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /** Ties go by route, then method: a total order, so pages of one listing neither repeat nor skip a route. */
-export function sortRoutes(routes: RouteSummary[], sort: RouteSortKey, order: 'asc' | 'desc') {
+export function sortRoutes<R extends OrderedRoute>(routes: R[], sort: RouteSortKey, order: 'asc' | 'desc') {
   const value = SORT_VALUE[sort];
   const direction = order === 'asc' ? 1 : -1;
   return routes.sort(
