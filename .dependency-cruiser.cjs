@@ -90,7 +90,7 @@ module.exports = {
     ),
     forbid(
       'dashboard-reads-through-the-handle',
-      "The dashboard reads through the routeperf handle: no store, bus, tracker, adapter or CLI, and no framework, since it answers plain requests. Its actions (reviews, deletions) reach the store's admin through routeperf/internals.ts, which this rule leaves open on purpose: the store's modules stay closed.",
+      "The dashboard reads through the routeperf handle: no store, bus, tracker, adapter or CLI, and no framework, since it answers plain requests. Its actions (reviews, deletions) reach the store's admin through routeperf/internals.ts, and its diagnose page runs the checks of routeperf/diagnosis/: this rule leaves routeperf/ open on purpose, while the store's modules stay closed.",
       { path: '^src/dashboard/' },
       { path: `^src/(store|bus|trackers|adapters|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
     ),

@@ -1,11 +1,13 @@
 import type { Transport } from '../bus/transport.js';
 import { retryFor } from '../bus/transports/index.js';
+import { HEARTBEAT_INTERVAL_MS } from '../bus/worker/heartbeat.js';
 import { startWorker, type Worker, type WorkerSummary } from '../bus/worker/index.js';
 import { describeCause } from '../errors.js';
+import { formatCount, plural } from '../routeperf/count-text.js';
 import type { RouteperfInternals } from '../routeperf/internals.js';
+import { openConfiguredTransport } from '../routeperf/transports.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit.js';
-import { formatCount, plural } from './format.js';
-import { HEARTBEAT_INTERVAL_MS, onTransport, openCliTransport } from './transports.js';
+import { onTransport } from './transports.js';
 
 export interface ConsumeOptions {
   limit?: number;
@@ -97,7 +99,7 @@ async function openAll(dsns: readonly string[], routeperf: RouteperfInternals): 
   const opened: Transport[] = [];
   try {
     for (const dsn of dsns) {
-      opened.push(await onTransport(dsn, 'open', () => openCliTransport(dsn, routeperf.config)));
+      opened.push(await onTransport(dsn, 'open', () => openConfiguredTransport(dsn, routeperf.config)));
     }
     return opened;
   } catch (error) {

@@ -1,6 +1,7 @@
+import { formatCount } from '../routeperf/count-text.js';
+import type { Diagnosis } from '../routeperf/diagnosis/index.js';
 import type { WorkerStatus } from '../store/workers.js';
-import type { Diagnosis } from './diagnosis/index.js';
-import { type Column, formatCount, printable, renderTable } from './format.js';
+import { type Column, printable, renderTable } from './format.js';
 
 const WORKER_COLUMNS = (now: number): Column<WorkerStatus>[] => [
   { header: 'HOST', align: 'left', cell: (worker) => worker.host, maxWidth: 30 },

@@ -1,4 +1,4 @@
-/** Small text helpers for the CLI's reports: aligned tables, CSV and human units. */
+/** Small text helpers for the CLI's reports: aligned tables, CSV and human units (counts: routeperf/count-text.ts). */
 
 export interface Column<Row> {
   header: string;
@@ -98,14 +98,4 @@ export function formatMegabytes(bytes: number): string {
 /** An average of whole things (queries): whole numbers stay whole, others get one decimal. */
 export function formatAverage(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-/** 1234567 → 1,234,567 (fixed locale so output does not depend on the machine). */
-export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
-/** `1 route`, `3 routes` */
-export function plural(count: number, noun: string): string {
-  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,13 +1,12 @@
+import { formatCount, plural } from '../routeperf/count-text.js';
 import type { RouteSummary } from '../store/reads.js';
 import {
   type Column,
   csvLine,
   formatAverage,
-  formatCount,
   formatMegabytes,
   formatMs,
   formatPercent,
-  plural,
   printable,
   renderTable,
   truncate,

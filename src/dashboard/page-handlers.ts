@@ -1,8 +1,9 @@
 /**
  * The dashboard's pages by path: each reads its parameters from the visit, its data through the handle,
  * and renders. The handler (handler.ts) has already let the request in; it turns a read that fails into
- * the 503 page.
+ * the 503 page (the diagnose page excepted: what does not answer is what it reports).
  */
+import { diagnoseRouteperf } from '../routeperf/diagnosis/index.js';
 import type { Routeperf } from '../routeperf.js';
 import { readOverview, readRoutesPage } from './data.js';
 import { readAccessStatistics, readRecordsPage, readRouteDetail, readStatistics } from './page-data.js';
@@ -59,22 +60,10 @@ const records: PageRenderer = async ({ routeperf, settings, visit }) => {
   return recordsPage(visit.page, params, await readRecordsPage(routeperf, params));
 };
 
-const diagnose: PageRenderer = async ({ routeperf, settings, visit }) => {
-  // One small read says whether the database answers; why not goes to the log, not to the page.
-  const databaseReachable = await routeperf.routesPage({ since: Date.now(), limit: 1 }).then(
-    () => true,
-    (error: Error) => {
-      try {
-        settings.logger.warn(`dashboard: the diagnose page could not read the database: ${error?.message}`);
-      } catch {
-        // A broken logger must not turn an answer into a crash.
-      }
-      return false;
-    },
-  );
-  const { config, mode } = routeperf;
-  return diagnosePage(visit.page, { config, mode, stats: routeperf.stats(), databaseReachable });
-};
+// The checks of `routeperf diagnose`, run by this app. A database, transport or failure store that does
+// not answer is one of the problems the page lists, never a reason for the 503 page.
+const diagnose: PageRenderer = async ({ routeperf, visit }) =>
+  diagnosePage(visit.page, { config: routeperf.config, diagnosis: await diagnoseRouteperf(routeperf) });
 
 const PAGES: Readonly<Record<string, PageRenderer>> = {
   '': overview,

@@ -199,6 +199,9 @@ describe('diagnose page', () => {
     expect(page).toContain('<dt>Access records</dt><dd>on, kept ∞ days</dd>');
     expect(page).toContain('<dt>Dashboard actions on</dt><dd>review</dd>');
     expect(page).toMatch(/<dl class="pairs" data-pairs="stats"><dt>recorded<\/dt><dd>\d+<\/dd>/);
+    expect(page).toContain('<dt>Database tables</dt><dd>complete</dd>');
+    expect(page).toContain('<dt>Transport</dt><dd>no separate worker needed in this mode</dd>');
+    expect(page).toContain('<dt>Failed messages</dt><dd>0</dd>');
   });
 
   it('says what is wrong: an environment that records nothing', async () => {
@@ -209,8 +212,12 @@ describe('diagnose page', () => {
     const page = await new Browser(idle.url).fetch('/performance/diagnose');
     expect(page.status).toBe(200);
     expect(page.body).toContain('data-problems="1"');
+    // The problem and its fix as `routeperf diagnose` words them.
     expect(page.body).toContain(
-      'Nothing is recorded: environment &quot;development&quot; is not in environments',
+      '<li data-problem="environment-not-recorded">Apps record nothing here: environment &quot;development&quot; is not in environments',
+    );
+    expect(page.body).toContain(
+      'Fix: set &quot;environments&quot; in the config file to include &quot;development&quot;, then run: npx routeperf diagnose',
     );
   });
 });

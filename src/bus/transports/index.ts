@@ -94,6 +94,13 @@ export function isSyncDsn(dsn: string): boolean {
   return parseDsn(dsn).protocol === 'sync:';
 }
 
+const IN_PROCESS = ['sync:', 'memory:'];
+
+/** True for transports whose messages live inside the app's process: no other process can receive them. */
+export function isInProcess(dsn: string): boolean {
+  return IN_PROCESS.includes(parseDsn(dsn).protocol);
+}
+
 /** The client package a DSN needs that is not installed, or undefined when all is there. */
 export async function missingClientPackage(dsn: string, config: ResolvedConfig): Promise<string | undefined> {
   const url = parseDsn(dsn);

@@ -4,6 +4,11 @@ import type { Sink, WorkerHeartbeat } from '../../store/sink.js';
 import type { OutageReport } from './outage-report.js';
 import type { Clock, StopState, WorkerProgress } from './state.js';
 
+/** Milliseconds between a worker's heartbeats, unless told otherwise; `diagnose` judges workers by it. */
+export const HEARTBEAT_INTERVAL_MS = 5000;
+/** A worker whose last heartbeat is older than this is presumed dead (missed three beats). */
+export const ALIVE_WITHIN_MS = 3 * HEARTBEAT_INTERVAL_MS;
+
 /** Who the worker is, as `diagnose` lists it. */
 export type WorkerIdentity = Pick<WorkerHeartbeat, 'id' | 'host' | 'pid' | 'transport' | 'startedAt'>;
 

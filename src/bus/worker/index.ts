@@ -5,7 +5,7 @@ import type { FailureSink, Sink } from '../../store/sink.js';
 import { Pauses } from '../pauses.js';
 import type { Transport } from '../transport.js';
 import { createBatchHandler } from './batch-handler.js';
-import { Heartbeat } from './heartbeat.js';
+import { HEARTBEAT_INTERVAL_MS, Heartbeat } from './heartbeat.js';
 import { Limits } from './limits.js';
 import { OutageReport } from './outage-report.js';
 import { Printer } from './printer.js';
@@ -44,7 +44,7 @@ export interface WorkerOptions {
    * the previous one commits. 1 stores strictly one batch after the other.
    */
   concurrency?: number;
-  /** Milliseconds between heartbeats (and checks of the stop-workers signal). Default 5000. */
+  /** Milliseconds between heartbeats (and checks of the stop-workers signal). Default HEARTBEAT_INTERVAL_MS. */
   heartbeatInterval?: number;
 }
 
@@ -106,7 +106,7 @@ function assemble(options: WorkerOptions, state: WorkerState): ReceiveLoop {
   const limits = new Limits(options, { progress, stop, startedAt });
   const shared = { sink, transport, logger, progress, stop, pauses, policy, limits, sinkOutage };
   const failureStore = () => options.failures?.() ?? sink.failures();
-  const interval = options.heartbeatInterval ?? 5000;
+  const interval = options.heartbeatInterval ?? HEARTBEAT_INTERVAL_MS;
   const identity = {
     id: state.id,
     host: hostname(),

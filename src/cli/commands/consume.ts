@@ -1,10 +1,11 @@
+import { isInProcess } from '../../bus/transports/index.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { redactDsn } from '../../dsn.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { consumeTransports } from '../consume-run.js';
 import { cliLayer, withRouteperf } from '../open.js';
-import { isInProcess, requireClientPackage, transportDsn } from '../transports.js';
+import { requireClientPackage, transportDsn } from '../transports.js';
 import { usageError } from '../usage-error.js';
 import { byteSize, positiveSeconds, wholeNumber } from '../values.js';
 

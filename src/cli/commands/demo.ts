@@ -1,8 +1,8 @@
 import { dashboardOf } from '../../dashboard/index.js';
 import { redactDsn } from '../../dsn.js';
+import { formatCount } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
-import { formatCount } from '../format.js';
 import { cliLayer, databaseOf, withRecordingRouteperf } from '../open.js';
 import { routesTable } from '../routes-report.js';
 import { untilStopped } from '../until-stopped.js';

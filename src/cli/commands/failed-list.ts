@@ -1,7 +1,8 @@
+import { formatCount, plural } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import type { FailedMessage } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
-import { type Column, formatCount, plural, renderTable } from '../format.js';
+import { type Column, renderTable } from '../format.js';
 import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
 import { oneOf, wholeNumber } from '../values.js';
 

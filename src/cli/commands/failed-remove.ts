@@ -1,8 +1,8 @@
+import { plural } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { ALL_OPTION, IDS_ARGUMENT, idsOrAll, knownMessages } from '../failed-messages.js';
-import { plural } from '../format.js';
 import { cliLayer, withRouteperf } from '../open.js';
 
 export const failedRemoveCommand = defineCommand({

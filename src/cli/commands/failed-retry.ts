@@ -1,19 +1,15 @@
+import { isInProcess } from '../../bus/transports/index.js';
 import { startWorker } from '../../bus/worker/index.js';
+import { formatCount, plural } from '../../routeperf/count-text.js';
 import { internalsOf, type RouteperfInternals } from '../../routeperf/internals.js';
+import { openConfiguredTransport } from '../../routeperf/transports.js';
 import type { Routeperf } from '../../routeperf.js';
 import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { EXIT_FAILURE } from '../exit.js';
 import { ALL_OPTION, allIds, IDS_ARGUMENT, idsOrAll, knownMessages } from '../failed-messages.js';
-import { formatCount, plural } from '../format.js';
 import { cliLayer, withRouteperf } from '../open.js';
-import {
-  isInProcess,
-  onTransport,
-  openCliTransport,
-  requireClientPackage,
-  transportDsn,
-} from '../transports.js';
+import { onTransport, requireClientPackage, transportDsn } from '../transports.js';
 
 /** Messages sent back per send() and then removed from the failure store. */
 const CHUNK = 500;
@@ -52,7 +48,7 @@ export const failedRetryCommand = defineCommand({
 /** Sends each chunk, then removes it: a crash in between sends it twice, and ingestion counts it once. */
 async function sendBack(routeperf: Routeperf, failures: FailureLog, ids: readonly number[], dsn: string) {
   await requireClientPackage(dsn, routeperf.config);
-  const transport = await onTransport(dsn, 'open', () => openCliTransport(dsn, routeperf.config));
+  const transport = await onTransport(dsn, 'open', () => openConfiguredTransport(dsn, routeperf.config));
   try {
     await onTransport(dsn, 'set up', () => transport.setup(), transport);
     for (let start = 0; start < ids.length; start += CHUNK) {
@@ -75,7 +71,7 @@ async function sendBack(routeperf: Routeperf, failures: FailureLog, ids: readonl
 
 /** With an in-process transport no worker elsewhere would see them: a worker here stores them now. */
 async function storeHere(routeperf: RouteperfInternals, failures: FailureLog, ids: readonly number[]) {
-  const transport = await openCliTransport('memory://', routeperf.config);
+  const transport = await openConfiguredTransport('memory://', routeperf.config);
   const worker = startWorker({
     transport,
     sink: routeperf.store,

@@ -1,6 +1,6 @@
+import { plural } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
-import { plural } from '../format.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
 import { oneOf } from '../values.js';
 

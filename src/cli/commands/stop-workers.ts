@@ -1,8 +1,9 @@
+import { ALIVE_WITHIN_MS, HEARTBEAT_INTERVAL_MS } from '../../bus/worker/heartbeat.js';
+import { plural } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
-import { plural, printable } from '../format.js';
+import { printable } from '../format.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
-import { ALIVE_WITHIN_MS, HEARTBEAT_INTERVAL_MS } from '../transports.js';
 
 export const stopWorkersCommand = defineCommand({
   name: 'stop-workers',

@@ -1,5 +1,5 @@
 import type { Store } from '../../store/store.js';
-import { plural } from '../format.js';
+import { plural } from '../count-text.js';
 import type { Problem } from './types.js';
 import { within } from './within.js';
 

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../../config/types.js';
 import { describeCause, RouteperfError } from '../../errors.js';
-import { storeOptionsOf } from '../../routeperf/stores.js';
 import { Store } from '../../store/store.js';
+import { storeOptionsOf } from '../stores.js';
 import type { Diagnosis, Problem } from './types.js';
 import { within } from './within.js';
 

@@ -1,5 +1,6 @@
-import type { RecordingMode, RouteperfStats } from '../../routeperf.js';
 import type { WorkerStatus } from '../../store/workers.js';
+import type { RecordingMode } from '../recording-mode.js';
+import type { RouteperfStats } from '../stats.js';
 
 /** Something that stops routeperf from working as configured, and the command that fixes it. */
 export interface Problem {
@@ -49,7 +50,19 @@ export interface Diagnosis {
     /** The most recent worker seen in the last week, when none is alive. */
     lastSeen: WorkerStatus | null;
   } | null;
-  /** routeperf's counters in this process: the diagnose process, not the app. */
+  /** routeperf's counters in this process, and whose they are (the diagnose process's, or the app's). */
   thisProcess: RouteperfStats & { note: string };
   problems: Problem[];
+}
+
+/** How the process that diagnoses records: what the checks cannot learn from the configuration alone. */
+export interface Recording {
+  /** How an app with this configuration records; null when it cannot start routeperf (a problem says why). */
+  mode: RecordingMode | null;
+  thisProcess: Diagnosis['thisProcess'];
+  /**
+   * True when a worker running in this process is the diagnosis's own (the CLI opens a routeperf to learn
+   * the mode, which on memory:// runs one): it is not news, and is left out of the workers.
+   */
+  ownWorkerInThisProcess: boolean;
 }

@@ -1,7 +1,7 @@
 import { parseDsn } from '../../bus/dsn.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { redactDsn } from '../../dsn.js';
-import { openCliTransport, transportCause } from '../transports.js';
+import { openConfiguredTransport, transportCause } from '../transports.js';
 import type { Diagnosis, Problem } from './types.js';
 import { within } from './within.js';
 
@@ -29,7 +29,7 @@ export async function checkTransport(
 }
 
 async function queueStats(dsn: string, config: ResolvedConfig, shown: string) {
-  const transport = await within(openCliTransport(dsn, config), shown);
+  const transport = await within(openConfiguredTransport(dsn, config), shown);
   try {
     return await within(transport.stats(), shown);
   } finally {

@@ -1,0 +1,14 @@
+/**
+ * Counts in English text, the same on every machine: for the CLI's reports and the problems of the
+ * diagnosis, which the CLI and the dashboard share.
+ */
+
+/** 1234567 → 1,234,567 (fixed locale so output does not depend on the machine). */
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** `1 route`, `3 routes` */
+export function plural(count: number, noun: string): string {
+  return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
+}
