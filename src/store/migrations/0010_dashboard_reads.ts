@@ -14,7 +14,7 @@ export async function up(db: Kysely<any>, { name }: MigrationContext): Promise<v
     await db.schema.alterTable('rollups').addColumn(column, 'integer').execute();
   }
   await db.schema
-    .createIndex(name('access_records_route_request_time'))
+    .createIndex(name('access_records_slowest'))
     .on('access_records')
     .columns(['route_id', 'request_time', 'id'])
     .execute();

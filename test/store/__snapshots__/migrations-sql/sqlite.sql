@@ -49,4 +49,4 @@ alter table "routeperf_rollups" add column "p50_bin" integer;
 alter table "routeperf_rollups" add column "p90_bin" integer;
 alter table "routeperf_rollups" add column "p95_bin" integer;
 alter table "routeperf_rollups" add column "p99_bin" integer;
-create index "routeperf_access_records_route_request_time" on "routeperf_access_records" ("route_id", "request_time", "id");
+create index "routeperf_access_records_slowest" on "routeperf_access_records" ("route_id", "request_time", "id");
