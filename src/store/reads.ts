@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type AccessRecordsPage, type AccessRecordsQuery, readAccessRecords } from './access-record-reads.js';
+import type { StoreDialect } from './dialects/index.js';
 import {
   type RouteLists,
   type RouteListsQuery,
@@ -44,38 +45,50 @@ export type { TimeInput } from './time-window.js';
 export type { TimeseriesPoint, TimeseriesQuery } from './timeseries.js';
 export type { AccessStatistics, LatencyBin, WindowQuery, WindowSummary } from './window-reads.js';
 
-/** Dashboard and CLI reads: from the bucket tables only, but for the access records themselves. */
+/**
+ * Dashboard and CLI reads: from the bucket tables only, but for the access records themselves. Each runs
+ * in its dialect's read session.
+ */
 export class StoreReader {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
     private readonly defaultEnvironment: string,
   ) {}
 
   routesPage(query: RoutesQuery = {}): Promise<RoutesPage> {
-    return readRoutes(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readRoutes, query);
   }
 
   routeLists(query: RouteListsQuery): Promise<RouteLists> {
-    return readRouteLists(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readRouteLists, query);
   }
 
   timeseries(query: TimeseriesQuery): Promise<TimeseriesPoint[]> {
-    return readTimeseries(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readTimeseries, query);
   }
 
   summary(query: WindowQuery = {}): Promise<WindowSummary> {
-    return readWindowSummary(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readWindowSummary, query);
   }
 
   latencyHistogram(query: WindowQuery = {}): Promise<LatencyBin[]> {
-    return readLatencyHistogram(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readLatencyHistogram, query);
   }
 
   accessStatistics(query: WindowQuery = {}): Promise<AccessStatistics> {
-    return readAccessStatistics(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readAccessStatistics, query);
   }
 
   accessRecords(query: AccessRecordsQuery = {}): Promise<AccessRecordsPage> {
-    return readAccessRecords(this.db, query.environment ?? this.defaultEnvironment, query);
+    return this.#read(readAccessRecords, query);
+  }
+
+  #read<Q extends { environment?: string }, T>(
+    read: (db: Kysely<Database>, environment: string, query: Q) => Promise<T>,
+    query: Q,
+  ): Promise<T> {
+    const environment = query.environment ?? this.defaultEnvironment;
+    return this.dialect.readSession(this.db, (db) => read(db, environment, query));
   }
 }

@@ -223,7 +223,7 @@ export class Store implements Sink {
           dedupWindow: this.options.dedupWindow ?? DEFAULT_DEDUP_WINDOW_MS,
           claimMethod: await this.dialect.claimMethod(db, this.options.database),
         }),
-        reader: new StoreReader(db, this.options.environment),
+        reader: new StoreReader(db, this.dialect, this.options.environment),
         failures: new FailureLog(db),
         workers: new WorkerRegistry(db),
         rollup: new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING),

@@ -92,7 +92,15 @@ export interface StoreDialect extends DialectConnection, DialectSchema, DialectW
    * `overloaded` one is worth running the transaction again at once.
    */
   readonly classifyError: CauseClassifier;
+  /**
+   * Runs one read of the reports (many small aggregates, a few statements) on the connection it gives
+   * `read`, set up for such reads.
+   */
+  readSession<T>(db: Kysely<Database>, read: (db: Kysely<Database>) => Promise<T>): Promise<T>;
 }
+
+/** A read session as it comes: the pool's connections as they are. */
+export const plainReadSession: StoreDialect['readSession'] = (db, read) => read(db);
 
 /** The subset of Kysely's InsertQueryBuilder the dialects need; kept loose for every table type. */
 export interface Upsertable {

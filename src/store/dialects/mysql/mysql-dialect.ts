@@ -1,4 +1,4 @@
-import type { StoreDialect } from '../dialect.js';
+import { plainReadSession, type StoreDialect } from '../dialect.js';
 import { mysqlConnection } from './mysql-connection.js';
 import { mysqlErrorCause } from './mysql-errors.js';
 import { mysqlSchema } from './mysql-schema.js';
@@ -10,4 +10,5 @@ export const mysqlDialect: StoreDialect = {
   ...mysqlSchema,
   ...mysqlWrites,
   classifyError: mysqlErrorCause,
+  readSession: plainReadSession,
 };

@@ -1,4 +1,4 @@
-import type { StoreDialect } from '../dialect.js';
+import { plainReadSession, type StoreDialect } from '../dialect.js';
 import { sqliteConnection } from './sqlite-connection.js';
 import { sqliteErrorCause } from './sqlite-errors.js';
 import { sqliteSchema } from './sqlite-schema.js';
@@ -10,4 +10,5 @@ export const sqliteDialect: StoreDialect = {
   ...sqliteSchema,
   ...sqliteWrites,
   classifyError: sqliteErrorCause,
+  readSession: plainReadSession,
 };
