@@ -1,4 +1,4 @@
-import { formatCount, plural } from '../routeperf/count-text.js';
+import { formatCount, plural, statusCountsText } from '../routeperf/count-text.js';
 import type { RouteSummary } from '../store/reads.js';
 import {
   type Column,
@@ -95,7 +95,7 @@ const CSV_COLUMNS: [header: string, value: (r: RouteSummary) => string | number]
   ['route', (r) => r.route],
   ['count', (r) => r.count],
   ['error_rate', (r) => r.errorRate],
-  ['status_codes', (r) => statusCodes(r.statusCodes)],
+  ['status_codes', (r) => statusCountsText(r.statusCodes)],
   ['min_ms', (r) => r.requestTime.min],
   ['avg_ms', (r) => r.requestTime.avg],
   ['p50_ms', (r) => r.requestTime.p50],
@@ -122,13 +122,6 @@ export function routesCsv(routes: readonly RouteSummary[]): string {
     csvLine(CSV_COLUMNS.map(([header]) => header)),
     ...routes.map((route) => csvLine(CSV_COLUMNS.map(([, value]) => value(route)))),
   ].join('\n');
-}
-
-/** `200:12 500:1`: one field that a spreadsheet keeps as text. */
-function statusCodes(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([code, count]) => `${code}:${count}`)
-    .join(' ');
 }
 
 export function renderRoutes(

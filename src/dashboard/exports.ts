@@ -4,6 +4,7 @@
  * `dashboard.export.maxRows` of them, as an attachment. The JSON says how many rows matched in all, so
  * that a cut download is never taken for a whole one.
  */
+import { statusCountsText } from '../routeperf/count-text.js';
 import type { Routeperf } from '../routeperf.js';
 import { type CsvValue, toCsv } from './csv.js';
 import { type RouteSummary, routesFilterQuery } from './data.js';
@@ -23,13 +24,7 @@ const ROUTE_COLUMNS: readonly Column<RouteSummary>[] = [
   ['route', (r) => r.route],
   ['requests', (r) => r.count],
   ['error_rate', (r) => r.errorRate],
-  [
-    'status_codes',
-    (r) =>
-      Object.entries(r.statusCodes)
-        .map(([code, n]) => `${code}:${n}`)
-        .join(' '),
-  ],
+  ['status_codes', (r) => statusCountsText(r.statusCodes)],
   ['avg_ms', (r) => r.requestTime.avg],
   ['min_ms', (r) => r.requestTime.min],
   ['p50_ms', (r) => r.requestTime.p50],

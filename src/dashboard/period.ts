@@ -98,15 +98,6 @@ export function chartStep(window: TimeWindow): number {
   return Math.max(1, Math.ceil((window.until - window.since) / 60 / MINUTE_MS)) * MINUTE_MS;
 }
 
-/**
- * The step of a time series that makes one point of exactly [since, until): points start at multiples
- * of their step, so a step equal to `since` (a whole minute) starts the first point at `since`, and the
- * point is wider than the window as long as `since` is more than the window's length after the epoch.
- */
-export function wholeWindowStep(window: TimeWindow): number {
-  return Math.max(window.since, window.until - window.since + MINUTE_MS);
-}
-
 /** `2024-05-01T12:00` in UTC, as the custom range's inputs show a time. */
 export function inputDate(time: number): string {
   return new Date(time).toISOString().slice(0, 16);

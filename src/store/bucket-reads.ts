@@ -23,6 +23,8 @@ export interface RouteFilter {
 }
 
 const TOTAL_COLUMNS = Object.keys(TOTALS_MERGE) as (keyof BucketTotals)[];
+/** A bucket's key and its totals, in `aggregates` and `rollups` alike. */
+const BUCKET_TOTAL_COLUMNS = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
 /** How many times a read starts again when a rollup changed the rows while it read them. */
 const READ_ATTEMPTS = 5;
 
@@ -127,7 +129,7 @@ export function mergedTotals(eb: ExpressionBuilder<any, any>) {
 
 /** Every bucket of the plan with its totals, one row per route and bucket. */
 export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFilter) {
-  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+  const columns = BUCKET_TOTAL_COLUMNS;
   return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns), () =>
     db.selectFrom('rollups').select(columns),
   );
@@ -151,7 +153,7 @@ export function totalsRowsWithPercentileBins(
   filter: RouteFilter,
   keys: readonly PercentileKey[],
 ) {
-  const columns = ['route_id', 'bucket', ...TOTAL_COLUMNS] as const;
+  const columns = BUCKET_TOTAL_COLUMNS;
   const bins = (rolled: boolean) => [
     ...keys.map((key) => {
       const column = percentileBinColumn(key);

@@ -19,6 +19,7 @@ import { exportLinks } from './export-links.js';
 import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
 import { pager } from './pager.js';
 import { RECORD_COLUMNS, recordRows } from './record-rows.js';
+import { sortHeading } from './sort-heading.js';
 
 export function recordsPage(context: PageContext, params: RecordsParams, data: RecordsPage): string {
   const { t } = context;
@@ -33,7 +34,15 @@ ${filterForm(context, params)}
 <thead><tr>${RECORD_COLUMNS.map(([key, title]) =>
       key === null
         ? html`<th scope="col" class="text">${t(title)}</th>`
-        : sortHeading(context, params, key, t(title)),
+        : sortHeading(context, {
+            key,
+            title: t(title),
+            path: `${context.base}/records`,
+            query: recordsQuery(params),
+            sort: params.sort,
+            order: params.order,
+            defaultOrder: 'desc',
+          }),
     )}</tr></thead>
 <tbody>${recordRows(context, params, data.records)}</tbody>
 </table></div>
@@ -78,25 +87,6 @@ ${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
 <button type="submit">${t('apply')}</button>
 <a href="${linkTo(`${context.base}/records`, viewQuery(params))}">${t('reset')}</a>
 </form>`;
-}
-
-function sortHeading(
-  context: PageContext,
-  params: RecordsParams,
-  key: RecordSortKey,
-  title: string,
-): SafeHtml {
-  const { t } = context;
-  const current = params.sort === key;
-  const order = current && params.order === 'desc' ? 'asc' : 'desc';
-  const href = linkTo(`${context.base}/records`, {
-    ...recordsQuery(params),
-    sort: key,
-    order,
-    page: undefined,
-  });
-  const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
-  return html`<th scope="col" data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
 }
 
 function actions(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {

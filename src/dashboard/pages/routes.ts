@@ -23,6 +23,7 @@ import { exportLinks } from './export-links.js';
 import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
 import { pager } from './pager.js';
 import { routeRows } from './route-rows.js';
+import { sortHeading } from './sort-heading.js';
 
 /** Each sort key's column heading. */
 export const COLUMN_TITLES: Record<RouteSortKey, MessageKey> = {
@@ -55,7 +56,16 @@ export function routesPage(context: PageContext, params: RoutesParams, data: Rou
 ${filterForm(context, params)}
 <div class="table-wrap"><table>
 <thead><tr><th class="text" scope="col">${t('colMethod')}</th>${SORT_KEYS.flatMap((key) => [
-      sortHeading(context, params, key),
+      sortHeading(context, {
+        key,
+        title: t(COLUMN_TITLES[key]),
+        path: `${context.base}/routes`,
+        query: routesQuery(params),
+        sort: params.sort,
+        order: params.order,
+        defaultOrder: key === 'route' ? 'asc' : 'desc',
+        text: key === 'route',
+      }),
       key === 'errorRate' ? html`<th scope="col">${t('colStatuses')}</th>` : '',
     ])}</tr></thead>
 <tbody>${routeRows(context, params, data.routes)}</tbody>
@@ -94,23 +104,6 @@ ${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
 <button type="submit">${t('apply')}</button>
 <a href="${linkTo(`${context.base}/routes`, viewQuery(params))}">${t('reset')}</a>
 </form>`;
-}
-
-/** A column heading that sorts by its key, and flips the order when it already does. */
-function sortHeading(context: PageContext, params: RoutesParams, key: RouteSortKey): SafeHtml {
-  const { t } = context;
-  const current = params.sort === key;
-  const defaultOrder = key === 'route' ? 'asc' : 'desc';
-  const order = current ? (params.order === 'asc' ? 'desc' : 'asc') : defaultOrder;
-  const href = linkTo(`${context.base}/routes`, {
-    ...routesQuery(params),
-    sort: key,
-    order,
-    page: undefined,
-  });
-  const title = t(COLUMN_TITLES[key]);
-  const sorted = current ? html` aria-sort="${params.order === 'asc' ? 'ascending' : 'descending'}"` : '';
-  return html`<th scope="col"${key === 'route' ? html` class="text"` : ''} data-sort="${key}"${sorted}><a href="${href}" title="${t('sortBy', { column: title })}">${title}</a></th>`;
 }
 
 /** Clearing the environment, when the configuration allows it. */
