@@ -5,18 +5,14 @@
  * them on.
  */
 import { html, type SafeHtml } from '../html.js';
+import type { MessageKey } from '../i18n/index.js';
 import type { RecordsPage } from '../page-data.js';
-import {
-  RECORD_STATUS_CLASSES,
-  type RecordSortKey,
-  type RecordsParams,
-  recordsFilters,
-  recordsQuery,
-} from '../page-params.js';
-import { HTTP_METHODS, linkTo, PAGE_SIZES, viewQuery } from '../params.js';
+import { RECORD_STATUS_CLASSES, type RecordsParams, recordsFilters, recordsQuery } from '../page-params.js';
+import { linkTo, viewQuery } from '../params.js';
 import { dangerForm } from './action-forms.js';
 import { exportLinks } from './export-links.js';
-import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { filterForm, methodField, numberField } from './filter-form.js';
+import { layout, options, type PageContext, viewBar } from './layout.js';
 import { pager } from './pager.js';
 import { RECORD_COLUMNS, recordRows } from './record-rows.js';
 import { sortHeading } from './sort-heading.js';
@@ -29,7 +25,7 @@ export function recordsPage(context: PageContext, params: RecordsParams, data: R
     section: 'records',
     bar: viewBar(context, params, `${context.base}/records`, kept),
     main: html`<h1>${t('navRecords')}</h1>
-${filterForm(context, params)}
+${recordsFilterForm(context, params)}
 <div class="table-wrap"><table>
 <thead><tr>${RECORD_COLUMNS.map(([key, title]) =>
       key === null
@@ -58,20 +54,21 @@ ${actions(context, params, data)}`,
   });
 }
 
-function filterForm(context: PageContext, params: RecordsParams): SafeHtml {
+function recordsFilterForm(context: PageContext, params: RecordsParams): SafeHtml {
   const { t } = context;
   const any = { value: '', label: t('any') };
-  const methods = [...new Set([...HTTP_METHODS, ...(params.method ? [params.method] : [])])];
   const status = params.status === undefined ? '' : String(params.status);
   const statuses = [...RECORD_STATUS_CLASSES, ...(typeof params.status === 'number' ? [status] : [])];
-  const number = (name: string, label: Parameters<typeof t>[0], value: number | undefined) =>
-    html`<label>${t(label)}<input type="number" name="${name}" min="0" step="any" value="${value ?? ''}"></label>`;
-  const textField = (name: string, label: Parameters<typeof t>[0], value: string | undefined) =>
+  const number = (name: string, label: MessageKey, value: number | undefined) =>
+    numberField(context, name, label, value);
+  const textField = (name: string, label: MessageKey, value: string | undefined) =>
     html`<label>${t(label)}<input type="search" name="${name}" value="${value ?? ''}" maxlength="2000"></label>`;
-  return html`<form class="filters" method="get" action="${context.base}/records" aria-label="${t('filters')}">
-${hiddenInputs({ ...viewQuery(params), sort: params.sort, order: params.order })}
-${textField('route', 'recFilterRoute', params.route)}
-<label>${t('filterMethod')}<select name="method">${options([any, ...methods.map((value) => ({ value, label: value }))], params.method ?? '')}</select></label>
+  return filterForm(
+    context,
+    `${context.base}/records`,
+    params,
+    html`${textField('route', 'recFilterRoute', params.route)}
+${methodField(context, params.method)}
 <label>${t('recFilterStatus')}<select name="status">${options([any, ...statuses.map((value) => ({ value, label: value }))], status)}</select></label>
 ${textField('path', 'recFilterPath', params.path)}
 ${textField('referer', 'recFilterReferer', params.referer)}
@@ -79,14 +76,8 @@ ${textField('user', 'recFilterUser', params.userId)}
 ${number('minTime', 'recFilterTimeFrom', params.minTime)}
 ${number('maxTime', 'recFilterTimeTo', params.maxTime)}
 ${number('minQueries', 'filterQueriesFrom', params.minQueries)}
-${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
-<label>${t('pageSize')}<select name="size">${options(
-    PAGE_SIZES.map((size) => ({ value: String(size), label: String(size) })),
-    String(params.size),
-  )}</select></label>
-<button type="submit">${t('apply')}</button>
-<a href="${linkTo(`${context.base}/records`, viewQuery(params))}">${t('reset')}</a>
-</form>`;
+${number('maxQueries', 'filterQueriesTo', params.maxQueries)}`,
+  );
 }
 
 function actions(context: PageContext, params: RecordsParams, data: RecordsPage): SafeHtml {

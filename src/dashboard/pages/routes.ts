@@ -8,9 +8,7 @@ import type { RoutesPage } from '../data.js';
 import { html, type SafeHtml } from '../html.js';
 import type { MessageKey } from '../i18n/index.js';
 import {
-  HTTP_METHODS,
   linkTo,
-  PAGE_SIZES,
   type RouteSortKey,
   type RoutesParams,
   routesQuery,
@@ -20,7 +18,8 @@ import {
 } from '../params.js';
 import { dangerForm } from './action-forms.js';
 import { exportLinks } from './export-links.js';
-import { hiddenInputs, layout, options, type PageContext, viewBar } from './layout.js';
+import { filterForm, methodField, numberField } from './filter-form.js';
+import { layout, options, type PageContext, viewBar } from './layout.js';
 import { pager } from './pager.js';
 import { routeRows } from './route-rows.js';
 import { sortHeading } from './sort-heading.js';
@@ -53,7 +52,7 @@ export function routesPage(context: PageContext, params: RoutesParams, data: Rou
     section: 'routes',
     bar: viewBar(context, params, action, kept),
     main: html`<h1>${t('navRoutes')}</h1>
-${filterForm(context, params)}
+${routesFilterForm(context, params)}
 <div class="table-wrap"><table>
 <thead><tr><th class="text" scope="col">${t('colMethod')}</th>${SORT_KEYS.flatMap((key) => [
       sortHeading(context, {
@@ -82,28 +81,23 @@ ${clearEnvironment(context, params)}`,
   });
 }
 
-function filterForm(context: PageContext, params: RoutesParams): SafeHtml {
+function routesFilterForm(context: PageContext, params: RoutesParams): SafeHtml {
   const { t } = context;
   const any = { value: '', label: t('any') };
-  const methods = [...new Set([...HTTP_METHODS, ...(params.method ? [params.method] : [])])];
   const number = (name: string, label: MessageKey, value: number | undefined) =>
-    html`<label>${t(label)}<input type="number" name="${name}" min="0" step="any" value="${value ?? ''}"></label>`;
-  return html`<form class="filters" method="get" action="${context.base}/routes" aria-label="${t('filters')}">
-${hiddenInputs({ ...viewQuery(params), sort: params.sort, order: params.order })}
-<label>${t('filterName')}<input type="search" name="q" value="${params.search}" maxlength="200"></label>
-<label>${t('filterMethod')}<select name="method">${options([any, ...methods.map((value) => ({ value, label: value }))], params.method ?? '')}</select></label>
+    numberField(context, name, label, value);
+  return filterForm(
+    context,
+    `${context.base}/routes`,
+    params,
+    html`<label>${t('filterName')}<input type="search" name="q" value="${params.search}" maxlength="200"></label>
+${methodField(context, params.method)}
 <label>${t('filterStatus')}<select name="status">${options([any, ...STATUS_CLASSES.map((value) => ({ value, label: value }))], params.status ?? '')}</select></label>
 ${number('minAvg', 'filterAvgFrom', params.minAvg)}
 ${number('maxAvg', 'filterAvgTo', params.maxAvg)}
 ${number('minQueries', 'filterQueriesFrom', params.minQueries)}
-${number('maxQueries', 'filterQueriesTo', params.maxQueries)}
-<label>${t('pageSize')}<select name="size">${options(
-    PAGE_SIZES.map((size) => ({ value: String(size), label: String(size) })),
-    String(params.size),
-  )}</select></label>
-<button type="submit">${t('apply')}</button>
-<a href="${linkTo(`${context.base}/routes`, viewQuery(params))}">${t('reset')}</a>
-</form>`;
+${number('maxQueries', 'filterQueriesTo', params.maxQueries)}`,
+  );
 }
 
 /** Clearing the environment, when the configuration allows it. */
