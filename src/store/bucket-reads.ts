@@ -13,7 +13,10 @@ export interface RouteFilter {
   environment: string;
   route?: string;
   method?: string;
-  /** Only these route ids (the routes of one page). */
+  /**
+   * The routes asked for (those of one page): rows of other routes of the filter may come too when there
+   * are many (see NAMED_IDS), and callers pass them over.
+   */
   ids?: readonly number[];
   /**
    * The environment's totals row (see environment-totals.ts), for reads that sum every route of it: its
@@ -57,7 +60,7 @@ export async function withTotals(
   return totalsId === undefined ? filter : { ...filter, totalsId };
 }
 
-/** The ids of the routes a filter covers, as a subquery. */
+/** The ids of the routes a filter covers (its `ids` aside), as a subquery. */
 function routeIds(db: Kysely<Database>, filter: RouteFilter) {
   let ids = db
     .selectFrom('routes')
@@ -66,17 +69,37 @@ function routeIds(db: Kysely<Database>, filter: RouteFilter) {
     .where('method', '!=', TOTALS_METHOD);
   if (filter.route !== undefined) ids = ids.where('route', '=', filter.route);
   if (filter.method !== undefined) ids = ids.where('method', '=', filter.method.toUpperCase());
-  if (filter.ids !== undefined) ids = ids.where('id', 'in', filter.ids.length ? [...filter.ids] : [-1]);
   return ids;
 }
 
-/** The routes whose rolled-up buckets a read sums: its routes, or their environment's totals row. */
-const rolledRouteIds = (ids: Expression<unknown>, filter: RouteFilter) =>
-  filter.totalsId === undefined ? ids : sql`${filter.totalsId}`;
+/**
+ * A filter's `ids` named in a statement, at most this many: a longer list reads every route of the filter,
+ * whose extra rows the callers, which look their routes up by id, pass over.
+ */
+const NAMED_IDS = 1000;
 
-/** `route_id in (ids) and from <= bucket < to`, in any of the bucket tables. */
-const inBuckets = (ids: Expression<unknown>, from: number, to: number) =>
-  sql<boolean>`${sql.ref('route_id')} in (${ids}) and ${sql.ref('bucket')} >= ${from} and ${sql.ref('bucket')} < ${to}`;
+/**
+ * `route_id` of a bucket table among the routes a filter covers. Ids of the filter are named in the
+ * statement as well: then the database walks the route index for each of them, rather than every route's
+ * buckets of the window joined to the few asked for.
+ */
+function ofRoutes(db: Kysely<Database>, filter: RouteFilter) {
+  const covered = sql<boolean>`${sql.ref('route_id')} in (${routeIds(db, filter)})`;
+  const { ids } = filter;
+  if (ids === undefined || ids.length > NAMED_IDS) return covered;
+  const named = sql.join((ids.length ? ids : [-1]).map((id) => sql.lit(Math.trunc(id))));
+  return sql<boolean>`${sql.ref('route_id')} in (${named}) and ${covered}`;
+}
+
+/** Of the rolled-up buckets, those a read sums: its routes', or their environment's totals row's. */
+const ofRolledRoutes = (db: Kysely<Database>, filter: RouteFilter) =>
+  filter.totalsId === undefined
+    ? ofRoutes(db, filter)
+    : sql<boolean>`${sql.ref('route_id')} = ${filter.totalsId}`;
+
+/** `routes and from <= bucket < to`, in any of the bucket tables. */
+const inBuckets = (routes: Expression<SqlBool>, from: number, to: number) =>
+  sql<boolean>`${routes} and ${sql.ref('bucket')} >= ${from} and ${sql.ref('bucket')} < ${to}`;
 
 /** What `bucketsOf` needs of a select: narrowing it, and appending another (`R`) with the same columns. */
 interface BucketSelect<Q, R> {
@@ -95,7 +118,7 @@ function bucketsOf<Q extends BucketSelect<Q, R>, R extends BucketSelect<R, R>>(
   recent: Q,
   rolled: () => R,
 ): Q {
-  const inWindow = recent.where(inBuckets(routeIds(db, filter), plan.since, plan.until));
+  const inWindow = recent.where(inBuckets(ofRoutes(db, filter), plan.since, plan.until));
   return segmentSelects(db, plan, filter, rolled).reduce((rows, segment) => rows.unionAll(segment), inWindow);
 }
 
@@ -106,11 +129,11 @@ function segmentSelects<R extends BucketSelect<R, R>>(
   filter: RouteFilter,
   rolled: () => R,
 ): R[] {
-  const rolledIds = rolledRouteIds(routeIds(db, filter), filter);
+  const routes = ofRolledRoutes(db, filter);
   return plan.segments.map((segment) =>
     rolled()
       .where(sql<boolean>`${sql.ref('resolution')} = ${segment.resolution}`)
-      .where(inBuckets(rolledIds, segment.from, segment.to)),
+      .where(inBuckets(routes, segment.from, segment.to)),
   );
 }
 
@@ -184,33 +207,27 @@ export async function latencyBins(
   filter: RouteFilter,
   groupOf: (routeId: number, bucket: number) => number,
 ): Promise<Map<number, BinCount[]>> {
-  const ids = routeIds(db, filter);
-  const rolledIds = rolledRouteIds(ids, filter);
+  // One statement: the minutes' bins as rows (latency_bins null), the rolled-up buckets' as a blob each.
+  const column = <T, N extends string>(name: N, present: boolean) =>
+    (present ? sql<T | null>`${sql.ref(name)}` : sql<T | null>`null`).as(name);
+  const binColumns = (rolled: boolean) =>
+    [
+      column<number, 'route_id'>('route_id', true),
+      column<number, 'bucket'>('bucket', true),
+      column<number, 'bin'>('bin', !rolled),
+      column<number, 'count'>('count', !rolled),
+      column<Uint8Array, 'latency_bins'>('latency_bins', rolled),
+    ] as const;
+  const rows = await bucketsOf(db, plan, filter, db.selectFrom('histogram').select(binColumns(false)), () =>
+    db.selectFrom('rollups').select(binColumns(true)),
+  ).execute();
   const sums = new Map<number, BinSums>();
-  const sumsOf = (group: number) => {
+  for (const row of rows) {
+    const group = groupOf(Number(row.route_id), Number(row.bucket));
     const bins = sums.get(group) ?? new BinSums();
     sums.set(group, bins);
-    return bins;
-  };
-  const recent = await db
-    .selectFrom('histogram')
-    .select(['route_id', 'bucket', 'bin', 'count'])
-    .where(inBuckets(ids, plan.since, plan.until))
-    .execute();
-  for (const row of recent) {
-    sumsOf(groupOf(Number(row.route_id), Number(row.bucket))).add(Number(row.bin), Number(row.count));
-  }
-  for (const segment of plan.segments) {
-    const rolled = await db
-      .selectFrom('rollups')
-      .select(['route_id', 'bucket', 'latency_bins'])
-      .where('resolution', '=', segment.resolution)
-      .where(inBuckets(rolledIds, segment.from, segment.to))
-      .execute();
-    for (const row of rolled) {
-      const bins = sumsOf(groupOf(Number(row.route_id), Number(row.bucket)));
-      decodeBins(row.latency_bins, bins.add);
-    }
+    if (row.latency_bins === null) bins.add(Number(row.bin), Number(row.count));
+    else decodeBins(row.latency_bins, bins.add);
   }
   return new Map([...sums].map(([group, bins]) => [group, bins.binCounts()]));
 }
