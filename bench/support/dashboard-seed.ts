@@ -3,7 +3,7 @@
  * Zipf's law (the first route gets most requests, the last few a handful a day), over a day with a peak in
  * the afternoon and a trough at night, and quieter weekends; per route a log-normal request time, an
  * error rate, query counts and memory. Every request is drawn; what is written is what the rollup leaves:
- * hour, day and week buckets for the 30 days, minute buckets for the last 48 hours, nothing waiting in
+ * hour, quarter-day, day and week buckets for the 30 days, minute buckets for the last 48 hours, nothing waiting in
  * `aggregates`, the environment's totals row (every bucket summed over all routes) valid from the start,
  * plus `accessRecords` access records sampled from the requests.
  */
@@ -19,9 +19,20 @@ import {
   DAY_MS,
   type Database,
   HOUR_MS,
+  QUARTER_DAY_MS,
+  RESOLUTIONS,
+  type Resolution,
   WEEK_MS,
 } from '../../src/store/tables.js';
 import { seededRandom as random } from '../../test/support/random.js';
+
+const RESOLUTION_NAMES: Record<Resolution, string> = {
+  [BUCKET_MS]: 'minutes',
+  [HOUR_MS]: 'hours',
+  [QUARTER_DAY_MS]: 'quarter days',
+  [DAY_MS]: 'days',
+  [WEEK_MS]: 'weeks',
+};
 
 export interface SeedOptions {
   routes: number;
@@ -146,12 +157,9 @@ export async function seedDashboardStore(db: Kysely<Database>, options: SeedOpti
   // The environment's totals row, as the rollup leaves it: every bucket also summed over all routes.
   const totalsId = routes.length + 1;
   const minuteFrom = options.now - 2 * DAY_MS;
-  const buckets = new Map<number, Map<string, Bucket>>([
-    [BUCKET_MS, new Map()],
-    [HOUR_MS, new Map()],
-    [DAY_MS, new Map()],
-    [WEEK_MS, new Map()],
-  ]);
+  const buckets = new Map<number, Map<string, Bucket>>(
+    RESOLUTIONS.map((resolution) => [resolution, new Map()]),
+  );
   const sampleEvery = Math.max(1, Math.floor(options.requests / options.accessRecords));
   const records: unknown[][] = [];
   let requests = 0;
@@ -184,10 +192,7 @@ export async function seedDashboardStore(db: Kysely<Database>, options: SeedOpti
   const rows: Record<string, number> = { routes: routes.length + 1 };
   for (const [resolution, map] of buckets) {
     const written = await writeBuckets(db, resolution, map);
-    const name = { [BUCKET_MS]: 'minutes', [HOUR_MS]: 'hours', [DAY_MS]: 'days', [WEEK_MS]: 'weeks' }[
-      resolution
-    ];
-    rows[`rollups (${name})`] = written.rollups;
+    rows[`rollups (${RESOLUTION_NAMES[resolution as Resolution]})`] = written.rollups;
     rows.rollup_statuses = (rows.rollup_statuses ?? 0) + written.statuses;
   }
   rows.access_records = await writeAccessRecords(db, records);

@@ -37,7 +37,7 @@ const ceilTo = (time: number, width: number) =>
 export function planWindow(since: number, until: number, keptFrom: KeptFrom, now: number): ReadPlan {
   const start = floorTo(since, finestKept(since, keptFrom, BUCKET_MS));
   const end = endOf(until, keptFrom, now);
-  return { since: start, until: end, segments: tile(start, end, RESOLUTIONS) };
+  return { since: start, until: end, segments: tile(start, end, RESOLUTIONS, keptFrom) };
 }
 
 /**
@@ -56,7 +56,7 @@ export function planSeries(
   const start = floorTo(since, wide);
   const end = endOf(until, keptFrom, now);
   const fitting = RESOLUTIONS.filter((resolution) => wide % resolution === 0);
-  return { since: start, until: end, step: wide, segments: tile(start, end, fitting) };
+  return { since: start, until: end, step: wide, segments: tile(start, end, fitting, keptFrom) };
 }
 
 /**
@@ -75,11 +75,21 @@ function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution): Resol
   return finestFirst.find((r) => r >= wanted && time >= keptFrom[r]) ?? RESOLUTIONS[0];
 }
 
-/** [from, to) as the coarsest whole buckets inside it, and its edges in finer ones. */
-function tile(from: number, to: number, resolutions: readonly Resolution[]): Segment[] {
+/**
+ * [from, to) as the coarsest whole buckets inside it, and its edges in finer ones; a resolution's buckets
+ * only from when on it is kept (one added to the store later has none before).
+ */
+function tile(from: number, to: number, resolutions: readonly Resolution[], keptFrom: KeptFrom): Segment[] {
   const [resolution, ...finer] = resolutions;
   if (resolution === undefined || from >= to) return [];
-  const inside = { from: ceilTo(from, resolution), to: to >= OPEN_END ? OPEN_END : floorTo(to, resolution) };
-  if (inside.from >= inside.to) return tile(from, to, finer);
-  return [...tile(from, inside.from, finer), { resolution, ...inside }, ...tile(inside.to, to, finer)];
+  const inside = {
+    from: Math.max(ceilTo(from, resolution), ceilTo(keptFrom[resolution], resolution)),
+    to: to >= OPEN_END ? OPEN_END : floorTo(to, resolution),
+  };
+  if (inside.from >= inside.to) return tile(from, to, finer, keptFrom);
+  return [
+    ...tile(from, inside.from, finer, keptFrom),
+    { resolution, ...inside },
+    ...tile(inside.to, to, finer, keptFrom),
+  ];
 }

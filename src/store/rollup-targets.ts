@@ -12,7 +12,7 @@ export interface RollupTarget {
   bins: Map<number, number>;
 }
 
-/** The rolled-up buckets one fold writes, each minute counted into its minute, hour, day and week. */
+/** The rolled-up buckets one fold writes, each minute counted into its bucket of every resolution. */
 export class RollupTargets {
   readonly #targets = new Map<string, RollupTarget>();
 

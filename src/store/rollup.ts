@@ -11,6 +11,7 @@ import {
   DAY_MS,
   type Database,
   HOUR_MS,
+  QUARTER_DAY_MS,
   RESOLUTIONS,
   type Resolution,
   WEEK_MS,
@@ -40,6 +41,7 @@ const GENERATION = 'rollup_generation';
 const KEPT_FROM: Record<Resolution, string> = {
   [BUCKET_MS]: 'rollup_minutes_from',
   [HOUR_MS]: 'rollup_hours_from',
+  [QUARTER_DAY_MS]: 'rollup_quarter_days_from',
   [DAY_MS]: 'rollup_days_from',
   [WEEK_MS]: 'rollup_weeks_from',
 };
@@ -77,7 +79,7 @@ export async function lockBuckets(trx: Transaction<Database>, dialect: StoreDial
 /**
  * Keeps the stored buckets few. Ingestion adds each request to its minute in `aggregates`, `status_counts`
  * and `histogram`; the rollup moves the minutes that are over (all but the current and the previous one)
- * into `rollups` and `rollup_statuses` at minute, hour, day and week resolution at once, and deletes them from
+ * into `rollups` and `rollup_statuses` at every resolution at once, and deletes them from
  * where ingestion writes. Then it deletes the rolled-up buckets older than their resolution's retention.
  *
  * Each step is one small transaction that first takes the `control` row GENERATION, so rollups never run
@@ -257,8 +259,8 @@ export class Rollup {
   async #expire(resolution: Resolution, now: number): Promise<number> {
     const kept = this.#retentionOf(resolution);
     if (kept === null) return 0;
-    // Whole hours of minutes, days of hours and weeks of days go, so that a read can round to the coarser
-    // buckets.
+    // Each resolution goes in whole buckets of the next coarser one (minutes by the hour, hours by the
+    // quarter day), so that a read can round to those.
     const boundary = RESOLUTIONS[Math.max(0, RESOLUTIONS.indexOf(resolution) - 1)]!;
     const cutoff = now - kept - ((now - kept) % boundary);
     if (!(await this.#expiresBefore(resolution, cutoff))) return 0;
@@ -309,8 +311,9 @@ export class Rollup {
 
   #retentionOf(resolution: Resolution): number | null {
     if (resolution === BUCKET_MS) return this.retention.minutes;
-    // Weeks are an index over days for long reads: they go with them.
-    return resolution === HOUR_MS ? this.retention.hours : this.retention.days;
+    // Quarter days and weeks are indexes over hours and days for long reads: they go with them.
+    if (resolution === HOUR_MS || resolution === QUARTER_DAY_MS) return this.retention.hours;
+    return this.retention.days;
   }
 }
 

@@ -42,7 +42,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(
-        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n {2}applied 0007_query_repeats\n {2}applied 0008_rollups\n {2}applied 0009_route_reviews\n {2}applied 0010_dashboard_reads\n$/,
+        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n {2}applied 0007_query_repeats\n {2}applied 0008_rollups\n {2}applied 0009_route_reviews\n {2}applied 0010_dashboard_reads\n {2}applied 0011_quarter_days\n$/,
       );
 
       const second = await runCli(['migrate'], { cwd });

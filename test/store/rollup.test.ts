@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { expect, it, vi } from 'vitest';
 import type { RequestMetrics } from '../../src/record/metrics.js';
 import { usableTotals } from '../../src/store/environment-totals.js';
@@ -12,6 +13,7 @@ import { MINUTE, metrics, T0 } from './samples.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const QUARTER_DAY = 6 * HOUR;
 const ROLLUP_ONCE = fileURLToPath(new URL('./fixtures/rollup-once.ts', import.meta.url));
 
 /**
@@ -192,6 +194,50 @@ describeEachDatabase((database) => {
       .where('route_id', '<=', 10)
       .execute();
     await expectPagesOfWholeList();
+  });
+
+  it('upgraded from before quarter days, reads as a store that always kept them, and keeps them from the next whole one on', async () => {
+    const requests = traffic(4_000, { span: 2 * DAY, seed: 6 });
+    const upgradedAt = T0 + DAY + HOUR;
+    const reference = stores.open({ autoRollup: false });
+    await reference.ingest(requests);
+    await reference.rollup(T0 + 3 * DAY);
+
+    const store = stores.open({ autoRollup: false });
+    await store.ingest(requests.filter((m) => m.ts < upgradedAt));
+    await store.rollup(upgradedAt);
+    // What the version before wrote: the same buckets but quarter days, and no record of this migration.
+    const db = await stores.tables(store);
+    await db.deleteFrom('rollups').where('resolution', '=', QUARTER_DAY).execute();
+    await db.deleteFrom('rollup_statuses').where('resolution', '=', QUARTER_DAY).execute();
+    const migrations = sql.table(`${stores.where(store).prefix}migrations`);
+    await sql`delete from ${migrations} where name = ${'0011_quarter_days'}`.execute(db);
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(upgradedAt);
+    try {
+      expect((await store.migrate()).results).toEqual([
+        expect.objectContaining({ migrationName: '0011_quarter_days', status: 'Success' }),
+      ]);
+    } finally {
+      clock.mockRestore();
+    }
+    await store.ingest(requests.filter((m) => m.ts >= upgradedAt));
+    await store.rollup(T0 + 3 * DAY);
+
+    const quarters = await db
+      .selectFrom('rollups')
+      .select((eb) => eb.fn.min<number>('bucket').as('first'))
+      .where('resolution', '=', QUARTER_DAY)
+      .executeTakeFirstOrThrow();
+    expect(Number(quarters.first)).toBe(T0 + DAY + 6 * HOUR);
+    expect(await readEverything(store)).toEqual(await readEverything(reference));
+    // Days of 24 hours across the upgrade, as the dashboard's last-24-hours period reads them.
+    for (const since of [T0 + 2 * HOUR, T0 + 13 * HOUR, T0 + 19 * HOUR]) {
+      const until = since + DAY;
+      expectTruth(await store.routes({ since, until }), truth(requests, since, until));
+      expect(rounded(await store.summary({ since, until }))).toEqual(
+        rounded(await reference.summary({ since, until })),
+      );
+    }
   });
 
   it('deletes minutes, then hours, past their retention, and reads older times from coarser buckets', async () => {

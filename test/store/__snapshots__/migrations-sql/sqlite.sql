@@ -50,3 +50,6 @@ alter table "routeperf_rollups" add column "p90_bin" integer;
 alter table "routeperf_rollups" add column "p95_bin" integer;
 alter table "routeperf_rollups" add column "p99_bin" integer;
 create index "routeperf_access_records_slowest" on "routeperf_access_records" ("route_id", "request_time", "id");
+
+-- 0011_quarter_days
+select "route_id" from "routeperf_rollups" limit ?; -- [1]
