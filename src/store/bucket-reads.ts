@@ -91,11 +91,18 @@ function ofRoutes(db: Kysely<Database>, filter: RouteFilter) {
   return sql<boolean>`${sql.ref('route_id')} in (${named}) and ${covered}`;
 }
 
-/** Of the rolled-up buckets, those a read sums: its routes', or their environment's totals row's. */
-const ofRolledRoutes = (db: Kysely<Database>, filter: RouteFilter) =>
-  filter.totalsId === undefined
-    ? ofRoutes(db, filter)
-    : sql<boolean>`${sql.ref('route_id')} = ${filter.totalsId}`;
+/**
+ * Of the rolled-up buckets, those a read sums: its routes', or their environment's totals row's. A read of
+ * many routes walks the window's buckets in the order of the primary key (resolution, bucket, route_id) and
+ * keeps its routes' (the unary `+` keeps the route index out of the plan), rather than seeking each route's
+ * buckets in the route index, one seek per route and segment: SQLite would otherwise take the seeks, which
+ * cost more than the rows they read (PostgreSQL plans the walk either way).
+ */
+function ofRolledRoutes(db: Kysely<Database>, filter: RouteFilter) {
+  if (filter.totalsId !== undefined) return sql<boolean>`${sql.ref('route_id')} = ${filter.totalsId}`;
+  if (filter.route !== undefined || filter.ids !== undefined) return ofRoutes(db, filter);
+  return sql<boolean>`+${sql.ref('route_id')} in (${routeIds(db, filter)})`;
+}
 
 /** `routes and from <= bucket < to`, in any of the bucket tables. */
 const inBuckets = (routes: Expression<SqlBool>, from: number, to: number) =>
