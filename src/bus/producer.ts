@@ -125,7 +125,8 @@ export class Producer {
     const batch = this.#buffer.slice(0, SEND_BATCH);
     try {
       await this.#ensureSetup();
-      await this.options.transport.send(batch.map(encodeRecord));
+      const { transport } = this.options;
+      await (transport.sendRecords ? transport.sendRecords(batch) : transport.send(batch.map(encodeRecord)));
       this.#buffer.splice(0, batch.length);
       this.#backoff = 0;
       this.options.onSent(batch.length);

@@ -1,4 +1,5 @@
 import type { ErrorCause } from '../errors.js';
+import type { RequestMetrics } from '../record/metrics.js';
 import type { SharedTransaction } from '../store/sink.js';
 
 /**
@@ -19,6 +20,11 @@ export interface Transport {
   setup(): Promise<void>;
   /** Hands messages to the broker; resolves once it has them (publisher confirm, commit, XADD reply). */
   send(messages: readonly string[]): Promise<void>;
+  /**
+   * Only for a transport inside this process: takes the records themselves. What this process made is
+   * neither encoded to JSON nor, on the worker's side, decoded and validated again.
+   */
+  sendRecords?(records: readonly RequestMetrics[]): Promise<void>;
   /**
    * Up to `max` messages, waiting at most `waitMs` for the first one; [] when there is none. Messages
    * abandoned by crashed consumers are taken over here, once their redelivery timeout has passed.
@@ -51,6 +57,8 @@ export interface Transport {
 export interface ReceivedMessage {
   /** The message as it was sent. */
   readonly body: string;
+  /** The record itself, for a message that never left this process (`sendRecords`): nothing to decode. */
+  readonly record?: RequestMetrics;
   /** What the transport needs to acknowledge it: a stream entry id, a delivery tag, a row id. */
   readonly handle: unknown;
   /** How many times it was delivered before this time, when the transport knows (else 0). */

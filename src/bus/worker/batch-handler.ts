@@ -103,7 +103,7 @@ function decode(messages: readonly ReceivedMessage[]) {
   const poison: PoisonMessage[] = [];
   for (const message of messages) {
     try {
-      readable.push({ message, metrics: decodeRecord(message.body) });
+      readable.push({ message, metrics: message.record ?? decodeRecord(message.body) });
     } catch (error) {
       poison.push({ message, error: error as PoisonMessageError });
     }

@@ -1,4 +1,6 @@
 import { causeOf, type ErrorCause } from '../../../errors.js';
+import { encodeRecord } from '../../../record/envelope.js';
+import type { RequestMetrics } from '../../../record/metrics.js';
 import { dsnInteger } from '../../dsn.js';
 import { rejectUnknownOptions } from '../../dsn-options.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
@@ -23,7 +25,7 @@ export class MemoryTransport implements Transport {
   readonly batchSize: number;
   readonly flushInterval: number;
   readonly maxQueue: number;
-  #queue: string[] = [];
+  #queue: ReceivedMessage[] = [];
   #inFlight = 0;
   #wake: (() => void) | undefined;
 
@@ -42,13 +44,23 @@ export class MemoryTransport implements Transport {
     return this.#queue.length + this.#inFlight;
   }
 
+  /** Messages from elsewhere (a test, a tool): the worker decodes and validates them. */
   async send(messages: readonly string[]): Promise<void> {
+    this.#enqueue(messages.map((body) => ({ body, handle: undefined, redeliveries: 0 })));
+  }
+
+  /** The app's own records, as they are: no JSON on either side. */
+  async sendRecords(records: readonly RequestMetrics[]): Promise<void> {
+    this.#enqueue(records.map((record) => new LocalRecord(record)));
+  }
+
+  #enqueue(messages: ReceivedMessage[]) {
     if (this.held + messages.length > this.maxQueue) {
       throw new QueueFullError(
         `${this.description} is full (${this.held} messages held): the database is not keeping up`,
       );
     }
-    this.#queue.push(...messages);
+    for (const message of messages) this.#queue.push(message);
     if (this.#queue.length >= this.batchSize) this.#wake?.();
   }
 
@@ -67,7 +79,7 @@ export class MemoryTransport implements Transport {
     }
     const taken = this.#queue.splice(0, max);
     this.#inFlight += taken.length;
-    return taken.map((body) => ({ body, handle: undefined, redeliveries: 0 }));
+    return taken;
   }
 
   async ack(messages: readonly ReceivedMessage[]): Promise<void> {
@@ -76,7 +88,7 @@ export class MemoryTransport implements Transport {
 
   async release(messages: readonly ReceivedMessage[]): Promise<void> {
     this.#inFlight -= messages.length;
-    this.#queue.unshift(...messages.map((message) => message.body));
+    this.#queue.unshift(...messages);
   }
 
   async stats(): Promise<TransportStats> {
@@ -91,5 +103,19 @@ export class MemoryTransport implements Transport {
   /** Wakes a waiting receive so that a stopping worker drains what is queued now. */
   async close(): Promise<void> {
     this.#wake?.();
+  }
+}
+
+/**
+ * A record of this process in the queue. Its JSON is made only if something reads `body`: the failure
+ * store, for a record the database refused.
+ */
+class LocalRecord implements ReceivedMessage {
+  readonly handle = undefined;
+  readonly redeliveries = 0;
+  constructor(readonly record: RequestMetrics) {}
+
+  get body(): string {
+    return encodeRecord(this.record);
   }
 }
