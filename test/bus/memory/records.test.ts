@@ -13,7 +13,7 @@ describe('memory:// carries the records themselves', () => {
     await transport.sendRecords(records);
     const first = await transport.receive(2, 0);
     expect(first.map((message) => message.record)).toEqual(records.slice(0, 2));
-    first.forEach((message, i) => expect(message.record).toBe(records[i]));
+    for (const [i, message] of first.entries()) expect(message.record).toBe(records[i]);
     await transport.release(first);
     const again = await transport.receive(10, 0);
     expect(again.map((message) => message.record?.id)).toEqual(['a', 'b', 'c']);
