@@ -42,12 +42,13 @@ export async function openRouteperf(
   const logError = rateLimitedErrorLog(config.logger);
   const stores = new Stores(config, { readOnly: create.readOnly, logError });
   const mode = await recordingMode(config);
-  const directWrites = new DirectWrites(stores.store, {
+  const directWrites = new DirectWrites(stores.sink, {
     syncTimeout: config.syncTimeout,
     logError,
     afterRecord: afterRecordHook(config, logError),
   });
   const delivery = await openDelivery({ config, mode, stores, directWrites, logError });
+  await stores.started();
   const recording = countingRecorder(config, delivery.sink, !mode.async, logError);
 
   // Each part can still hand what it holds to the parts after it.

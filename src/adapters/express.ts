@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Routeperf } from '../routeperf.js';
-import { instrument } from './instrument.js';
+import { instrument, type RequestDescription } from './instrument.js';
 import { PendingRouteperf, type RouteperfInput, servedByDashboard } from './shared.js';
 
 /** The parts of an Express request the middleware reads (Express 4 and 5 alike). */
@@ -24,7 +24,7 @@ export interface RouteperfMiddleware {
  * by the time the response ends a mounted router the request left (a route that threw, say) has already
  * put `req.baseUrl` back to the parent's mount path.
  */
-function followTemplate(req: ExpressRequest): () => string | undefined {
+function followTemplate(req: ExpressRequest): RequestDescription<ExpressRequest> {
   let route = req.route;
   let template: string | undefined;
   Object.defineProperty(req, 'route', {
@@ -36,7 +36,7 @@ function followTemplate(req: ExpressRequest): () => string | undefined {
       template = value ? `${req.baseUrl ?? ''}${String(value.path)}` || '/' : undefined;
     },
   });
-  return () => template;
+  return { route: () => template, url: () => req.originalUrl ?? req.url ?? '' };
 }
 
 /**
@@ -51,14 +51,7 @@ export function routeperf(input?: RouteperfInput): RouteperfMiddleware {
       (recorder, dashboard) => {
         if (servedByDashboard(dashboard, req, res, req.originalUrl ?? req.url)) return;
         if (!recorder.active) return next();
-        const route = followTemplate(req);
-        instrument(
-          recorder,
-          req,
-          res,
-          { route, url: () => req.originalUrl ?? req.url ?? '', request: req },
-          next,
-        );
+        instrument(recorder, req, res, followTemplate(req), req, next);
       },
       () => next(),
     );

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { RouteperfOptions } from '../config/types.js';
 import { dashboardOf } from '../dashboard/index.js';
 import { internalsOf } from '../routeperf/internals.js';
 import { createRouteperf, type Routeperf } from '../routeperf.js';
-import { instrument } from './instrument.js';
+import { instrument, type RequestDescription } from './instrument.js';
 
 export interface FastifyRouteperfOptions extends RouteperfOptions {
   /** A routeperf the app created itself; the plugin then neither creates nor closes one. */
@@ -39,18 +39,13 @@ const registerRouteperf: FastifyPluginAsync<FastifyRouteperfOptions> = async (
   if (!recorder.active) return;
 
   app.addHook('onRequest', (request, reply, done) => {
-    instrument(
-      recorder,
-      request.raw,
-      reply.raw,
-      {
-        route: () => (request.is404 ? undefined : request.routeOptions.url),
-        url: () => request.url,
-        request,
-      },
-      done,
-    );
+    instrument(recorder, request.raw, reply.raw, fastifyRequests, request, done);
   });
+};
+
+const fastifyRequests: RequestDescription<FastifyRequest> = {
+  route: (request) => (request.is404 ? undefined : request.routeOptions.url),
+  url: (request) => request.url,
 };
 
 /**

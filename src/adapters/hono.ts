@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Recorder } from '../core/recorder.js';
 import type { Routeperf } from '../routeperf.js';
-import { instrument } from './instrument.js';
+import { instrument, type RequestDescription } from './instrument.js';
 import { PendingRouteperf, type RouteperfInput } from './shared.js';
 
 /** The method Hono gives the handlers of `app.use`, `app.all` and `app.mount`. */
@@ -73,12 +73,11 @@ function record(recorder: Recorder, c: Context, next: Next, warnNotOnNodeServer:
     return next();
   }
   const ownIndex = c.req.routeIndex;
-  const describe = {
+  const describe: RequestDescription<Context> = {
     route: () => answeringRoute(c, ownIndex, outgoing.statusCode),
     url: () => incoming.url ?? '',
-    request: c,
   };
-  return instrument(recorder, incoming, outgoing, describe, next);
+  return instrument(recorder, incoming, outgoing, describe, c, next);
 }
 
 export default routeperf;

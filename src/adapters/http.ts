@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { RouteperfOptions } from '../config/types.js';
 import type { Routeperf } from '../routeperf.js';
-import { instrument } from './instrument.js';
+import { instrument, type RequestDescription } from './instrument.js';
 import { PendingRouteperf, servedByDashboard } from './shared.js';
 
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})$/i;
@@ -41,17 +41,12 @@ export function withRouteperf(
     ...settings
   } = options;
   const pending = new PendingRouteperf(given ?? settings);
+  const requests: RequestDescription<IncomingMessage> = { route: routeOf, url: (req) => req.url ?? '' };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     pending.whenReady(
       (recorder, dashboard) => {
         if (servedByDashboard(dashboard, req, res)) return;
-        instrument(
-          recorder,
-          req,
-          res,
-          { route: () => routeOf(req), url: () => req.url ?? '', request: req },
-          () => handler(req, res),
-        );
+        instrument(recorder, req, res, requests, req, () => handler(req, res));
       },
       () => handler(req, res),
     );

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Routeperf } from '../routeperf.js';
-import { instrument } from './instrument.js';
+import { instrument, type RequestDescription } from './instrument.js';
 import { PendingRouteperf, type RouteperfInput } from './shared.js';
 
 /** A layer of @koa/router: a route (it has methods) or a router-level middleware (it has none). */
@@ -39,6 +39,8 @@ function routeTemplate(ctx: KoaContext): string | undefined {
   return route && String(route.path);
 }
 
+const koaRequests: RequestDescription<KoaContext> = { route: routeTemplate, url: (ctx) => ctx.originalUrl };
+
 /**
  * Koa middleware: `app.use(routeperf(options))`, before the routers. Records each request under
  * the template of its @koa/router route; requests no route matched go to `(unmatched)`, and a handler
@@ -54,8 +56,7 @@ export function routeperf(input?: RouteperfInput): KoaRouteperfMiddleware {
         return dashboard.node(ctx.req, ctx.res, ctx.originalUrl);
       }
       if (!recorder.active) return next();
-      const describe = { route: () => routeTemplate(ctx), url: () => ctx.originalUrl, request: ctx };
-      return instrument(recorder, ctx.req, ctx.res, describe, next);
+      return instrument(recorder, ctx.req, ctx.res, koaRequests, ctx, next);
     }, next);
   return Object.assign(middleware, { ready: pending.ready, close: () => pending.close() });
 }

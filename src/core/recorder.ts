@@ -2,15 +2,19 @@ import type { ResolvedConfig } from '../config/types.js';
 import { MAX_ROUTE_LENGTH, type RequestMetrics, UNMATCHED_ROUTE } from '../record/metrics.js';
 import { correlationIdFrom, newMessageId, sampleKey } from './request-id.js';
 import { compileIgnore } from './route-filter.js';
-import { createScope, outsideRequests, type RequestScope } from './scope.js';
+import { outsideRequests, ScopeState } from './scope.js';
 import { MAX_SHAPE_LENGTH } from './sql-shape.js';
 
 const MEMORY_READ_INTERVAL_MS = 100;
 
-/** A request being recorded: its scope plus the ids given when it started. */
-export interface ActiveRequest extends RequestScope {
-  readonly messageId: string;
-  readonly correlationId: string | undefined;
+/** A request being recorded: its scope plus the ids given when it started, in one object. */
+export class ActiveRequest extends ScopeState {
+  constructor(
+    readonly messageId: string,
+    readonly correlationId: string | undefined,
+  ) {
+    super();
+  }
 }
 
 /** What an adapter knows once the response is complete. */
@@ -84,7 +88,7 @@ export class Recorder {
     if (!this.active) return undefined;
     const messageId = newMessageId();
     if (this.config.samplingRate < 1 && sampleKey(messageId) >= this.config.samplingRate) return undefined;
-    return Object.assign(createScope(), { messageId, correlationId: correlationIdFrom(requestIdHeader) });
+    return new ActiveRequest(messageId, correlationIdFrom(requestIdHeader));
   }
 
   /** Whether `ignoreRoutes` leaves out a request of `method` to `route` (undefined: no route matched). */
@@ -95,7 +99,7 @@ export class Recorder {
   /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
   finish(active: ActiveRequest, done: FinishedRequest): Promise<void> | undefined {
     const endedAt = performance.now();
-    const route = recordedRoute(this.#guard('routeOf', done.route));
+    const route = recordedRoute(this.#guard('routeOf', routeOf, done));
     const method = done.method.toUpperCase();
     if (this.#isIgnored(method, route)) return undefined;
 
@@ -123,15 +127,17 @@ export class Recorder {
       metrics.path = done.url.slice(0, 2048);
       if (done.referer) metrics.referer = done.referer.slice(0, 2048);
       if (accessRecords.trackUser) {
-        const user = this.#guard('getUser', () => this.config.getUser?.(done.request));
+        const { getUser } = this.config;
+        const user = getUser && this.#guard('getUser', getUser, done.request);
         if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
       }
     }
-    if (this.#guard('beforeRecord', () => this.config.beforeRecord?.(metrics)) === false) return undefined;
+    const { beforeRecord } = this.config;
+    if (beforeRecord && this.#guard('beforeRecord', beforeRecord, metrics) === false) return undefined;
     this.onAccepted();
     // The write starts in the request's async context; outside it, a tracked driver that routeperf also
     // stores with does not count routeperf's own queries against the request.
-    return outsideRequests(() => this.sink(metrics));
+    return outsideRequests(this.sink, metrics);
   }
 
   /**
@@ -144,13 +150,15 @@ export class Recorder {
     return this.#memory.value;
   }
 
-  /** Runs an app's function; what it throws is logged, and the result is then undefined. */
-  #guard<T>(hook: string, fn: () => T): T | undefined {
+  /** Runs an app's function on `arg`; what it throws is logged, and the result is then undefined. */
+  #guard<A, T>(hook: string, fn: (arg: A) => T, arg: A): T | undefined {
     try {
-      return fn();
+      return fn(arg);
     } catch (error) {
       this.onHookError(hook, error);
       return undefined;
     }
   }
 }
+
+const routeOf = (done: FinishedRequest) => done.route();

@@ -16,15 +16,18 @@ export interface RequestScope {
 
 const storage = new AsyncLocalStorage<RequestScope | undefined>();
 
+/** A request scope's state, as a class: one object of one shape per request. */
+export class ScopeState implements RequestScope {
+  readonly startedAt = performance.now();
+  queryCount = 0;
+  queryTime = 0;
+  shapes: Map<string, number> | undefined = undefined;
+  queryRepeat = 0;
+  repeatedQuery: string | undefined = undefined;
+}
+
 export function createScope(): RequestScope {
-  return {
-    startedAt: performance.now(),
-    queryCount: 0,
-    queryTime: 0,
-    shapes: undefined,
-    queryRepeat: 0,
-    repeatedQuery: undefined,
-  };
+  return new ScopeState();
 }
 
 /** Runs `fn` with `scope` as the current request scope for everything it starts. */
@@ -36,9 +39,9 @@ export function runInScope<T>(scope: RequestScope, fn: () => T): T {
  * Runs `fn` outside any request scope, with everything it starts: routeperf's own writes and reads go
  * through it, so that a tracked driver never counts them against the request that caused them.
  */
-export function outsideRequests<T>(fn: () => T): T {
+export function outsideRequests<Args extends unknown[], T>(fn: (...args: Args) => T, ...args: Args): T {
   // Not storage.exit(): on Node 20 it turns the promise hooks off and on again at each call.
-  return storage.run(undefined, fn);
+  return storage.run(undefined, fn, ...args);
 }
 
 /** A query that has started inside a request: `endQuery` adds its duration to that request. */

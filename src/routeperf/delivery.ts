@@ -54,10 +54,10 @@ export async function openDelivery(parts: DeliveryParts): Promise<Delivery> {
   });
   const sending = { transportName, overflow: config.overflow, directWrites, logError };
   if (transport instanceof MemoryTransport) {
-    const { store, failures } = stores;
+    const { sink, failures } = stores;
     return new InProcess(transport, {
       ...sending,
-      store,
+      sink,
       failures,
       retry: retryFor(config, dsn),
       logger: config.logger,

@@ -3,14 +3,15 @@ import { startWorker, type Worker } from '../bus/worker/index.js';
 import type { RetryOptions } from '../config/retry.js';
 import type { ErrorLog, Logger } from '../logger.js';
 import type { FailureLog } from '../store/failures.js';
-import type { Store } from '../store/store.js';
+import type { Sink } from '../store/sink.js';
 import { Sending, type SendingOptions } from './sending.js';
 import type { Counting, StatsPart } from './stats.js';
 
 /** The worker's store and settings, and the producer's (its buffer is the transport's `maxQueue`). */
 export interface InProcessOptions
   extends Omit<SendingOptions, 'transport' | 'bufferSize' | 'heldByTransport'> {
-  store: Store;
+  /** Where the worker stores what it receives. */
+  sink: Sink;
   failures: () => Promise<FailureLog>;
   retry: RetryOptions;
   logger: Logger;
@@ -32,7 +33,7 @@ export class InProcess implements Counting {
   /** Messages the worker could not store before close() gave up on them. */
   #abandoned = 0;
 
-  constructor(transport: MemoryTransport, { store, failures, retry, logger, ...sending }: InProcessOptions) {
+  constructor(transport: MemoryTransport, { sink, failures, retry, logger, ...sending }: InProcessOptions) {
     this.#transport = transport;
     this.#logError = sending.logError;
     this.#sending = new Sending({
@@ -43,7 +44,7 @@ export class InProcess implements Counting {
     });
     this.#worker = startWorker({
       transport,
-      sink: store,
+      sink,
       batchSize: transport.batchSize,
       sleep: transport.flushInterval,
       retry,

@@ -71,3 +71,25 @@ it('logs a routeOf that throws and records the request as unmatched, its respons
   expect((await routeperf.routes()).map((route) => [route.route, route.count])).toEqual([['(unmatched)', 1]]);
   expect(lines.error).toEqual([expect.stringContaining('routeOf')]);
 });
+
+it.each([
+  ['writeHead', (res: ServerResponse) => res.writeHead(200, { 'Content-Length': '5' })],
+  ['setHeader', (res: ServerResponse) => res.setHeader('content-length', 5)],
+])(
+  'stores a request whose body reached its Content-Length (set by %s) through write(), before its client has it',
+  async (_, setLength) => {
+    const ends: (() => void)[] = [];
+    const { url, routeperf } = await serve((_, res) => {
+      setLength(res);
+      res.write('hel');
+      res.write('lo');
+      ends.push(() => res.end());
+    });
+    defer(async () => {
+      for (const end of ends) end();
+    });
+    const response = await fetch(`${url}/written`);
+    expect(await response.text()).toBe('hello');
+    expect((await routeperf.routes()).map((route) => [route.route, route.count])).toEqual([['/written', 1]]);
+  },
+);

@@ -16,7 +16,7 @@ function inProcess(dsn: string) {
   const store = openStore();
   const directWrites = new DirectWrites(store, { syncTimeout: 60_000, logError, afterRecord: () => {} });
   const part = new InProcess(new MemoryTransport(new URL(dsn)), {
-    store,
+    sink: store,
     failures: () => store.failures(),
     retry: DEFAULT_RETRY,
     logger: silent,

@@ -32,5 +32,7 @@ export default async function compileCli(project: TestProject) {
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
   project.provide('cliMain', main);
+  // The SQLite ingest thread of the code under test starts from this build too (see threadScript).
+  process.env.ROUTEPERF_COMPILED_DIST = join(root, 'dist');
   return () => rmSync(root, { recursive: true, force: true });
 }
