@@ -19,7 +19,7 @@ export interface Figures {
   /** Over all rounds: messages the workers handled, and those that went to the failure store. */
   handled: number;
   failures: number;
-  /** SUM(count) of the aggregates at the end. */
+  /** Requests the store counted at the end: SUM(count) of its minute buckets, rolled up or not. */
   stored: number;
   /** Access records at the end (null with them off). */
   records: number | null;
@@ -70,7 +70,7 @@ export function ratio(figures: Figures): number {
 export function check(figures: Figures, n: number): string {
   const problems: string[] = [];
   if (figures.handled !== n) problems.push(`${figures.handled} handled`);
-  if (figures.stored !== n) problems.push(`aggregates count ${figures.stored}`);
+  if (figures.stored !== n) problems.push(`${figures.stored} counted`);
   if (figures.records !== null && figures.records !== n) problems.push(`${figures.records} access records`);
   if (figures.failures > 0) problems.push(`${figures.failures} failed`);
   if (figures.left > 0) problems.push(`${figures.left} left in the transport`);
@@ -182,7 +182,8 @@ export function notes(settings: Settings, stores: readonly StoreName[]): string 
       'into a table with only a primary key; on: the access records the worker writes, every column, into ' +
       "an access_records table of the store's own schema, its unique key and indexes included, without " +
       'ON CONFLICT. ratio: worker over raw, round by round, median. counted once?: SUM(count) of the ' +
-      'aggregates (and the access records) equal the messages sent, none failed, none left in the transport.',
+      "store's minute buckets (rolled up or not) and the access records equal the messages sent, none " +
+      'failed, none left in the transport.',
     ...stores.map((store) => METHOD_NOTES[store]),
     "producer msg/s: the Producer sending the round's messages; worker cpu: CPU time of this process during " +
       'the worker phase as a share of one core (above 100%: GC and driver threads; the database and the ' +
