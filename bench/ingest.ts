@@ -12,8 +12,9 @@
  *    VALUES; on SQLite a prepared single-row insert in a loop and a multi-row VALUES). Each method writes
  *    its own table. With access records on, the rows are the access records the worker writes, every
  *    column, into an `access_records` table the store's migrations made (its keys and indexes included);
- *    with them off the worker writes no row per message, and the yardstick is a narrow row per message
- *    into a table with only a primary key, what a naive "one row per request" store would write.
+ *    with them off the worker keeps no record of a request (only its message id in the deduplication
+ *    ledger, and the minute's totals), and the yardstick is a narrow row per message into a table with
+ *    only a primary key, what a naive "one row per request" store would write.
  *
  * The worker and the raw methods take turns, in an order that rotates from round to round, so that they
  * see the same machine; the figures are the medians of the rounds, the yardstick the fastest method by
