@@ -1,31 +1,41 @@
 /**
  * The store's database through its bare driver (pg, better-sqlite3), without routeperf or Kysely: for
- * the raw insert limit, for counting what the worker stored, and for dropping a run's tables.
+ * the raw insert yardstick, for counting what the worker stored, and for dropping a run's tables.
+ *
+ * The yardstick writes a batch of rows in one transaction by hand-written SQL. Each database offers the
+ * plain ways worth trying (`methods`); the benchmark measures them all, interleaved with the worker, and
+ * compares the worker with the fastest.
  */
 import type { RequestMetrics } from '../../src/record/metrics.js';
 import { ACCESS_RECORD_COLUMNS, accessRecordValues } from '../../src/store/tables.js';
 
+/** A column of the yardstick's rows and the SQL type its values travel as in an array (PostgreSQL). */
+export type RawColumn = readonly [name: string, type: 'bigint' | 'integer' | 'double precision' | 'text'];
+
+/** Rows of one table, made from request metrics, for the raw insert yardstick. */
+export interface RawRows {
+  /** The table, created already. */
+  table: string;
+  columns: readonly RawColumn[];
+  values(metrics: RequestMetrics): unknown[];
+}
+
+/** Writes one batch of rows (each the values of `RawRows.columns`) in one transaction. */
+export type RawWriter = (rows: readonly unknown[][]) => Promise<void>;
+
 export interface PlainDatabase {
   /** Column type of an auto-increment primary key. */
   readonly serialKey: string;
-  /** The bind parameter at `index` (from 0) of a statement. */
-  placeholder(index: number): string;
+  /** The plain ways of writing a batch this database is measured with, by name. */
+  readonly methods: readonly string[];
+  /** A writer of batches into `rows.table` by `method`, one of `methods`. */
+  writer(method: string, rows: RawRows): RawWriter;
   exec(statement: string): Promise<void>;
-  /** One multi-row INSERT in a transaction of its own. */
-  insertInTransaction(statement: string, values: unknown[]): Promise<void>;
   /** The first column of the first row, as a number. */
   number(query: string): Promise<number>;
   /** Drops every table whose name starts with `prefix`. */
   dropTables(prefix: string): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Rows of one table, made from request metrics, for the raw insert limit. */
-export interface RawRows {
-  /** The table, created already. */
-  table: string;
-  columns: readonly string[];
-  values(metrics: RequestMetrics): unknown[];
 }
 
 /**
@@ -39,7 +49,13 @@ export async function narrowRows(db: PlainDatabase, table: string): Promise<RawR
   );
   return {
     table,
-    columns: ['ts', 'method', 'route', 'status_code', 'request_time'],
+    columns: [
+      ['ts', 'bigint'],
+      ['method', 'text'],
+      ['route', 'text'],
+      ['status_code', 'integer'],
+      ['request_time', 'double precision'],
+    ],
     values: (m) => [m.ts, m.method, m.route, m.statusCode, m.requestTime],
   };
 }
@@ -55,48 +71,75 @@ export function accessRecordRows(table: string): RawRows {
     if (!routeIds.has(key)) routeIds.set(key, routeIds.size + 1);
     return routeIds.get(key)!;
   };
-  return {
-    table,
-    columns: ACCESS_RECORD_COLUMNS.map(([name]) => name),
-    values: (m) => accessRecordValues(m, routeId(m)),
-  };
+  return { table, columns: ACCESS_RECORD_COLUMNS, values: (m) => accessRecordValues(m, routeId(m)) };
 }
 
 /**
- * Rows per second for `metrics` written as `rows` by plain multi-row INSERTs of `batchSize` rows (no
- * upsert, no conflict handling), one transaction per batch, each statement prepared once: what the
- * database itself can take, the yardstick for the worker.
+ * Rows per second for `metrics` written as `rows` by `write`, in batches of `batchSize` rows, one
+ * transaction each, one batch after the other on one connection; making each row's values is timed too.
  */
 export async function rawInsertRate(
-  db: PlainDatabase,
+  write: RawWriter,
   rows: RawRows,
   metrics: readonly RequestMetrics[],
   batchSize: number,
 ): Promise<number> {
-  const width = rows.columns.length;
-  const statements = new Map<number, string>();
-  const statementFor = (count: number) => {
-    let statement = statements.get(count);
-    if (!statement) {
-      const tuples = Array.from({ length: count }, (_, row) => {
-        const first = row * width;
-        return `(${rows.columns.map((_, column) => db.placeholder(first + column)).join(', ')})`;
-      });
-      statement = `insert into "${rows.table}" (${rows.columns.join(', ')}) values ${tuples.join(', ')}`;
-      statements.set(count, statement);
-    }
-    return statement;
-  };
-
   const started = performance.now();
   for (let start = 0; start < metrics.length; start += batchSize) {
-    const values: unknown[] = [];
     const end = Math.min(start + batchSize, metrics.length);
-    for (let i = start; i < end; i++) values.push(...rows.values(metrics[i]!));
-    await db.insertInTransaction(statementFor(end - start), values);
+    const batch: unknown[][] = [];
+    for (let i = start; i < end; i++) batch.push(rows.values(metrics[i]!));
+    await write(batch);
   }
   return metrics.length / ((performance.now() - started) / 1000);
 }
+
+/** `insert into t (a, b) values (…), (…)` for `count` rows, with `placeholder(i)` for the i-th value. */
+function valuesStatement(rows: RawRows, count: number, placeholder: (index: number) => string): string {
+  const width = rows.columns.length;
+  const tuples = Array.from(
+    { length: count },
+    (_, row) => `(${rows.columns.map((_, column) => placeholder(row * width + column)).join(', ')})`,
+  );
+  return `insert into "${rows.table}" (${columnList(rows)}) values ${tuples.join(', ')}`;
+}
+
+function columnList(rows: RawRows): string {
+  return rows.columns.map(([name]) => `"${name}"`).join(', ');
+}
+
+/** A batch cut into runs of at most `maxRows` rows: the driver's limit of parameters per statement. */
+function* chunks<T>(batch: readonly T[], maxRows: number): Generator<readonly T[]> {
+  for (let start = 0; start < batch.length; start += maxRows) yield batch.slice(start, start + maxRows);
+}
+
+/** One statement text per row count, made once. */
+function byRowCount(make: (count: number) => string): (count: number) => string {
+  const made = new Map<number, string>();
+  return (count) => {
+    let statement = made.get(count);
+    if (statement === undefined) {
+      statement = make(count);
+      made.set(count, statement);
+    }
+    return statement;
+  };
+}
+
+/** What each database's methods send, for the notes under the tables. */
+export const METHOD_NOTES = {
+  postgres:
+    'PostgreSQL: unnest = insert into t (…) select * from unnest($1::bigint[], $2::text[], …), one array ' +
+    'per column, the statement shape the worker sends; values = one multi-row insert … values (…), (…) ' +
+    'of the batch; both named prepared statements, begin … commit around each batch.',
+  sqlite:
+    'SQLite: row loop = one prepared single-row insert run for each row of the batch inside ' +
+    'db.transaction(); values = one prepared multi-row insert … values (…), (…) of the batch in ' +
+    'db.transaction().',
+};
+
+/** The protocol's limit is 65,535 parameters per statement. */
+const POSTGRES_MAX_PARAMETERS = 65_000;
 
 export async function openPostgres(url: string): Promise<PlainDatabase> {
   const { default: pg } = await import('pg');
@@ -112,21 +155,43 @@ export async function openPostgres(url: string): Promise<PlainDatabase> {
     }
     return name;
   };
+  const run = (text: string, values: unknown[]) => client.query({ name: nameOf(text), text, values });
+  const inTransaction = async (work: () => Promise<void>) => {
+    await client.query('begin');
+    try {
+      await work();
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    }
+  };
+  const writers: Record<string, (rows: RawRows) => RawWriter> = {
+    // The statement the worker sends: one array per column, a short text the server plans once.
+    unnest(rows) {
+      const arrays = rows.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+      const text = `insert into "${rows.table}" (${columnList(rows)}) select * from unnest(${arrays})`;
+      return (batch) =>
+        inTransaction(async () => {
+          const columns = rows.columns.map((_, column) => batch.map((row) => row[column]));
+          await run(text, columns);
+        });
+    },
+    values(rows) {
+      const statement = byRowCount((count) => valuesStatement(rows, count, (i) => `$${i + 1}`));
+      const maxRows = Math.floor(POSTGRES_MAX_PARAMETERS / rows.columns.length);
+      return (batch) =>
+        inTransaction(async () => {
+          for (const chunk of chunks(batch, maxRows)) await run(statement(chunk.length), chunk.flat());
+        });
+    },
+  };
   return {
     serialKey: 'bigserial primary key',
-    placeholder: (index) => `$${index + 1}`,
+    methods: Object.keys(writers),
+    writer: (method, rows) => writers[method]!(rows),
     async exec(statement) {
       await client.query(statement);
-    },
-    async insertInTransaction(statement, values) {
-      await client.query('begin');
-      try {
-        await client.query({ name: nameOf(statement), text: statement, values });
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      }
     },
     async number(query) {
       const { rows } = await client.query({ text: query, rowMode: 'array' });
@@ -143,6 +208,9 @@ export async function openPostgres(url: string): Promise<PlainDatabase> {
   };
 }
 
+/** SQLite's default limit of bound parameters per statement (since 3.32). */
+const SQLITE_MAX_PARAMETERS = 32_766;
+
 export async function openSqlite(path: string): Promise<PlainDatabase> {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(path);
@@ -150,24 +218,42 @@ export async function openSqlite(path: string): Promise<PlainDatabase> {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  const prepared = new Map<string, import('better-sqlite3').Statement>();
-  const prepare = (statement: string) => {
-    let found = prepared.get(statement);
-    if (!found) {
-      found = db.prepare(statement);
-      prepared.set(statement, found);
-    }
-    return found;
+  const writers: Record<string, (rows: RawRows) => RawWriter> = {
+    // One prepared single-row insert, run for each row inside the batch's transaction.
+    'row loop'(rows) {
+      const insert = db.prepare(valuesStatement(rows, 1, () => '?'));
+      const write = db.transaction((batch: readonly unknown[][]) => {
+        for (const row of batch) insert.run(row);
+      });
+      return async (batch) => {
+        write(batch);
+      };
+    },
+    values(rows) {
+      const statements = new Map<number, import('better-sqlite3').Statement>();
+      const statement = (count: number) => {
+        let found = statements.get(count);
+        if (!found) {
+          found = db.prepare(valuesStatement(rows, count, () => '?'));
+          statements.set(count, found);
+        }
+        return found;
+      };
+      const maxRows = Math.floor(SQLITE_MAX_PARAMETERS / rows.columns.length);
+      const write = db.transaction((batch: readonly unknown[][]) => {
+        for (const chunk of chunks(batch, maxRows)) statement(chunk.length).run(chunk.flat());
+      });
+      return async (batch) => {
+        write(batch);
+      };
+    },
   };
   return {
     serialKey: 'integer primary key',
-    placeholder: () => '?',
+    methods: Object.keys(writers),
+    writer: (method, rows) => writers[method]!(rows),
     async exec(statement) {
       db.exec(statement);
-    },
-    async insertInTransaction(statement, values) {
-      const insert = prepare(statement);
-      db.transaction(() => insert.run(values))();
     },
     async number(query) {
       return Number(db.prepare(query).pluck().get() ?? 0);
