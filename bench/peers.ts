@@ -33,7 +33,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from './support/messages.js';
+import { seededRandom } from '../test/support/random.js';
 import { startOtlpSink } from './support/otlp-sink.js';
 import {
   type App,
@@ -135,7 +135,7 @@ async function skipReasons(cases: readonly Case[]): Promise<(c: Case) => string 
 /** Every round, each in its own shuffled order; what each case measured, or why it failed. */
 async function runRounds(settings: Settings, cases: readonly Case[], context: MeasureContext) {
   const skip = await skipReasons(cases);
-  const random = mulberry32(settings.seed);
+  const random = seededRandom(settings.seed);
   const measured = new Map<string, Measurement[]>();
   const failures = new Map<string, string>();
   const runnable = cases.filter((c) => !skip(c));
@@ -175,9 +175,10 @@ function printResults(settings: Settings, apps: readonly App[], cases: readonly 
     'req/s: mean of per-second samples, median round' +
       (settings.rounds > 1 ? ' (spread: lowest–highest round)' : '') +
       '; p99: latency of that round in whole ms (autocannon resolution); vs bare: req/s over bare req/s ' +
-      'of the same app; cpu µs/req: CPU time of the app process per request its route served, warm-up ' +
-      "included, median of the rounds; +cpu vs bare: that minus bare's; worker µs/req: CPU time of the " +
-      'redis:// worker process per request, from its first to its last message; failed: errors + ' +
+      'of the same app; cpu µs/req: CPU time of the app process per request answered during the measured ' +
+      "run (warm-up excluded), median of the rounds; +cpu vs bare: that minus bare's; worker µs/req: CPU " +
+      'time of the redis:// worker process from when it started consuming until it had stored the last ' +
+      'message, per request answered (warm-up included), median of the rounds; failed: errors + ' +
       'timeouts + non-2xx; load: 1-minute load average at the end of the run; recorded: what the tool ' +
       'recorded against the requests the route served (warm-up included): routeperf stored (sync, ' +
       "memory://) or sent and then stored by the worker (redis://), the route's request count in " +

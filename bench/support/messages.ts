@@ -149,7 +149,7 @@ function gaussian(random: () => number): number {
 }
 
 /** A small seeded PRNG, uniform on [0, 1). */
-export function mulberry32(seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
