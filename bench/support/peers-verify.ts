@@ -3,17 +3,11 @@
  * routeperf's stats() and its store, the prom-client peers' /metrics, swagger-stats' stats API, and what
  * OpenTelemetry's exporters delivered to the bench's OTLP sink.
  */
+import type { RouteperfStats as PackageStats, RecordingMode } from '../../src/index.js';
 import type { Variant } from './peers-cases.js';
 
 /** routeperf's counters and recording mode, as the bench server reports them. */
-export interface RouteperfStats {
-  recorded: number;
-  stored: number;
-  dropped: number;
-  sent: number;
-  queued: number;
-  mode: { async: boolean; transport?: string; fallback?: string };
-}
+export type RouteperfStats = PackageStats & { mode: RecordingMode };
 
 export interface Verification {
   /** Requests the tool recorded, or null for a variant that records nothing (bare, disabled). */

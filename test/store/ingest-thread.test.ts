@@ -6,27 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RouteperfError } from '../../src/errors.js';
 import { IngestThread } from '../../src/store/ingest-thread/index.js';
 import { Store, type StoreOptions } from '../../src/store/store.js';
-import { uniquePrefix } from '../support/databases.js';
 import { requestMetrics } from '../support/metrics.js';
-import { sqliteUrl } from '../support/sqlite.js';
+import { sqliteStoreOptions } from '../support/stores.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const part of opened.splice(0).reverse()) await part.close();
 });
-
-function sqliteOptions(overrides: Partial<StoreOptions> = {}): StoreOptions {
-  return {
-    database: sqliteUrl(),
-    tablePrefix: uniquePrefix(),
-    environment: 'test',
-    autoSetup: true,
-    maxRoutes: 1000,
-    accessRecords: { enabled: false, retentionDays: null },
-    onBackgroundError: () => {},
-    ...overrides,
-  };
-}
 
 function threadOn(options: StoreOptions) {
   const store = new Store(options);
@@ -48,7 +34,7 @@ function storedRequests(options: StoreOptions): number {
 
 describe('the SQLite ingest thread', () => {
   it("commits while the app's thread is busy: the write runs on a thread of its own", async () => {
-    const options = sqliteOptions();
+    const options = sqliteStoreOptions();
     const { thread } = threadOn(options);
     await thread.ingest([requestMetrics()]);
     const write = thread.ingest(Array.from({ length: 200 }, () => requestMetrics()));
@@ -60,7 +46,7 @@ describe('the SQLite ingest thread', () => {
   });
 
   it('reports what each batch did, deduplicating by message id when asked, and the store reads it', async () => {
-    const { store, thread } = threadOn(sqliteOptions());
+    const { store, thread } = threadOn(sqliteStoreOptions());
     const batch = [requestMetrics({ id: 'a' }), requestMetrics({ id: 'b', statusCode: 500 })];
     expect(await thread.ingest(batch, { dedupe: true })).toMatchObject({ requests: 2, duplicates: 0 });
     expect(await thread.ingest(batch, { dedupe: true })).toMatchObject({ requests: 2, duplicates: 2 });
@@ -69,7 +55,7 @@ describe('the SQLite ingest thread', () => {
   });
 
   it("gives back the thread's errors with their class, code and cause", async () => {
-    const { thread } = threadOn(sqliteOptions({ autoSetup: false }));
+    const { thread } = threadOn(sqliteStoreOptions({ autoSetup: false }));
     const error = await thread.ingest([requestMetrics()]).catch((rejection: unknown) => rejection);
     expect(error).toBeInstanceOf(RouteperfError);
     expect(error).toMatchObject({
@@ -82,7 +68,7 @@ describe('the SQLite ingest thread', () => {
   it('fails what a thread that cannot start was handed as an outage, and starts a new one at the next write', async () => {
     const compiled = process.env.ROUTEPERF_COMPILED_DIST;
     process.env.ROUTEPERF_COMPILED_DIST = join(compiled ?? '/nowhere', 'missing');
-    const { thread } = threadOn(sqliteOptions());
+    const { thread } = threadOn(sqliteStoreOptions());
     const error = await thread.ingest([requestMetrics()]).catch((rejection: unknown) => rejection);
     process.env.ROUTEPERF_COMPILED_DIST = compiled;
     expect((error as Error).message).toMatch(/^routeperf's SQLite thread stopped: /);
@@ -91,7 +77,7 @@ describe('the SQLite ingest thread', () => {
   });
 
   it('refuses a batch that cannot cross to the thread, and goes on with the next', async () => {
-    const { thread } = threadOn(sqliteOptions());
+    const { thread } = threadOn(sqliteStoreOptions());
     const unclonable = { ...requestMetrics(), userId: (() => 'x') as unknown as string };
     await expect(thread.ingest([unclonable])).rejects.toThrow(/could not be cloned/);
     expect(await thread.ingest([requestMetrics()])).toMatchObject({ requests: 1 });
@@ -119,7 +105,7 @@ describe('the SQLite ingest thread', () => {
   it.each([false, true])(
     'ends with the process, closed: %s, with what it was handed stored',
     async (closes) => {
-      const options = sqliteOptions();
+      const options = sqliteStoreOptions();
       expect(await runAlone(options, closes)).toMatchObject({ summary: { requests: 1 }, closed: closes });
       expect(storedRequests(options)).toBe(1);
     },

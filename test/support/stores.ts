@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { Store } from '../../src/store/store.js';
+import { Store, type StoreOptions } from '../../src/store/store.js';
 import { uniquePrefix } from './databases.js';
 import { sqliteUrl } from './sqlite.js';
 
@@ -10,17 +10,23 @@ export function useSqliteStores() {
     for (const store of stores.splice(0)) await store.close();
   });
   return function openStore(): Store {
-    const store = new Store({
-      database: sqliteUrl(),
-      tablePrefix: uniquePrefix(),
-      environment: 'test',
-      autoSetup: true,
-      maxRoutes: 1000,
-      accessRecords: { enabled: false, retentionDays: null },
-      onBackgroundError: () => {},
-    });
+    const store = new Store(sqliteStoreOptions());
     stores.push(store);
     return store;
+  };
+}
+
+/** The settings of a store on a fresh SQLite file of its own, with `overrides`. */
+export function sqliteStoreOptions(overrides: Partial<StoreOptions> = {}): StoreOptions {
+  return {
+    database: sqliteUrl(),
+    tablePrefix: uniquePrefix(),
+    environment: 'test',
+    autoSetup: true,
+    maxRoutes: 1000,
+    accessRecords: { enabled: false, retentionDays: null },
+    onBackgroundError: () => {},
+    ...overrides,
   };
 }
 
