@@ -48,7 +48,9 @@ export async function openRouteperf(
     afterRecord: afterRecordHook(config, logError),
   });
   const delivery = await openDelivery({ config, mode, stores, directWrites, logError });
-  await stores.started();
+  // A process that stores every request starts its SQLite thread now; one that sends them starts it
+  // only if it ever stores one itself (the 'store' overflow, what close() could not send).
+  if (delivery.storesHere) await stores.started();
   const recording = countingRecorder(config, delivery.sink, !mode.async, logError);
 
   // Each part can still hand what it holds to the parts after it.

@@ -17,6 +17,8 @@ export interface Delivery extends Counting {
   readonly sink: MetricsSink;
   /** True when metrics wait in this process, which SIGTERM and SIGINT must send or store first. */
   readonly flushesOnExit: boolean;
+  /** True when this process stores every request itself (synchronous mode, sync://, memory://). */
+  readonly storesHere: boolean;
   /** Sends or stores what it holds, then releases the transport. */
   close(): Promise<void>;
 }
@@ -68,13 +70,14 @@ export async function openDelivery(parts: DeliveryParts): Promise<Delivery> {
 
 /** Writes in this process, counted by DirectWrites: nothing is held here. */
 function directly(sink: MetricsSink): Delivery {
-  return { sink, flushesOnExit: false, stats: () => ({}), close: async () => {} };
+  return { sink, flushesOnExit: false, storesHere: true, stats: () => ({}), close: async () => {} };
 }
 
 function sendingOver(transport: Transport, sending: Sending): Delivery {
   return {
     sink: sending.sink,
     flushesOnExit: true,
+    storesHere: false,
     stats: () => sending.stats(),
     close: async () => {
       await sending.close();

@@ -26,6 +26,7 @@ const CLOSE_DEADLINE_MS = 10_000;
  */
 export class InProcess implements Counting {
   readonly flushesOnExit = true;
+  readonly storesHere = true;
   readonly #transport: MemoryTransport;
   readonly #sending: Sending;
   readonly #worker: Worker;

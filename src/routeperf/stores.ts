@@ -57,7 +57,7 @@ export class Stores {
         : new Store({ ...options, database: config.failureTransport });
   }
 
-  /** Settles once the sink takes writes without delay: the SQLite thread, if any, has started. */
+  /** Starts the SQLite thread, if any; settles once the sink takes writes without delay. */
   started(): Promise<void> {
     return this.#thread?.started() ?? Promise.resolve();
   }

@@ -29,9 +29,9 @@ interface Pending {
  * opens its own connection to the same file (WAL: the app's thread keeps reading through its Store) and
  * the app's thread only hands it batches — a structured clone of the records — and awaits its commit.
  *
- * The thread starts with routeperf, and `started` settles once it has loaded its modules (a few hundred
- * milliseconds): createRouteperf waits for it, so that no response of synchronous mode waits for that. It
- * opens the database at the first write.
+ * The thread starts at `started()`, which settles once it has loaded its modules (a few hundred
+ * milliseconds): createRouteperf calls it when the app stores its requests itself, so that no response of
+ * synchronous mode waits for that; otherwise at the first write. It opens the database at the first write.
  * It holds the process open only while a write is in flight, so an app that never closes routeperf still
  * exits; close() waits for what was handed to it.
  */
@@ -40,7 +40,7 @@ export class IngestThread implements Sink {
   readonly #options: StoreOptions;
   #worker: Worker | undefined;
   /** Settles once the thread that runs now is ready for work, or has failed to start. */
-  #ready: Promise<void> = Promise.resolve();
+  #ready: Promise<void> | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
 
@@ -48,12 +48,15 @@ export class IngestThread implements Sink {
   constructor(store: Store, options: StoreOptions) {
     this.#store = store;
     this.#options = options;
-    this.#started();
   }
 
-  /** Settles once the thread is ready for work, or could not start (its writes then fail as an outage). */
+  /**
+   * Starts the thread if it is not running; settles once it is ready for work, or could not start (its
+   * writes then fail as an outage).
+   */
   started(): Promise<void> {
-    return this.#ready;
+    this.#started();
+    return this.#ready!;
   }
 
   get description(): string {
