@@ -4,6 +4,7 @@
  * rendered routes table, and metrics stored the way the recorder stores them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setImmediate } from 'node:timers/promises';
 import { withRouteperf } from '../../src/adapters/http.js';
 import type { RouteperfOptions } from '../../src/config/types.js';
 import { type Dashboard, dashboardOf } from '../../src/dashboard/index.js';
@@ -136,7 +137,12 @@ export function metrics(overrides: Partial<RequestMetrics> & { minutesAgo?: numb
   return requestMetrics({ ts: Date.now() - minutesAgo * 60_000, environment: 'development', ...rest });
 }
 
-/** Stores `batch` as the recorder would. */
+/**
+ * Stores `batch` as the recorder would. A SQLite write runs on this thread and resolves at once: the
+ * macrotask after it lets the test worker answer the test runner between batches (a worker silent for a
+ * minute fails the run, whatever its tests did).
+ */
 export async function store(routeperf: Routeperf, batch: RequestMetrics[]): Promise<void> {
   await internalsOf(routeperf).store.ingest(batch);
+  await setImmediate();
 }

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
@@ -126,7 +127,8 @@ function atRepoVersion(name: string): string {
 async function pack(work: string): Promise<{ tarball: string; files: string[] }> {
   const source = join(work, 'source');
   const skipped = new Set(['node_modules', '.git', 'dist', 'var', 'coverage']);
-  cpSync(repo, source, {
+  // Asynchronous: this test worker must keep answering the test runner while the tree is copied.
+  await cp(repo, source, {
     recursive: true,
     filter: (path) => !(skipped.has(relative(repo, path).split(sep)[0]!) || path.endsWith('.tgz')),
   });

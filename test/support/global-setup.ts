@@ -31,6 +31,8 @@ export default async function compileCli(project: TestProject) {
   });
   copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  // As `npm run build` does: the SQLite ingest thread in one file.
+  await promisify(execFile)(process.execPath, [join(REPO, 'scripts/bundle-thread.mjs'), join(root, 'dist')]);
   project.provide('cliMain', main);
   // The SQLite ingest thread of the code under test starts from this build too (see threadScript).
   process.env.ROUTEPERF_COMPILED_DIST = join(root, 'dist');
