@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActiveRequest, FinishedRequest, Recorder } from '../core/recorder.js';
 import { runInScope } from '../core/scope.js';
 import { addServerTiming } from './server-timing.js';
+import { headersGiven, headerValue } from './write-head.js';
 
 /**
  * What an adapter tells `instrument` about its framework's requests, read when the response ends. One
@@ -30,14 +31,14 @@ export function instrument<Request, T>(
 ): T {
   const active = recorder.begin(req.headers[recorder.requestIdHeader]);
   if (!active) return proceed();
-  const finished = new RecordedResponse(req, res, describe, request);
+  const finished = new RecordedResponse(recorder, active, req, res, describe, request);
   if (recorder.serverTiming)
     addServerTiming(recorder, res, active, () => !recorder.ignores(finished.method, finished.route()));
   if (recorder.holdsResponse) holdUntilStored(recorder, active, finished, res);
   else {
     // Asynchronous mode: the metrics are handed on once the response has been sent, never before. One
     // listener for every response ('finish' comes once), which finds its request on the response.
-    (res as RecordingResponse)[RECORDING] = { recorder, active, finished };
+    (res as RecordingResponse)[RECORDING] = finished;
     res.on('finish', handOn);
   }
   return recorder.tracksQueries ? runInScope(active, proceed) : proceed();
@@ -60,7 +61,8 @@ function holdUntilStored(
   let written = 0;
   let contentLength = Number.NaN;
   res.writeHead = function writeHeadNoted(this: ServerResponse, ...args: unknown[]) {
-    contentLength = contentLengthIn(args.at(-1));
+    const headers = headersGiven(args);
+    contentLength = Number(headers && headerValue(headers, 'content-length'));
     return writeHead.apply(this, args as Parameters<typeof writeHead>);
   } as typeof res.writeHead;
   /** True when `send` now waits for the store; false when the request is not recorded after all. */
@@ -92,17 +94,6 @@ function holdUntilStored(
   } as typeof res.write;
 }
 
-/** The Content-Length among the headers given to writeHead (an object or a flat list), else NaN. */
-function contentLengthIn(headers: unknown): number {
-  const entries = Array.isArray(headers)
-    ? headers.flatMap((name, i) => (i % 2 === 0 ? [[name, headers[i + 1]]] : []))
-    : typeof headers === 'object' && headers !== null
-      ? Object.entries(headers)
-      : [];
-  const found = entries.find(([name]) => String(name).toLowerCase() === 'content-length');
-  return found ? Number(found[1]) : Number.NaN;
-}
-
 function byteLength(chunk: unknown, encoding: unknown): number {
   if (typeof chunk === 'string')
     return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
@@ -113,24 +104,34 @@ const RECORDING = Symbol('routeperf.recording');
 
 /** A response of asynchronous mode, with the request it ends. */
 interface RecordingResponse extends ServerResponse {
-  [RECORDING]?: { recorder: Recorder; active: ActiveRequest; finished: FinishedRequest };
+  [RECORDING]?: RecordedResponse<unknown>;
 }
 
 function handOn(this: RecordingResponse) {
   const recording = this[RECORDING];
   if (!recording) return;
   this[RECORDING] = undefined;
-  recording.recorder.finish(recording.active, recording.finished);
+  recording.finish();
 }
 
-/** What the recorder reads of a request once its response is complete, read from the request itself. */
+/**
+ * What the recorder reads of a request once its response is complete, read from the request itself;
+ * with the recorder and the request's scope, it is all that a response being recorded carries.
+ */
 class RecordedResponse<Request> implements FinishedRequest {
   constructor(
+    private readonly recorder: Recorder,
+    private readonly active: ActiveRequest,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly describe: RequestDescription<Request>,
     readonly request: Request,
   ) {}
+
+  /** Hands the request to the recorder (asynchronous mode, once the response is sent). */
+  finish(): void {
+    this.recorder.finish(this.active, this);
+  }
 
   get method(): string {
     return this.req.method ?? 'GET';

@@ -1,12 +1,10 @@
-import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Recorder } from '../core/recorder.js';
 import type { RequestScope } from '../core/scope.js';
+import { type HeadersArgument, headersIndex, nameIndexes } from './write-head.js';
 
 const SERVER_TIMING = 'server-timing';
 const TIMING_ALLOW_ORIGIN = 'timing-allow-origin';
-
-/** The headers argument of `writeHead`: an object, or a flat list of names and values. */
-type HeadersArgument = OutgoingHttpHeaders | OutgoingHttpHeader[];
 
 /**
  * Adds `Server-Timing` (and `Timing-Allow-Origin`) to `res` just before its headers go out: node calls
@@ -46,7 +44,7 @@ function timingOf(recorder: Recorder, scope: RequestScope): string {
  * before, so an app's own Server-Timing is looked for there first, then among the headers already set.
  */
 function withTiming(res: ServerResponse, args: unknown[], recorder: Recorder, timing: string): unknown[] {
-  const at = typeof args[1] === 'object' && args[1] !== null ? 1 : 2;
+  const at = headersIndex(args);
   const given = args[at] as HeadersArgument | undefined;
   const passes = (name: string) => given !== undefined && hasHeader(given, name);
   let headed = args;
@@ -65,14 +63,6 @@ function withTiming(res: ServerResponse, args: unknown[], recorder: Recorder, ti
 
 function hasHeader(headers: HeadersArgument, name: string): boolean {
   return nameIndexes(headers, name).length > 0;
-}
-
-/** Where `name` is in a list of names and values, or which keys of an object spell it. */
-function nameIndexes(headers: HeadersArgument, name: string): (number | string)[] {
-  const keys = Array.isArray(headers)
-    ? headers.flatMap((entry, index) => (index % 2 === 0 ? [[index, entry] as const] : []))
-    : Object.keys(headers).map((key) => [key, key] as const);
-  return keys.filter(([, key]) => typeof key === 'string' && key.toLowerCase() === name).map(([at]) => at);
 }
 
 /** A copy of `headers` whose (last) Server-Timing value ends with `timing`. */
