@@ -6,23 +6,19 @@
  *
  * Usage: node scripts/bundle-thread.mjs [compiled tree, default dist]
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export async function bundleThread(dist) {
-  const thread = join(dist, 'store/ingest-thread/thread.js');
-  await build({
-    entryPoints: [thread],
-    outfile: thread,
-    allowOverwrite: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'pg', 'mysql2'],
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-}
-
-if (import.meta.url === `file://${resolve(process.argv[1] ?? '')}`) await bundleThread(process.argv[2] ?? 'dist');
+const thread = join(process.argv[2] ?? 'dist', 'store/ingest-thread/thread.js');
+await build({
+  entryPoints: [thread],
+  outfile: thread,
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3', 'pg', 'mysql2'],
+  sourcemap: true,
+  logLevel: 'warning',
+});

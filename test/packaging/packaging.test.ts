@@ -157,6 +157,17 @@ describe('the npm package', () => {
     }
   });
 
+  it('ships the SQLite ingest thread as one file, which imports only node built-ins and the drivers', () => {
+    const thread = readFileSync(
+      join(app, 'node_modules', 'routeperf', 'dist/store/ingest-thread/thread.js'),
+      'utf8',
+    );
+    // A bundle's static imports are statements of their own lines (Kysely's doc comments quote imports too).
+    const imported = [...thread.matchAll(/^import\b[^;]*?["']([^"']+)["'];?$/gm)].map(([, name]) => name!);
+    expect(imported).toContain('node:worker_threads');
+    expect(imported.filter((name) => !/^node:|^(better-sqlite3|pg|mysql2)$/.test(name))).toEqual([]);
+  });
+
   it('installs without the optional peers: no pg, no mysql2', () => {
     const installed = createRequire(join(app, 'package.json'));
     expect(() => installed.resolve('pg')).toThrow();
