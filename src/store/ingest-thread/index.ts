@@ -29,9 +29,10 @@ interface Pending {
  * opens its own connection to the same file (WAL: the app's thread keeps reading through its Store) and
  * the app's thread only hands it batches — a structured clone of the records — and awaits its commit.
  *
- * The thread starts at `started()`, which settles once it has loaded its modules (a few hundred
- * milliseconds): createRouteperf calls it when the app stores its requests itself, so that no response of
- * synchronous mode waits for that; otherwise at the first write. It opens the database at the first write.
+ * The thread starts at `started()`, which settles once it has loaded its module (one bundled file, about
+ * a tenth of a second): createRouteperf calls it when the app stores its requests itself, so that no
+ * response of synchronous mode waits for that; otherwise it starts at the first write. It opens the
+ * database at the first write.
  * It holds the process open only while a write is in flight, so an app that never closes routeperf still
  * exits; close() waits for what was handed to it.
  */
@@ -55,7 +56,7 @@ export class IngestThread implements Sink {
    * writes then fail as an outage).
    */
   started(): Promise<void> {
-    this.#started();
+    this.#running();
     return this.#ready!;
   }
 
@@ -91,7 +92,7 @@ export class IngestThread implements Sink {
   }
 
   maintain(): void {
-    this.#started().postMessage({ kind: 'maintain' } satisfies ThreadRequest);
+    this.#running().postMessage({ kind: 'maintain' } satisfies ThreadRequest);
   }
 
   /** Lets the thread finish the writes handed to it and close its connection, then waits for it to end. */
@@ -107,7 +108,7 @@ export class IngestThread implements Sink {
 
   #ask(request: (id: number) => ThreadRequest): Promise<IngestSummary | undefined> {
     const id = this.#nextId++;
-    const worker = this.#started();
+    const worker = this.#running();
     return new Promise((resolve, reject) => {
       // Before anything is pending: a batch that cannot be cloned (an app's hook put a function in it) throws here.
       worker.postMessage(request(id));
@@ -116,7 +117,8 @@ export class IngestThread implements Sink {
     });
   }
 
-  #started(): Worker {
+  /** The thread that runs now, started if there is none. */
+  #running(): Worker {
     if (this.#worker) return this.#worker;
     const { onBackgroundError, ...options } = this.#options;
     const { script, options: scriptOptions } = threadScript();
