@@ -100,6 +100,12 @@ module.exports = {
       { path: '^src/', pathNot: '^src/(dashboard|adapters|cli)/|^src/index\\.ts$' },
       { path: '^src/dashboard/' },
     ),
+    forbid(
+      'prometheus-reads-through-the-handle',
+      "The Prometheus exposition reads the routes through the routeperf handle, as the dashboard does: no store, bus, tracker, adapter, dashboard or CLI, and no framework, since its handler answers plain node:http requests.",
+      { path: '^src/prometheus/' },
+      { path: `^src/(store|bus|trackers|adapters|dashboard|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
+    ),
     forbid('cli-on-top', 'Nothing but the CLI imports the CLI.', { path: '^src/', pathNot: '^src/cli/' }, { path: '^src/cli/' }),
     forbid(
       'demo-for-the-cli',

@@ -1,3 +1,4 @@
+import { WINDOW_EXPECTED, windowMs } from '../prometheus/window.js';
 import { didYouMean, listOf, usageError } from './usage-error.js';
 
 /** Checks option values after parsing; each failure names the option, what it expects and what it got. */
@@ -30,6 +31,12 @@ export function httpMethod(flag: string, given: string | undefined) {
   if (given === undefined) return undefined;
   if (/^[A-Za-z]+$/.test(given)) return given.toUpperCase();
   throw invalid(flag, 'an HTTP method such as GET or POST', given);
+}
+
+/** A window of the Prometheus quantiles: `5m`, `1h`. */
+export function quantileWindow(flag: string, given: string | undefined) {
+  if (given === undefined || windowMs(given) !== undefined) return given as `${number}m` | undefined;
+  throw invalid(flag, WINDOW_EXPECTED, given);
 }
 
 export function nonEmpty(flag: string, given: string | undefined) {

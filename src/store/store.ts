@@ -33,6 +33,13 @@ import { TablePrefixPlugin } from './table-prefix-plugin.js';
 import { type Database, TABLES } from './tables.js';
 import { WorkerRegistry } from './workers.js';
 
+/** A migration of this version, and when the database applied it. */
+export interface MigrationState {
+  name: string;
+  /** Undefined while it is pending. */
+  appliedAt: Date | undefined;
+}
+
 export interface StoreOptions {
   database: string;
   tablePrefix: string;
@@ -171,6 +178,17 @@ export class Store implements Sink {
   /** Creates or upgrades the schema to this version's, whatever `autoSetup` says. */
   async migrate(): Promise<MigrationResultSet> {
     return this.#migrate(await this.#connected());
+  }
+
+  /** Each migration of this version, in order, and when the database applied it (undefined: pending). */
+  async migrations(): Promise<MigrationState[]> {
+    const db = await this.#connected();
+    const migrations = await createMigrator(db, this.dialect, this.options.tablePrefix)
+      .getMigrations()
+      .catch((error: unknown) => {
+        throw this.#failure('read the migrations of', error);
+      });
+    return migrations.map(({ name, executedAt }) => ({ name, appliedAt: executedAt }));
   }
 
   async #migrate(db: Kysely<Database>): Promise<MigrationResultSet> {

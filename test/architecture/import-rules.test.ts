@@ -70,6 +70,10 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/core/canary-dashboard.ts',
     "import { dashboardOf } from '../dashboard/index.js'; export const canary = dashboardOf;",
   ],
+  'prometheus-reads-through-the-handle': [
+    'src/prometheus/canary.ts',
+    "import { Store } from '../store/store.js'; export const canary = Store;",
+  ],
   'cli-on-top': [
     'src/adapters/canary-cli.ts',
     "import * as imported from '../cli/exit.js'; export const canary = imported;",

@@ -65,6 +65,15 @@ describe.concurrent('read-only commands on SQLite create no file and no table', 
       expect(sqliteTables(`sqlite:${join(cwd, 'empty.sqlite')}`)).toEqual([]);
     });
   }
+
+  it("migrate --status: a file without routeperf's tables lists every migration pending, and stays without them", async () => {
+    const cwd = tempFolder({ database: 'sqlite:./empty.sqlite' });
+    writeFileSync(join(cwd, 'empty.sqlite'), '');
+    const result = await run(['migrate', '--status'], cwd);
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/empty\.sqlite: 11 pending: run "routeperf migrate"\./);
+    expect(sqliteTables(`sqlite:${join(cwd, 'empty.sqlite')}`)).toEqual([]);
+  });
 });
 
 describeEachDatabase(
@@ -81,13 +90,22 @@ describeEachDatabase(
           expect(await serverTables(database.url(), tablePrefix)).toEqual([]);
         });
       }
+
+      it('migrate --status lists every migration pending, and creates no table', async () => {
+        const tablePrefix = uniquePrefix();
+        const cwd = tempFolder({ database: database.url(), tablePrefix });
+        const result = await run(['migrate', '--status'], cwd);
+        expect(result.code).toBe(0);
+        expect(result.output).toContain(`${database.url()}: 11 pending: run "routeperf migrate".`);
+        expect(await serverTables(database.url(), tablePrefix)).toEqual([]);
+      });
     });
   },
   ['postgres', 'mysql'],
 );
 
 describe.concurrent('a database that does not answer', () => {
-  for (const args of [...READ_ONLY_COMMANDS, ['migrate']]) {
+  for (const args of [...READ_ONLY_COMMANDS, ['migrate'], ['migrate', '--status']]) {
     it(`${args.join(' ')} says that it could not connect, not what it was about to do`, async () => {
       const url = `postgres://postgres:pw@127.0.0.1:${await closedPort()}/test`;
       const result = await run([...args, '--database', url], tempFolder());

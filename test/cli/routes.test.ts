@@ -50,6 +50,53 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
       expect(second.stdout).toMatch(/schema is up to date\.\n$/);
     });
 
+    it('migrate --status lists the migrations pending, then applied and when', async () => {
+      const { cwd } = folder();
+      const status = async (format: 'json' | 'text') => {
+        const result = await runCli(['migrate', '--status', '--format', format], { cwd });
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+        return result.stdout;
+      };
+      type Status = { migrations: { name: string; status: string; appliedAt: string | null }[] };
+      // A SQLite file that does not exist yet is one a status may not create (see read-only.test.ts).
+      if (database.name !== 'sqlite') {
+        const before = JSON.parse(await status('json')) as Status;
+        expect(before.migrations.map((m) => [m.status, m.appliedAt])).toEqual(
+          before.migrations.map(() => ['pending', null]),
+        );
+        expect(await status('text')).toMatch(/: 11 pending: run "routeperf migrate"\.\nstatus {3}migration/);
+        expect(await status('json')).toBe(`${JSON.stringify(before)}\n`);
+      }
+      const startedAt = Date.now();
+      expect((await runCli(['migrate'], { cwd })).code).toBe(0);
+      const after = JSON.parse(await status('json')) as Status;
+      expect(after.migrations.map((m) => m.name)).toEqual([
+        '0001_initial',
+        '0002_async_recording',
+        '0003_ledger_speed',
+        '0004_correlation_id',
+        '0005_environments',
+        '0006_claim_tokens',
+        '0007_query_repeats',
+        '0008_rollups',
+        '0009_route_reviews',
+        '0010_dashboard_reads',
+        '0011_quarter_days',
+      ]);
+      for (const { status: state, appliedAt } of after.migrations) {
+        expect(state).toBe('applied');
+        // The databases keep the time to the second or the millisecond.
+        expect(Date.parse(appliedAt!)).toBeGreaterThanOrEqual(Math.floor(startedAt / 1000) * 1000);
+        expect(Date.parse(appliedAt!)).toBeLessThanOrEqual(Date.now());
+      }
+      const text = await status('text');
+      expect(text).toMatch(
+        /: schema is up to date\.\nstatus {3}migration {13}applied at \(UTC\)\napplied {2}0001_initial {10}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n/,
+      );
+      expect(text.trim().split('\n')).toHaveLength(13);
+    });
+
     it('routes --format json prints exactly what the read API returns', async () => {
       const { cwd, target } = folder();
       await ingest(target, [

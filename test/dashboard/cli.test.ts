@@ -2,34 +2,14 @@
  * `routeperf dashboard` as a user runs it: the compiled CLI in a child process over a SQLite file, its
  * printed URL and login link used over real sockets, and SIGINT or SIGTERM to stop it.
  */
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, runCli, spawnCli, tempFolder } from '../support/cli.js';
+import { collect, printed, runCli, spawnCli, tempFolder } from '../support/cli.js';
 import { ingest } from '../support/seed.js';
 import { Browser, metrics } from './support.js';
-
-/** Waits until the child has printed a line matching `pattern` on stdout; fails with its output if it exits first. */
-function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: string) => {
-      output += chunk;
-      const match = pattern.exec(output);
-      if (!match) return;
-      child.stdout!.off('data', onData);
-      child.off('exit', onExit);
-      resolve(match);
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`exited with ${code} before printing ${pattern}:\n${output}`));
-    child.stdout!.setEncoding('utf8').on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 /** A folder with a migrated SQLite database holding a few requests of `test`, and a config file. */
 async function folderWithData(config: Record<string, unknown> = {}) {

@@ -29,6 +29,7 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
   './koa': ['default', 'routeperf'],
   './hono': ['default', 'routeperf'],
   './nest': ['ROUTEPERF', 'RouteperfModule'],
+  './prometheus': ['PROMETHEUS_CONTENT_TYPE', 'prometheusHandler', 'prometheusMetrics'],
   './pg': ['trackPg'],
   './better-sqlite3': ['trackBetterSqlite3'],
   './drizzle': ['trackDrizzle'],

@@ -64,3 +64,22 @@ export function tempFolder(config?: unknown): string {
   if (config !== undefined) writeFileSync(join(folder, 'routeperf.config.json'), JSON.stringify(config));
   return folder;
 }
+
+/** Waits until the child has printed a line matching `pattern` on stdout; fails with its output if it exits first. */
+export function printed(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: string) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (!match) return;
+      child.stdout!.off('data', onData);
+      child.off('exit', onExit);
+      resolve(match);
+    };
+    const onExit = (code: number | null) =>
+      reject(new Error(`exited with ${code} before printing ${pattern}:\n${output}`));
+    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.once('exit', onExit);
+  });
+}

@@ -1,14 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createDashboard, type Dashboard } from '../../dashboard/index.js';
 import type { Routeperf } from '../../routeperf.js';
 import { defineCommand } from '../command.js';
+import { listen, servingAddress, servingOptions } from '../listen.js';
 import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
 import { untilStopped } from '../until-stopped.js';
-import { usageError } from '../usage-error.js';
-import { nonEmpty, wholeNumber } from '../values.js';
 
 const DEFAULT_PORT = 4100;
-const DEFAULT_HOST = '127.0.0.1';
 
 export const dashboardCommand = defineCommand({
   name: 'dashboard',
@@ -21,17 +19,11 @@ export const dashboardCommand = defineCommand({
     'Ctrl-C (SIGINT) or SIGTERM.',
   ].join('\n'),
   options: {
-    port: { type: 'string', value: '<n>', description: `Port to serve on (default ${DEFAULT_PORT})` },
-    host: {
-      type: 'string',
-      value: '<address>',
-      description: `Address to listen on (default ${DEFAULT_HOST}: this machine only)`,
-    },
+    ...servingOptions(DEFAULT_PORT),
   },
   examples: ['routeperf dashboard', 'routeperf dashboard --port 8080 --host 0.0.0.0'],
   async run(values) {
-    const port = wholeNumber('port', values.port, { min: 0, max: 65_535 }) ?? DEFAULT_PORT;
-    const host = nonEmpty('host', values.host) ?? DEFAULT_HOST;
+    const { port, host } = servingAddress(values, DEFAULT_PORT);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     await withReadOnlyRouteperf(cliLayer(values), async (routeperf) => {
       // One read first: a database without tables fails now, with the migrate to run, not on every page.
@@ -67,25 +59,4 @@ function loginLine(dashboard: Dashboard, url: string): string {
     'No access control is configured (dashboard.authorize, dashboard.basicAuth): open this link to log in,',
     `once, within an hour: ${url}/login?token=${dashboard.createLoginToken()}`,
   ].join('\n');
-}
-
-/** Listens and returns the base URL to print; a wildcard address is printed as loopback. */
-async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EADDRINUSE')
-      throw usageError(`--port: port ${port} of ${host} is taken; choose another`);
-    if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
-      throw usageError(`--host: expected an address of this machine, got ${JSON.stringify(host)}`);
-    throw error;
-  });
-  const address = server.address() as { address: string; port: number };
-  const shown =
-    address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
 }

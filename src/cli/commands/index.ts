@@ -11,6 +11,7 @@ import { failedShowCommand } from './failed-show.js';
 import { migrateCommand } from './migrate.js';
 import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
+import { serveMetricsCommand } from './serve-metrics.js';
 import { stopWorkersCommand } from './stop-workers.js';
 
 export const COMMANDS: readonly Command<any>[] = [
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command<any>[] = [
   routesCommand,
   rollupCommand,
   dashboardCommand,
+  serveMetricsCommand,
   consumeCommand,
   stopWorkersCommand,
   failedListCommand,
