@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { redactDsn } from '../dsn.js';
+import { DELETE_BATCH, deleteInBatches } from './batched-delete.js';
 import type { FailureSink, NewFailedMessage } from './sink.js';
 import type { Database } from './tables.js';
 
@@ -66,10 +67,27 @@ export class FailureLog implements FailureSink {
     return Number(result?.numDeletedRows ?? 0);
   }
 
-  async count(): Promise<number> {
+  /** Deletes the failed messages older than `olderThan` (ms epoch), in batches; returns how many. */
+  async purge(olderThan: number, onBatch?: (deleted: number) => void): Promise<number> {
+    return deleteInBatches(
+      this.db,
+      'failed_messages',
+      () =>
+        this.db
+          .selectFrom('failed_messages')
+          .select('id')
+          .where('failed_at', '<', olderThan)
+          .limit(DELETE_BATCH),
+      onBatch,
+    );
+  }
+
+  /** How many failed messages there are, or of those older than `olderThan` (ms epoch). */
+  async count(olderThan?: number): Promise<number> {
     const row = await this.db
       .selectFrom('failed_messages')
       .select((eb) => eb.fn.countAll<number>().as('count'))
+      .$if(olderThan !== undefined, (query) => query.where('failed_at', '<', olderThan!))
       .executeTakeFirst();
     return Number(row?.count ?? 0);
   }

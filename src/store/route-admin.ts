@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type AccessRecordsQuery, matchingAccessRecords } from './access-record-reads.js';
+import { DELETE_BATCH, deleteInBatches } from './batched-delete.js';
 import type { StoreDialect } from './dialects/index.js';
 import { findTotals, setValidFrom, TOTALS_METHOD } from './environment-totals.js';
 import { lockBuckets } from './rollup.js';
@@ -27,7 +28,6 @@ export interface ReviewState extends RouteReview {
 }
 
 /** Access records are deleted this many at a time, one statement each: no long lock on the table. */
-const DELETE_BATCH = 5000;
 const BUCKET_TABLES = ['aggregates', 'status_counts', 'histogram', 'rollups', 'rollup_statuses'] as const;
 
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
@@ -96,28 +96,40 @@ export class RouteAdmin {
     );
   }
 
-  /** Deletes the access records older than `olderThan` (of one environment, or all); returns how many. */
-  async purgeAccessRecords(olderThan: TimeInput, environment?: string): Promise<number> {
-    return this.deleteAccessRecords({ environment, until: olderThan }, environment === undefined);
+  /**
+   * Deletes the access records older than `olderThan` (of one environment, or all), in batches; returns
+   * how many. `onBatch` hears how many have gone so far after each batch.
+   */
+  async purgeAccessRecords(
+    olderThan: TimeInput,
+    environment?: string,
+    onBatch?: (deleted: number) => void,
+  ): Promise<number> {
+    return this.deleteAccessRecords({ environment, until: olderThan }, environment === undefined, onBatch);
+  }
+
+  /** How many access records `purgeAccessRecords` would delete now. */
+  async countAccessRecordsOlderThan(olderThan: TimeInput, environment?: string): Promise<number> {
+    const { count } = await matchingAccessRecords(this.db, environment, { environment, until: olderThan })
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 
   /** Deletes the access records matching the query's filters (not its sort or paging); returns how many. */
-  async deleteAccessRecords(query: AccessRecordsQuery, everyEnvironment = false): Promise<number> {
+  async deleteAccessRecords(
+    query: AccessRecordsQuery,
+    everyEnvironment = false,
+    onBatch?: (deleted: number) => void,
+  ): Promise<number> {
     const environment = everyEnvironment ? undefined : (query.environment ?? this.defaultEnvironment);
-    return this.#deleteRecordsOf(() =>
-      matchingAccessRecords(this.db, environment, query).select('access_records.id').limit(DELETE_BATCH),
+    return deleteInBatches(
+      this.db,
+      'access_records',
+      () =>
+        matchingAccessRecords(this.db, environment, query).select('access_records.id').limit(DELETE_BATCH),
+      onBatch,
     );
-  }
-
-  /** Deletes the access records `batch` selects, DELETE_BATCH at a time, until it selects none. */
-  async #deleteRecordsOf(batch: () => { execute(): Promise<{ id: number }[]> }): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const ids = (await batch().execute()).map((row) => Number(row.id));
-      if (ids.length === 0) return deleted;
-      await this.db.deleteFrom('access_records').where('id', 'in', ids).execute();
-      deleted += ids.length;
-    }
   }
 
   /**
@@ -153,7 +165,7 @@ export class RouteAdmin {
         await trx.deleteFrom(table).where('route_id', 'in', routeIds).execute();
       return Number(held?.n ?? 0) + Number(rolled?.n ?? 0);
     });
-    await this.#deleteRecordsOf(() =>
+    await deleteInBatches(this.db, 'access_records', () =>
       this.db.selectFrom('access_records').select('id').where('route_id', 'in', routeIds).limit(DELETE_BATCH),
     );
     await this.db

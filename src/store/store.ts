@@ -315,7 +315,7 @@ export class Store implements Sink {
 
   /**
    * Keeps the tables small in the background: rolls up (every minute), deletes access records past
-   * `retentionDays` (checked hourly) and ledger ids past the deduplication window (checked every minute,
+   * `retentionDays` (checked hourly, in batches: see batched-delete.ts) and ledger ids past the deduplication window (checked every minute,
    * once the ledger is in use).
    */
   #maintain(dedupe: boolean) {
@@ -323,19 +323,18 @@ export class Store implements Sink {
     const now = Date.now();
     const last = this.#lastMaintainedAt;
     const { retentionDays, enabled } = this.options.accessRecords;
-    const tasks: ((parts: { db: Kysely<Database>; rollup: Rollup }) => Promise<unknown>)[] = [];
+    const tasks: ((parts: {
+      db: Kysely<Database>;
+      rollup: Rollup;
+      admin: RouteAdmin;
+    }) => Promise<unknown>)[] = [];
     if (this.options.autoRollup !== false && now - last.rollup >= MINUTE_MS) {
       last.rollup = now;
       tasks.push(({ rollup }) => rollup.run(now));
     }
     if (enabled && retentionDays !== null && now - last.accessRecords >= HOUR_MS) {
       last.accessRecords = now;
-      tasks.push(({ db }) =>
-        db
-          .deleteFrom('access_records')
-          .where('created_at', '<', now - retentionDays * DAY_MS)
-          .execute(),
-      );
+      tasks.push(({ admin }) => admin.purgeAccessRecords(now - retentionDays * DAY_MS));
     }
     if (dedupe && now - last.ledger >= MINUTE_MS) {
       last.ledger = now;
@@ -348,8 +347,8 @@ export class Store implements Sink {
     }
     if (tasks.length === 0) return;
     this.#maintaining = Promise.all([this.#connect(), this.#open()])
-      .then(async ([db, { rollup }]) => {
-        for (const task of tasks) await task({ db, rollup });
+      .then(async ([db, { rollup, admin }]) => {
+        for (const task of tasks) await task({ db, rollup, admin });
       })
       .then(() => undefined, this.options.onBackgroundError)
       .finally(() => {

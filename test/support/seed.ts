@@ -8,6 +8,8 @@ const silent = { info() {}, warn() {}, error() {} };
 export interface StoreTarget {
   database: string;
   tablePrefix?: string;
+  /** Off unless given, as routeperf's default. */
+  accessRecords?: { enabled: boolean };
 }
 
 /** Stores `batch` the way the recorder would, through the public entry point. */

@@ -9,6 +9,7 @@ import { failedRemoveCommand } from './failed-remove.js';
 import { failedRetryCommand } from './failed-retry.js';
 import { failedShowCommand } from './failed-show.js';
 import { migrateCommand } from './migrate.js';
+import { purgeCommand } from './purge.js';
 import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
 import { serveMetricsCommand } from './serve-metrics.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command<any>[] = [
   migrateCommand,
   routesCommand,
   rollupCommand,
+  purgeCommand,
   dashboardCommand,
   serveMetricsCommand,
   consumeCommand,

@@ -1,0 +1,28 @@
+import cliProgress from 'cli-progress';
+
+/** How far a long step has gone. */
+export interface Progress {
+  update(done: number): void;
+  stop(): void;
+}
+
+const SILENT: Progress = { update() {}, stop() {} };
+
+/**
+ * A progress bar on stderr for a step of `total` items, on a terminal only: in a pipe, a log file or CI
+ * it would be noise, so nothing is drawn there and the command's final line says what was done.
+ */
+export function progressBar(label: string, total: number): Progress {
+  if (!process.stderr.isTTY || process.env.CI === 'true' || total === 0) return SILENT;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% {value}/{total}, {eta_formatted} left`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (done) => bar.update(Math.min(done, total)), stop: () => bar.stop() };
+}
