@@ -72,10 +72,44 @@ export async function prometheusMetrics(
   return render(routeperf, resolve(options));
 }
 
+/** What a scrape is answered: the exposition, or why there is none. */
+interface ScrapeAnswer {
+  status: 200 | 405 | 503;
+  headers: Record<string, string>;
+  /** Undefined for a HEAD. */
+  body: string | undefined;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+async function answer(
+  routeperf: Routeperf,
+  resolved: Resolved,
+  method: string | undefined,
+): Promise<ScrapeAnswer> {
+  if (method !== 'GET' && method !== 'HEAD')
+    return {
+      status: 405,
+      headers: { allow: 'GET, HEAD', 'content-type': TEXT },
+      body: 'Method not allowed: a scrape is a GET.\n',
+    };
+  try {
+    const text = await render(routeperf, resolved);
+    return {
+      status: 200,
+      headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
+      body: method === 'HEAD' ? undefined : text,
+    };
+  } catch (error) {
+    const body = `routeperf could not read its store: ${(error as Error).message}\n`;
+    return { status: 503, headers: { 'content-type': TEXT }, body };
+  }
+}
+
 /**
- * A node:http handler (`(req, res)`, also Express' and Connect's) that answers a scrape. A store that
- * cannot be read answers 503 with the reason, which Prometheus shows as the target's error; nothing is
- * thrown into the app.
+ * A node:http handler (`(req, res)`: also Express', Connect's, and Koa's `ctx.req`, `ctx.res`) that answers
+ * a scrape. A store that cannot be read answers 503 with the reason, which Prometheus shows as the
+ * target's error; nothing is thrown into the app. Bad options throw here, when the handler is made.
  */
 export function prometheusHandler(
   routeperf: Routeperf,
@@ -83,20 +117,21 @@ export function prometheusHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const resolved = resolve(options);
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Method not allowed: a scrape is a GET.\n');
-      return;
-    }
-    render(routeperf, resolved).then(
-      (text) => {
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      (error: Error) => {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`routeperf could not read its store: ${error.message}\n`);
-      },
-    );
+    void answer(routeperf, resolved, req.method).then(({ status, headers, body }) => {
+      res.writeHead(status, headers);
+      res.end(body);
+    });
+  };
+}
+
+/** The same for the Fetch API (Hono, and any runtime with Request and Response). */
+export function prometheusFetchHandler(
+  routeperf: Routeperf,
+  options: PrometheusOptions = {},
+): (request: Request) => Promise<Response> {
+  const resolved = resolve(options);
+  return async (request) => {
+    const { status, headers, body } = await answer(routeperf, resolved, request.method);
+    return new Response(body ?? null, { status, headers });
   };
 }

@@ -29,7 +29,12 @@ const RUNTIME_EXPORTS: Record<string, string[]> = {
   './koa': ['default', 'routeperf'],
   './hono': ['default', 'routeperf'],
   './nest': ['ROUTEPERF', 'RouteperfModule'],
-  './prometheus': ['PROMETHEUS_CONTENT_TYPE', 'prometheusHandler', 'prometheusMetrics'],
+  './prometheus': [
+    'PROMETHEUS_CONTENT_TYPE',
+    'prometheusFetchHandler',
+    'prometheusHandler',
+    'prometheusMetrics',
+  ],
   './pg': ['trackPg'],
   './better-sqlite3': ['trackBetterSqlite3'],
   './drizzle': ['trackDrizzle'],

@@ -2,16 +2,21 @@
  * routeperf/prometheus over a SQLite store: scraped over real sockets from a node:http server, an Express
  * app and a Fastify app, and the exposition read back by a Prometheus text-format parser.
  */
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RouteperfError } from '../../src/errors.js';
 import {
   PROMETHEUS_CONTENT_TYPE,
   type PrometheusOptions,
+  prometheusFetchHandler,
   prometheusHandler,
   prometheusMetrics,
 } from '../../src/prometheus/index.js';
@@ -61,8 +66,8 @@ async function seededRouteperf(): Promise<Routeperf> {
   return routeperf;
 }
 
-async function serve(listener: RequestListener): Promise<string> {
-  const server = createServer(listener);
+async function serve(listener: RequestListener | Server): Promise<string> {
+  const server = typeof listener === 'function' ? createServer(listener) : listener;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   opened.push({ close: () => new Promise((resolve) => server.close(() => resolve())) });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -105,6 +110,12 @@ describe('routeperf/prometheus', () => {
     expect(status).toBe(200);
     expect(type).toBe(PROMETHEUS_CONTENT_TYPE);
     const { types, of, valuesBy, value } = parsed(text);
+    const head = await fetch(`${url}/metrics`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([
+      200,
+      PROMETHEUS_CONTENT_TYPE,
+      '',
+    ]);
 
     expect(types).toEqual([
       ['routeperf_requests_total', 'COUNTER'],
@@ -162,11 +173,10 @@ describe('routeperf/prometheus', () => {
     expect(text).toContain('Quantiles of the requests of the last 3h');
   });
 
-  it('mounts in Express and Fastify', async () => {
+  it('mounts in Express, Fastify, Koa and Hono, and each serves the same exposition', async () => {
     const routeperf = await seededRouteperf();
     const expressApp = express();
     expressApp.get('/metrics', prometheusHandler(routeperf));
-    const expressUrl = await serve(expressApp);
 
     const fastify = Fastify();
     fastify.get('/metrics', async (_request, reply) =>
@@ -175,12 +185,35 @@ describe('routeperf/prometheus', () => {
     const fastifyUrl = await fastify.listen({ port: 0, host: '127.0.0.1' });
     opened.push(fastify);
 
-    const fromExpress = await scrape(`${expressUrl}/metrics`);
-    const fromFastify = await scrape(`${fastifyUrl}/metrics`);
-    expect([fromExpress.status, fromFastify.status]).toEqual([200, 200]);
-    expect(fromFastify.type).toBe(PROMETHEUS_CONTENT_TYPE);
-    expect(fromFastify.text).toBe(fromExpress.text);
-    expect(parsed(fromExpress.text).of('routeperf_requests_total', '/users/:id')).toHaveLength(3);
+    const koa = new Koa();
+    const router = new Router();
+    const scrapeHandler = prometheusHandler(routeperf);
+    router.get('/metrics', (ctx) => {
+      ctx.respond = false;
+      scrapeHandler(ctx.req, ctx.res);
+    });
+    koa.use(router.routes());
+
+    const hono = new Hono();
+    const fetchHandler = prometheusFetchHandler(routeperf);
+    hono.get('/metrics', (c) => fetchHandler(c.req.raw));
+
+    const urls = [
+      await serve(expressApp),
+      fastifyUrl,
+      await serve(koa.callback()),
+      await serve(createAdaptorServer({ fetch: hono.fetch }) as Server),
+    ];
+    const scrapes = await Promise.all(urls.map((url) => scrape(`${url}/metrics`)));
+    expect(scrapes.map(({ status, type }) => [status, type])).toEqual(
+      urls.map(() => [200, PROMETHEUS_CONTENT_TYPE]),
+    );
+    for (const { text } of scrapes.slice(1)) expect(text).toBe(scrapes[0]!.text);
+    expect(parsed(scrapes[0]!.text).valuesBy('routeperf_requests_total', '/users/:id', 'status')).toEqual({
+      '200': 2,
+      '404': 1,
+      '500': 1,
+    });
   });
 
   it('answers a store it cannot read with 503 and the reason, and any method but GET or HEAD with 405', async () => {
@@ -198,6 +231,10 @@ describe('routeperf/prometheus', () => {
     const posted = await fetch(url, { method: 'POST' });
     expect(posted.status).toBe(405);
     expect(posted.headers.get('allow')).toBe('GET, HEAD');
+
+    const viaFetch = await prometheusFetchHandler(routeperf)(new Request('http://localhost/metrics'));
+    expect(viaFetch.status).toBe(503);
+    expect(await viaFetch.text()).toMatch(/^routeperf could not read its store: /);
   });
 
   it.each<[string, PrometheusOptions, RegExp]>([
