@@ -8,7 +8,7 @@
 /** What a cell may hold: text, a number, a date (written in ISO 8601), or nothing. */
 export type CsvValue = string | number | boolean | Date | null | undefined;
 
-const BYTE_ORDER_MARK = '\uFEFF';
+export const BYTE_ORDER_MARK = '\uFEFF';
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** One cell: neutralised when it is text that starts like a formula, then quoted when it must be. */
@@ -21,8 +21,10 @@ export function csvCell(value: CsvValue): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** One row, without its line end (CRLF). */
+export const csvRow = (cells: readonly CsvValue[]) => cells.map(csvCell).join(',');
+
 /** A whole CSV file: the byte order mark, the header row, then one row per record. */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  const line = (cells: readonly CsvValue[]) => cells.map(csvCell).join(',');
-  return `${BYTE_ORDER_MARK}${[header, ...rows].map(line).join('\r\n')}\r\n`;
+  return `${BYTE_ORDER_MARK}${[header, ...rows].map(csvRow).join('\r\n')}\r\n`;
 }

@@ -16,9 +16,9 @@ import { type DashboardResponse, downloadResponse } from './responses.js';
 export type ExportFormat = 'csv' | 'json';
 
 /** A column of a CSV download: its heading and its value. */
-type Column<T> = readonly [heading: string, value: (row: T) => CsvValue];
+export type Column<T> = readonly [heading: string, value: (row: T) => CsvValue];
 
-const ROUTE_COLUMNS: readonly Column<RouteSummary>[] = [
+export const ROUTE_COLUMNS: readonly Column<RouteSummary>[] = [
   ['environment', (r) => r.environment],
   ['method', (r) => r.method],
   ['route', (r) => r.route],
@@ -48,7 +48,7 @@ const ROUTE_COLUMNS: readonly Column<RouteSummary>[] = [
   ['time_improved', (r) => r.review?.timeImproved],
 ];
 
-const RECORD_COLUMNS: readonly Column<AccessRecord>[] = [
+export const RECORD_COLUMNS: readonly Column<AccessRecord>[] = [
   ['request_id', (r) => r.requestId],
   ['at', (r) => r.at],
   ['method', (r) => r.method],

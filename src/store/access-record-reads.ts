@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
 import type { Database } from './tables.js';
 import { ms, type TimeInput } from './time-window.js';
 
@@ -135,6 +135,88 @@ export function matchingAccessRecords(
   return rows;
 }
 
+/** What a listing or an export reads of each access record. */
+const RECORD_COLUMNS = [
+  'access_records.request_id',
+  'routes.method',
+  'routes.route',
+  'access_records.created_at',
+  'access_records.status_code',
+  'access_records.request_time',
+  'access_records.query_count',
+  'access_records.query_time',
+  'access_records.query_repeat',
+  'access_records.repeated_query',
+  'access_records.memory',
+  'access_records.path',
+  'access_records.referer',
+  'access_records.user_id',
+  'access_records.correlation_id',
+] as const;
+
+type RecordRow = Pick<
+  Selectable<Database['access_records']>,
+  | 'request_id'
+  | 'created_at'
+  | 'status_code'
+  | 'request_time'
+  | 'query_count'
+  | 'query_time'
+  | 'query_repeat'
+  | 'repeated_query'
+  | 'memory'
+  | 'path'
+  | 'referer'
+  | 'user_id'
+  | 'correlation_id'
+> & { method: string; route: string };
+
+function toAccessRecord(row: RecordRow): AccessRecord {
+  return {
+    requestId: row.request_id,
+    method: row.method,
+    route: row.route,
+    at: new Date(Number(row.created_at)),
+    statusCode: Number(row.status_code),
+    requestTime: Number(row.request_time),
+    queryCount: Number(row.query_count),
+    queryTime: Number(row.query_time),
+    queryRepeat: row.query_repeat === null ? null : Number(row.query_repeat),
+    repeatedQuery: row.repeated_query,
+    memory: Number(row.memory),
+    path: row.path,
+    referer: row.referer,
+    userId: row.user_id,
+    correlationId: row.correlation_id,
+  };
+}
+
+/**
+ * Every access record the query's filters match (its sort and paging aside), oldest first, `batchSize` at
+ * a time. Each batch starts after the last id of the one before, so the millionth batch costs what the
+ * first did (an offset would read every row before it again) and no more than one batch is held.
+ */
+export async function* accessRecordBatches(
+  db: Kysely<Database>,
+  environment: string,
+  query: AccessRecordsQuery,
+  batchSize: number,
+): AsyncGenerator<AccessRecord[]> {
+  const routeIds = await routeIdsOf(db, environment, query);
+  let after = 0;
+  for (;;) {
+    const rows = await matchingAccessRecords(db, environment, query, routeIds)
+      .select([...RECORD_COLUMNS, 'access_records.id'])
+      .where('access_records.id', '>', after)
+      .orderBy('access_records.id')
+      .limit(batchSize)
+      .execute();
+    if (rows.length > 0) yield rows.map(toAccessRecord);
+    if (rows.length < batchSize) return;
+    after = Number(rows.at(-1)!.id);
+  }
+}
+
 /** The access records the query asks for, newest first unless it sorts otherwise, and their number. */
 export async function readAccessRecords(
   db: Kysely<Database>,
@@ -147,23 +229,7 @@ export async function readAccessRecords(
     .executeTakeFirstOrThrow();
   const direction = query.order ?? 'desc';
   const rows = await matchingAccessRecords(db, environment, query, routeIds)
-    .select([
-      'access_records.request_id',
-      'routes.method',
-      'routes.route',
-      'access_records.created_at',
-      'access_records.status_code',
-      'access_records.request_time',
-      'access_records.query_count',
-      'access_records.query_time',
-      'access_records.query_repeat',
-      'access_records.repeated_query',
-      'access_records.memory',
-      'access_records.path',
-      'access_records.referer',
-      'access_records.user_id',
-      'access_records.correlation_id',
-    ])
+    .select(RECORD_COLUMNS)
     // The id breaks ties: pages of one listing neither repeat nor skip a record.
     .orderBy(SORT_COLUMN[query.sort ?? 'createdAt'], direction)
     .orderBy('access_records.id', direction)
@@ -172,23 +238,7 @@ export async function readAccessRecords(
     .execute();
   return {
     total: Number(total),
-    records: rows.map((row) => ({
-      requestId: row.request_id,
-      method: row.method,
-      route: row.route,
-      at: new Date(Number(row.created_at)),
-      statusCode: Number(row.status_code),
-      requestTime: Number(row.request_time),
-      queryCount: Number(row.query_count),
-      queryTime: Number(row.query_time),
-      queryRepeat: row.query_repeat === null ? null : Number(row.query_repeat),
-      repeatedQuery: row.repeated_query,
-      memory: Number(row.memory),
-      path: row.path,
-      referer: row.referer,
-      userId: row.user_id,
-      correlationId: row.correlation_id,
-    })),
+    records: rows.map(toAccessRecord),
   };
 }
 

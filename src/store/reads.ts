@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
-import { type AccessRecordsPage, type AccessRecordsQuery, readAccessRecords } from './access-record-reads.js';
+import {
+  type AccessRecord,
+  type AccessRecordsPage,
+  type AccessRecordsQuery,
+  accessRecordBatches,
+  readAccessRecords,
+} from './access-record-reads.js';
 import type { StoreDialect } from './dialects/index.js';
 import {
   type RouteLists,
@@ -82,6 +88,11 @@ export class StoreReader {
 
   accessRecords(query: AccessRecordsQuery = {}): Promise<AccessRecordsPage> {
     return this.#read(readAccessRecords, query);
+  }
+
+  /** Every access record the filters match, oldest first, in batches (see accessRecordBatches). */
+  accessRecordBatches(query: AccessRecordsQuery, batchSize: number): AsyncGenerator<AccessRecord[]> {
+    return accessRecordBatches(this.db, query.environment ?? this.defaultEnvironment, query, batchSize);
   }
 
   #read<Q extends { environment?: string }, T>(

@@ -11,6 +11,7 @@ import { Ingestor } from './ingestor.js';
 import { createMigrator, migrationTables } from './migrations/index.js';
 import { introspectingOnly } from './named-tables-introspector.js';
 import {
+  type AccessRecord,
   type AccessRecordsPage,
   type AccessRecordsQuery,
   type AccessStatistics,
@@ -169,6 +170,11 @@ export class Store implements Sink {
 
   async accessStatistics(query?: WindowQuery): Promise<AccessStatistics> {
     return (await this.#open()).reader.accessStatistics(query);
+  }
+
+  /** Every access record the filters match, oldest first, `batchSize` at a time: for exports of any size. */
+  async *accessRecordBatches(query: AccessRecordsQuery, batchSize: number): AsyncGenerator<AccessRecord[]> {
+    yield* (await this.#open()).reader.accessRecordBatches(query, batchSize);
   }
 
   async accessRecords(query?: AccessRecordsQuery): Promise<AccessRecordsPage> {

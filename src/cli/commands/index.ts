@@ -4,6 +4,7 @@ import { consumeCommand } from './consume.js';
 import { dashboardCommand } from './dashboard.js';
 import { demoCommand } from './demo.js';
 import { diagnoseCommand } from './diagnose.js';
+import { exportCommand } from './export.js';
 import { failedListCommand } from './failed-list.js';
 import { failedRemoveCommand } from './failed-remove.js';
 import { failedRetryCommand } from './failed-retry.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command<any>[] = [
   purgeCommand,
   dashboardCommand,
   serveMetricsCommand,
+  exportCommand,
   consumeCommand,
   stopWorkersCommand,
   failedListCommand,

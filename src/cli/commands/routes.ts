@@ -2,8 +2,8 @@ import { ROUTE_SORT_KEYS } from '../../store/reads.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, databaseOf, withReadOnlyRouteperf } from '../open.js';
 import { REPORT_FORMATS, renderRoutes } from '../routes-report.js';
-import { usageError } from '../usage-error.js';
-import { httpMethod, nonEmpty, oneOf, pointInTime, wholeNumber } from '../values.js';
+import { TIME_WINDOW_OPTIONS, timeWindowOf } from '../time-window.js';
+import { httpMethod, nonEmpty, oneOf, wholeNumber } from '../values.js';
 
 export const routesCommand = defineCommand({
   name: 'routes',
@@ -14,12 +14,7 @@ export const routesCommand = defineCommand({
       value: '<name>',
       description: 'Environment to report (default: the current one)',
     },
-    since: {
-      type: 'string',
-      value: '<time>',
-      description: 'Start: 30m, 1h, 24h, 7d (that long ago) or an ISO date',
-    },
-    until: { type: 'string', value: '<time>', description: 'End, same forms as --since (default: now)' },
+    ...TIME_WINDOW_OPTIONS,
     sort: {
       type: 'string',
       value: '<key>',
@@ -37,14 +32,7 @@ export const routesCommand = defineCommand({
     'routeperf routes --since 2024-05-01 --until 2024-05-02 --format csv > routes.csv',
   ],
   async run(values) {
-    const now = Date.now();
-    const since = pointInTime('since', values.since, now);
-    const until = pointInTime('until', values.until, now);
-    if (since && until && until.at <= since.at) {
-      throw usageError(
-        `--until: expected a time after --since (${since.label}), got ${JSON.stringify(values.until)}`,
-      );
-    }
+    const { since, until } = timeWindowOf(values, Date.now());
     const query = {
       since: since?.at,
       until: until?.at,
