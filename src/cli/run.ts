@@ -46,14 +46,19 @@ function done(text: string) {
   return EXIT_OK;
 }
 
-/** The command the arguments start with (`routes`, `failed list`) and the arguments after its name. */
+/**
+ * The command the arguments start with (`routes`, `failed list`) and the arguments after its name; the
+ * longest name first, so that `routes delete` is not taken for `routes` given `delete`.
+ */
 function findCommand(args: readonly string[]) {
-  for (const command of COMMANDS) {
+  for (const command of BY_LONGEST_NAME) {
     const words = command.name.split(' ');
     if (words.every((word, i) => args[i] === word)) return { command, args: args.slice(words.length) };
   }
   return undefined;
 }
+
+const BY_LONGEST_NAME = [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
 
 /** The commands of a group such as `failed`, or none when `word` names no group. */
 function groupOf(word: string | undefined): Command<any>[] {

@@ -1,9 +1,13 @@
 import { WINDOW_EXPECTED, windowMs } from '../prometheus/window.js';
 import { didYouMean, listOf, usageError } from './usage-error.js';
 
-/** Checks option values after parsing; each failure names the option, what it expects and what it got. */
+/**
+ * Checks option values after parsing; each failure names the option, what it expects and what it got. An
+ * argument that is not an option is named as the usage line shows it: `<method>`.
+ */
 function invalid(flag: string, expected: string, given: string, hint = '') {
-  return usageError(`--${flag}: expected ${expected}, got ${JSON.stringify(given)}${hint}`);
+  const name = flag.startsWith('<') ? flag : `--${flag}`;
+  return usageError(`${name}: expected ${expected}, got ${JSON.stringify(given)}${hint}`);
 }
 
 export function oneOf<T extends string>(flag: string, given: string | undefined, allowed: readonly T[]) {

@@ -61,6 +61,19 @@ export class RouteAdmin {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Whether the route was ever recorded: deleting its data leaves the route known. */
+  async routeExists(identity: RouteIdentity): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('routes')
+      .select('id')
+      .where('environment', '=', identity.environment ?? this.defaultEnvironment)
+      .where('method', '=', identity.method.toUpperCase())
+      .where('route', '=', identity.route)
+      .where('method', '!=', TOTALS_METHOD)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Deletes everything recorded of one route (and its review); returns how many requests it held. */
   async deleteRoute(identity: RouteIdentity): Promise<number> {
     const environment = identity.environment ?? this.defaultEnvironment;

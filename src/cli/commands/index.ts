@@ -13,12 +13,15 @@ import { migrateCommand } from './migrate.js';
 import { purgeCommand } from './purge.js';
 import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
+import { routesClearCommand, routesDeleteCommand } from './routes-delete.js';
 import { serveMetricsCommand } from './serve-metrics.js';
 import { stopWorkersCommand } from './stop-workers.js';
 
 export const COMMANDS: readonly Command<any>[] = [
   migrateCommand,
   routesCommand,
+  routesDeleteCommand,
+  routesClearCommand,
   rollupCommand,
   purgeCommand,
   dashboardCommand,
