@@ -1,4 +1,4 @@
-import { WINDOW_EXPECTED, windowMs } from '../prometheus/window.js';
+import { type QuantileWindow, WINDOW_EXPECTED, windowMs } from '../prometheus/window.js';
 import { didYouMean, listOf, usageError } from './usage-error.js';
 
 /**
@@ -39,7 +39,7 @@ export function httpMethod(flag: string, given: string | undefined) {
 
 /** A window of the Prometheus quantiles: `5m`, `1h`. */
 export function quantileWindow(flag: string, given: string | undefined) {
-  if (given === undefined || windowMs(given) !== undefined) return given as `${number}m` | undefined;
+  if (given === undefined || windowMs(given) !== undefined) return given as QuantileWindow | undefined;
   throw invalid(flag, WINDOW_EXPECTED, given);
 }
 

@@ -11,13 +11,13 @@ import { RouteperfError } from '../errors.js';
 import type { Routeperf } from '../routeperf.js';
 import { exposition, PROMETHEUS_CONTENT_TYPE } from './exposition.js';
 import { routeFamilies } from './route-families.js';
-import { WINDOW, WINDOW_EXPECTED, windowMs } from './window.js';
+import { type QuantileWindow, WINDOW, WINDOW_EXPECTED, windowMs } from './window.js';
 
 export { PROMETHEUS_CONTENT_TYPE };
 
 export interface PrometheusOptions {
   /** How far back the quantiles of the request time look: whole minutes or hours. Default `'5m'`. */
-  window?: `${number}m` | `${number}h`;
+  window?: QuantileWindow;
   /** The environments to expose. Default: the configured one. */
   environments?: readonly string[];
 }

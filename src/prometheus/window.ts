@@ -1,4 +1,6 @@
 /** The window of the quantiles: a whole number of minutes or hours. */
+export type QuantileWindow = `${number}m` | `${number}h`;
+
 export const WINDOW = /^([1-9][0-9]{0,4})(m|h)$/;
 export const WINDOW_EXPECTED = 'a duration such as "5m" or "1h" (whole minutes or hours)';
 

@@ -136,7 +136,7 @@ export function matchingAccessRecords(
 }
 
 /** What a listing or an export reads of each access record. */
-const RECORD_COLUMNS = [
+const RECORD_FIELDS = [
   'access_records.request_id',
   'routes.method',
   'routes.route',
@@ -206,7 +206,7 @@ export async function* accessRecordBatches(
   let after = 0;
   for (;;) {
     const rows = await matchingAccessRecords(db, environment, query, routeIds)
-      .select([...RECORD_COLUMNS, 'access_records.id'])
+      .select([...RECORD_FIELDS, 'access_records.id'])
       .where('access_records.id', '>', after)
       .orderBy('access_records.id')
       .limit(batchSize)
@@ -229,7 +229,7 @@ export async function readAccessRecords(
     .executeTakeFirstOrThrow();
   const direction = query.order ?? 'desc';
   const rows = await matchingAccessRecords(db, environment, query, routeIds)
-    .select(RECORD_COLUMNS)
+    .select(RECORD_FIELDS)
     // The id breaks ties: pages of one listing neither repeat nor skip a record.
     .orderBy(SORT_COLUMN[query.sort ?? 'createdAt'], direction)
     .orderBy('access_records.id', direction)
