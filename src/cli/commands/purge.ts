@@ -1,5 +1,6 @@
 import { plural } from '../../routeperf/count-text.js';
 import { internalsOf } from '../../routeperf/internals.js';
+import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
 import { progressBar } from '../progress.js';
@@ -48,12 +49,7 @@ export const purgeCommand = defineCommand({
         admin.countAccessRecordsOlderThan(before, environment),
         (onBatch) => admin.purgeAccessRecords(before, environment, onBatch),
       );
-      const failures = await store.failures();
-      const failed = values.failed
-        ? await withProgress('failed messages', failures.count(before), (onBatch) =>
-            failures.purge(before, onBatch),
-          )
-        : null;
+      const failed = values.failed ? await purgeFailed(await store.failures(), before) : null;
       if (format === 'json') {
         const deleted = { accessRecords: records, failedMessages: failed };
         const output = { olderThan: olderThan.at.toISOString(), environment: environment ?? null, deleted };
@@ -70,6 +66,12 @@ export const purgeCommand = defineCommand({
     });
   },
 });
+
+function purgeFailed(failures: FailureLog, before: number): Promise<number> {
+  return withProgress('failed messages', failures.count(before), (onBatch) =>
+    failures.purge(before, onBatch),
+  );
+}
 
 /** Runs a batched deletion of `total` rows with a progress bar on a terminal; returns how many went. */
 async function withProgress(
