@@ -106,6 +106,21 @@ module.exports = {
       { path: '^src/prometheus/' },
       { path: `^src/(store|bus|trackers|adapters|dashboard|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
     ),
+    forbid(
+      'alerts-read-through-the-handle',
+      "Alert rules read the metrics through the routeperf handle, as the dashboard does. Of the store they use only their own state (alert-states.ts), and the store's loader of optional packages for nodemailer; no bus, tracker, adapter, dashboard or CLI.",
+      { path: '^src/alerts/' },
+      {
+        path: `^src/(store|bus|trackers|adapters|dashboard|prometheus|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}`,
+        pathNot: '^src/store/(alert-states|dialects/shared/import-driver)\\.ts$',
+      },
+    ),
+    forbid(
+      'nothing-below-imports-alerts',
+      'Alerts sit on the composition root; the CLI runs them and the entry point exposes them.',
+      { path: '^src/', pathNot: '^src/(alerts|cli)/|^src/index\\.ts$' },
+      { path: '^src/alerts/' },
+    ),
     forbid('cli-on-top', 'Nothing but the CLI imports the CLI.', { path: '^src/', pathNot: '^src/cli/' }, { path: '^src/cli/' }),
     forbid(
       'demo-for-the-cli',

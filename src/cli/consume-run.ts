@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AlertLoop, openAlertEvaluator } from '../alerts/index.js';
 import type { Transport } from '../bus/transport.js';
 import { retryFor } from '../bus/transports/index.js';
 import { HEARTBEAT_INTERVAL_MS } from '../bus/worker/heartbeat.js';
 import { startWorker, type Worker, type WorkerSummary } from '../bus/worker/index.js';
 import { describeCause } from '../errors.js';
 import { formatCount, plural } from '../routeperf/count-text.js';
-import type { RouteperfInternals } from '../routeperf/internals.js';
+import { internalsOf, type RouteperfInternals } from '../routeperf/internals.js';
 import { openConfiguredTransport } from '../routeperf/transports.js';
+import type { Routeperf } from '../routeperf.js';
 import { EXIT_FAILURE, EXIT_OK } from './exit.js';
 import { onTransport } from './transports.js';
 
@@ -34,10 +38,11 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
  * the transports. Resolves to the exit code: 1 when a worker failed, else 0.
  */
 export async function consumeTransports(
-  routeperf: RouteperfInternals,
+  handle: Routeperf,
   dsns: readonly string[],
   options: ConsumeOptions,
 ): Promise<number> {
+  const routeperf = internalsOf(handle);
   const transports = await openAll(dsns, routeperf);
   try {
     const several = transports.length > 1;
@@ -65,6 +70,7 @@ export async function consumeTransports(
       for (const worker of workers) worker.stop();
     };
     const stopListening = onStopSignals(stopAll);
+    const alerts = startAlerts(handle);
     // Only now: a test or a supervisor that reads this line may signal at once.
     out(startLine(transports, options));
     try {
@@ -84,10 +90,28 @@ export async function consumeTransports(
       return outcomes.some((outcome) => outcome.failed) ? EXIT_FAILURE : EXIT_OK;
     } finally {
       stopListening();
+      await alerts?.stop();
     }
   } finally {
     await Promise.allSettled(transports.map((transport) => transport.close()));
   }
+}
+
+/**
+ * The alert rules judged beside the workers, when there are rules: by one worker process at a time, the
+ * one holding the store's lease.
+ */
+function startAlerts(routeperf: Routeperf): AlertLoop | undefined {
+  const { config } = routeperf;
+  if (config.alerts.length === 0) return undefined;
+  const loop = new AlertLoop({
+    open: () => openAlertEvaluator(routeperf),
+    interval: config.alertInterval,
+    holder: `${hostname()}:${process.pid}:${randomUUID()}`,
+    logger: config.logger,
+  });
+  loop.start();
+  return loop;
 }
 
 /**

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { RouteperfError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_N_PLUS_ONE_THRESHOLD } from '../record/metrics.js';
+import { ALERT_DEFAULTS, alertDurationMs, resolveAlertRules } from './alert-schema.js';
 import { unknownOverrideWarnings, warnOnce } from './environments.js';
 import { formatIssues } from './format-error.js';
 import { importConfigFile } from './import-file.js';
@@ -57,8 +58,13 @@ export async function resolveConfig(sources: ConfigSources = {}): Promise<Resolv
   // Server-Timing tells every client how long the app and its queries took: on by default only where the
   // developer is the client.
   const serverTiming = merged.serverTiming ?? merged.environment === 'development';
-  checkMerged(merged);
-  return { ...merged, serverTiming, ...(file ? { configFile: file.path } : {}) };
+  const { alertChannels: _channels, ...settings } = merged;
+  return {
+    ...settings,
+    ...checkMerged(merged),
+    serverTiming,
+    ...(file ? { configFile: file.path } : {}),
+  };
 }
 
 const MIB = 1024 * 1024;
@@ -72,10 +78,12 @@ export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
 
 /**
  * Checks what only the merged settings can tell: a key of one source may be fine with another source's
- * values and wrong with the ones that won.
+ * values and wrong with the ones that won. Returns the alert rules resolved against the merged thresholds
+ * and channels.
  */
-function checkMerged(merged: Unresolved): void {
+function checkMerged(merged: Unresolved): Pick<ResolvedConfig, 'alerts' | 'alertInterval'> {
   const problems = retentionProblems(merged.retention);
+  const alerts = resolveAlertRules(merged.alerts, merged.alertChannels, merged.thresholds, problems);
   if (merged.dashboard?.allowUnauthenticated && merged.environment !== 'development') {
     problems.push(
       `dashboard.allowUnauthenticated: expected false outside the development environment (environment is ${JSON.stringify(merged.environment)}; use authorize, basicAuth or a login link from createLoginToken()), got true`,
@@ -87,7 +95,7 @@ function checkMerged(merged: Unresolved): void {
         `thresholds.${metric}.warning: expected a number below thresholds.${metric}.critical (${critical}), got ${warning}`,
       );
   }
-  if (problems.length === 0) return;
+  if (problems.length === 0) return { alerts, alertInterval: alertDurationMs(merged.alertInterval) };
   throw new RouteperfError(
     'ROUTEPERF_CONFIG_INVALID',
     `Invalid routeperf configuration (environment ${JSON.stringify(merged.environment)}):\n  ${problems.join('\n  ')}`,
@@ -95,7 +103,9 @@ function checkMerged(merged: Unresolved): void {
 }
 
 /** The configuration before the defaults that depend on the resolved environment. */
-type Unresolved = Omit<ResolvedConfig, 'serverTiming'> & Pick<RouteperfSettings, 'serverTiming'>;
+type Unresolved = Omit<ResolvedConfig, 'serverTiming' | 'alerts' | 'alertInterval'> &
+  Pick<RouteperfSettings, 'serverTiming'> &
+  Required<Pick<RouteperfSettings, 'alerts' | 'alertChannels' | 'alertInterval'>>;
 
 function defaults(env: NodeJS.ProcessEnv): Unresolved {
   return {
@@ -125,6 +135,9 @@ function defaults(env: NodeJS.ProcessEnv): Unresolved {
     bufferSize: 10_000,
     dedupWindow: 600_000,
     thresholds: DEFAULT_THRESHOLDS,
+    alerts: [],
+    alertChannels: {},
+    alertInterval: ALERT_DEFAULTS.interval,
     logger: stderrLogger,
     ...fromEnvironmentVariables(env),
   };
@@ -154,7 +167,8 @@ function fromEnvironmentVariables(
 function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unresolved {
   let merged = base;
   for (const layer of layers) {
-    const { accessRecords, retention, retry, dashboard, thresholds, ...rest } = stripMeta(layer);
+    const { accessRecords, retention, retry, dashboard, thresholds, alertChannels, ...rest } =
+      stripMeta(layer);
     merged = {
       ...merged,
       ...rest,
@@ -162,6 +176,8 @@ function mergeSettings(base: Unresolved, ...layers: RouteperfSettings[]): Unreso
       retention: { ...merged.retention, ...retention },
       retry: { ...merged.retry, ...retry },
       thresholds: mergeThresholds(merged.thresholds, thresholds),
+      // A later source's channel replaces the one of the same name; the rules are replaced as a list.
+      alertChannels: { ...merged.alertChannels, ...alertChannels },
     };
     if (dashboard) merged.dashboard = mergeDashboard(merged.dashboard, dashboard);
   }

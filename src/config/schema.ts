@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { alertSettingsShape } from './alert-schema.js';
 import { DURATION, DURATION_EXPECTED } from './retention.js';
 import { urlProblem } from './url.js';
 
@@ -289,6 +290,7 @@ const settingsShape = {
   afterRecord: fn('(result) => void'),
   dashboard: dashboard.partial(),
   thresholds: thresholds.partial(),
+  ...alertSettingsShape,
 };
 
 const settings = z.strictObject(settingsShape, { error: 'expected an object of routeperf options' });

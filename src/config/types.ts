@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { RequestMetrics } from '../record/metrics.js';
+import type { AlertRule, ChannelConfig, ResolvedAlertRule } from './alert-types.js';
 import type { RetentionOptions } from './retention.js';
 import type { RetryOptions } from './retry.js';
 import type { DASHBOARD_LOCALES } from './schema.js';
@@ -238,8 +239,17 @@ export interface RouteperfSettings {
   afterRecord?: (result: RecordResult) => void | Promise<void>;
   /** The web dashboard, mounted by the adapters at `dashboard.path` when set. Default: not mounted. */
   dashboard?: DashboardOptions;
-  /** Where the dashboard colours request time, query count and memory. */
+  /**
+   * Where the dashboard colours request time, query count and memory; alert rules may name these levels
+   * (`above: 'critical'`).
+   */
   thresholds?: ThresholdOptions;
+  /** Alert rules, judged on the stored metrics by the workers and by `routeperf alerts check`. Default none. */
+  alerts?: AlertRule[];
+  /** Channels that rules name in their `channels`. */
+  alertChannels?: Record<string, ChannelConfig>;
+  /** How often a worker judges the rules (`'30s'`, `'1m'`). Default `'1m'`. */
+  alertInterval?: string;
 }
 
 export interface RouteperfOptions extends RouteperfSettings {
@@ -263,8 +273,15 @@ export interface ResolvedConfig
       | 'timingAllowOrigin'
       | 'dashboard'
       | 'thresholds'
+      | 'alerts'
+      | 'alertChannels'
+      | 'alertInterval'
     >
   > {
+  /** The rules with their defaults, threshold levels and named channels resolved. */
+  alerts: ResolvedAlertRule[];
+  /** Milliseconds between two evaluations by a worker. */
+  alertInterval: number;
   timingAllowOrigin?: string;
   /** Undefined when the dashboard is not mounted. */
   dashboard?: ResolvedDashboardOptions;

@@ -3,6 +3,7 @@ import { Kysely, type MigrationResultSet, sql } from 'kysely';
 import { redactDsn, redactSecretsIn } from '../dsn.js';
 import { describeCause, type ErrorCause, isOutageCause, RouteperfError } from '../errors.js';
 import { DEFAULT_N_PLUS_ONE_THRESHOLD, type RequestMetrics } from '../record/metrics.js';
+import { AlertStates } from './alert-states.js';
 import { dialectFor, type StoreDialect } from './dialects/index.js';
 import { sqliteFile } from './dialects/sqlite/sqlite-connection.js';
 import { errorCause } from './errors.js';
@@ -84,6 +85,7 @@ export class Store implements Sink {
     reader: StoreReader;
     failures: FailureLog;
     workers: WorkerRegistry;
+    alertStates: AlertStates;
     rollup: Rollup;
     admin: RouteAdmin;
   }>;
@@ -137,6 +139,11 @@ export class Store implements Sink {
   /** Reviews, and deleting what was recorded of routes and environments: the dashboard's actions. */
   async admin(): Promise<RouteAdmin> {
     return (await this.#open()).admin;
+  }
+
+  /** Alert rules' states, the messages sent, and the evaluators' lease. */
+  async alertStates(): Promise<AlertStates> {
+    return (await this.#open()).alertStates;
   }
 
   /** Worker heartbeats and the stop-workers signal. */
@@ -250,6 +257,7 @@ export class Store implements Sink {
         reader: new StoreReader(db, this.dialect, this.options.environment),
         failures: new FailureLog(db),
         workers: new WorkerRegistry(db),
+        alertStates: new AlertStates(db, this.dialect),
         rollup: new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING),
         admin: new RouteAdmin(db, this.dialect, this.options.environment),
       };

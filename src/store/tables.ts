@@ -18,6 +18,9 @@ export const TABLES = [
   'failed_messages',
   'workers',
   'control',
+  'alert_states',
+  'alert_deliveries',
+  'leases',
 ] as const;
 
 /** Width of one aggregate bucket: windows and time series are exact to the minute. */
@@ -235,6 +238,50 @@ export interface ControlTable {
   value: number;
 }
 
+/** An alert rule's state for one subject (a route, or a whole environment with method and route null). */
+export interface AlertStatesTable {
+  id: string;
+  rule: string;
+  environment: string;
+  method: string | null;
+  route: string | null;
+  /** 1 when the rule matched at the last change. */
+  matching: number;
+  /** What the channels were last told: 'firing', 'resolved', or null (nothing yet). */
+  notified: string | null;
+  value: number;
+  requests: number;
+  since: number | null;
+  /** When the last 'firing' message went out: the cooldown counts from it. */
+  last_sent_at: number | null;
+  changed_at: number;
+  /** Bumped by every write: two evaluators write a change only once (compare and set). */
+  version: number;
+}
+
+/** One message to one channel, sent or failed. */
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  sent_at: number;
+  rule: string;
+  environment: string;
+  method: string | null;
+  route: string | null;
+  status: string;
+  is_repeat: number;
+  channel: string;
+  outcome: string;
+  attempts: number;
+  error: string | null;
+}
+
+/** A named lease: who holds it, until when. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database {
   routes: RoutesTable;
   environments: EnvironmentsTable;
@@ -248,4 +295,7 @@ export interface Database {
   failed_messages: FailedMessagesTable;
   workers: WorkersTable;
   control: ControlTable;
+  alert_states: AlertStatesTable;
+  alert_deliveries: AlertDeliveriesTable;
+  leases: LeasesTable;
 }

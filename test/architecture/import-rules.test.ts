@@ -74,6 +74,14 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/prometheus/canary.ts',
     "import { Store } from '../store/store.js'; export const canary = Store;",
   ],
+  'alerts-read-through-the-handle': [
+    'src/alerts/canary.ts',
+    "import { Store } from '../store/store.js'; export const canary = Store;",
+  ],
+  'nothing-below-imports-alerts': [
+    'src/dashboard/canary-alerts.ts',
+    "import { AlertLoop } from '../alerts/loop.js'; export const canary = AlertLoop;",
+  ],
   'cli-on-top': [
     'src/adapters/canary-cli.ts',
     "import * as imported from '../cli/exit.js'; export const canary = imported;",

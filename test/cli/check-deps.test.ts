@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempFolder } from '../support/cli.js';
 
 const HIDE_PACKAGES = fileURLToPath(new URL('../support/hide-packages.mjs', import.meta.url));
-const OPTIONAL = ['fastify', 'express', 'pg', 'mysql2', 'ioredis', 'amqplib'];
+const OPTIONAL = ['fastify', 'express', 'pg', 'mysql2', 'ioredis', 'amqplib', 'nodemailer'];
 
 /** The version npm installed for the repository, as check-deps should report it. */
 function installedVersion(name: string): string {

@@ -42,7 +42,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(
-        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n {2}applied 0007_query_repeats\n {2}applied 0008_rollups\n {2}applied 0009_route_reviews\n {2}applied 0010_dashboard_reads\n {2}applied 0011_quarter_days\n$/,
+        /migrated\.\n {2}applied 0001_initial\n {2}applied 0002_async_recording\n {2}applied 0003_ledger_speed\n {2}applied 0004_correlation_id\n {2}applied 0005_environments\n {2}applied 0006_claim_tokens\n {2}applied 0007_query_repeats\n {2}applied 0008_rollups\n {2}applied 0009_route_reviews\n {2}applied 0010_dashboard_reads\n {2}applied 0011_quarter_days\n {2}applied 0012_alerts\n$/,
       );
 
       const second = await runCli(['migrate'], { cwd });
@@ -65,7 +65,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
         expect(before.migrations.map((m) => [m.status, m.appliedAt])).toEqual(
           before.migrations.map(() => ['pending', null]),
         );
-        expect(await status('text')).toMatch(/: 11 pending: run "routeperf migrate"\.\nstatus {3}migration/);
+        expect(await status('text')).toMatch(/: 12 pending: run "routeperf migrate"\.\nstatus {3}migration/);
         expect(await status('json')).toBe(`${JSON.stringify(before)}\n`);
       }
       const startedAt = Date.now();
@@ -83,6 +83,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
         '0009_route_reviews',
         '0010_dashboard_reads',
         '0011_quarter_days',
+        '0012_alerts',
       ]);
       for (const { status: state, appliedAt } of after.migrations) {
         expect(state).toBe('applied');
@@ -94,7 +95,7 @@ describe.concurrent('routeperf migrate and routes on every database', () => {
       expect(text).toMatch(
         /: schema is up to date\.\nstatus {3}migration {13}applied at \(UTC\)\napplied {2}0001_initial {10}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n/,
       );
-      expect(text.trim().split('\n')).toHaveLength(13);
+      expect(text.trim().split('\n')).toHaveLength(14);
     });
 
     it('routes --format json prints exactly what the read API returns', async () => {

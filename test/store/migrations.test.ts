@@ -49,6 +49,7 @@ describeEachDatabase((database) => {
       expect.objectContaining({ migrationName: '0009_route_reviews', status: 'Success' }),
       expect.objectContaining({ migrationName: '0010_dashboard_reads', status: 'Success' }),
       expect.objectContaining({ migrationName: '0011_quarter_days', status: 'Success' }),
+      expect.objectContaining({ migrationName: '0012_alerts', status: 'Success' }),
     ]);
     const second = await store.migrate();
     expect(second).toEqual({ results: [] });

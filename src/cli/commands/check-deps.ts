@@ -13,6 +13,7 @@ const OPTIONAL_PACKAGES = [
   { name: 'mysql2', usedFor: 'MySQL and MariaDB: mysql:// databases and queues' },
   { name: 'ioredis', usedFor: 'the Redis Streams transport (redis://)' },
   { name: 'amqplib', usedFor: 'the RabbitMQ transport (amqp://)' },
+  { name: 'nodemailer', usedFor: 'alerts by email (SMTP)' },
 ] as const;
 
 interface PackageStatus {

@@ -1,7 +1,6 @@
 import { isInProcess } from '../../bus/transports/index.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { redactDsn } from '../../dsn.js';
-import { internalsOf } from '../../routeperf/internals.js';
 import { defineCommand } from '../command.js';
 import { consumeTransports } from '../consume-run.js';
 import { cliLayer, withRouteperf } from '../open.js';
@@ -73,7 +72,7 @@ export const consumeCommand = defineCommand({
     };
     return withRouteperf(cliLayer(values), async (routeperf) => {
       const dsns = await consumableDsns(routeperf.config, names);
-      return consumeTransports(internalsOf(routeperf), dsns, options);
+      return consumeTransports(routeperf, dsns, options);
     });
   },
 });

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { alertsCheckCommand, alertsListCommand } from './alerts.js';
 import { checkDepsCommand } from './check-deps.js';
 import { consumeCommand } from './consume.js';
 import { dashboardCommand } from './dashboard.js';
@@ -29,6 +30,8 @@ export const COMMANDS: readonly Command<any>[] = [
   exportCommand,
   consumeCommand,
   stopWorkersCommand,
+  alertsCheckCommand,
+  alertsListCommand,
   failedListCommand,
   failedShowCommand,
   failedRetryCommand,

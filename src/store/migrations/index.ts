@@ -11,6 +11,7 @@ import * as rollups from './0008_rollups.js';
 import * as routeReviews from './0009_route_reviews.js';
 import * as dashboardReads from './0010_dashboard_reads.js';
 import * as quarterDays from './0011_quarter_days.js';
+import * as alerts from './0012_alerts.js';
 import type { MigrationContext } from './context.js';
 
 /** A module of this folder: Kysely's `up`, told the dialect and the table prefix. */
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, SchemaChange> = {
   '0009_route_reviews': routeReviews,
   '0010_dashboard_reads': dashboardReads,
   '0011_quarter_days': quarterDays,
+  '0012_alerts': alerts,
 };
 
 function migrations(dialect: StoreDialect, prefix: string): Record<string, Migration> {

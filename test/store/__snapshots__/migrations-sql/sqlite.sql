@@ -53,3 +53,9 @@ create index "routeperf_access_records_slowest" on "routeperf_access_records" ("
 
 -- 0011_quarter_days
 select "route_id" from "routeperf_rollups" limit ?; -- [1]
+
+-- 0012_alerts
+create table "routeperf_alert_states" ("id" varchar(64) primary key, "rule" varchar(255) not null, "environment" varchar(64) not null, "method" varchar(16), "route" varchar(600), "matching" integer not null, "notified" varchar(16), "value" double precision not null, "requests" bigint not null, "since" bigint, "last_sent_at" bigint, "changed_at" bigint not null, "version" integer not null);
+create table "routeperf_alert_deliveries" ("id" integer primary key autoincrement, "sent_at" bigint not null, "rule" varchar(255) not null, "environment" varchar(64) not null, "method" varchar(16), "route" varchar(600), "status" varchar(16) not null, "is_repeat" integer not null, "channel" varchar(255) not null, "outcome" varchar(16) not null, "attempts" integer not null, "error" text);
+create index "routeperf_alert_deliveries_time" on "routeperf_alert_deliveries" ("sent_at");
+create table "routeperf_leases" ("name" varchar(64) primary key, "holder" varchar(128) not null, "expires_at" bigint not null);

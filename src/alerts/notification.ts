@@ -1,0 +1,1 @@
+export type { AlertMetric, AlertNotification } from '../config/alert-types.js';
