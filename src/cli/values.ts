@@ -31,6 +31,14 @@ export function positiveSeconds(flag: string, given: string | undefined) {
   throw invalid(flag, 'a number of seconds above 0', given);
 }
 
+/** A duration in ms: 0 or more, fractions allowed. */
+export function milliseconds(flag: string, given: string | undefined) {
+  if (given === undefined) return undefined;
+  const value = Number(given);
+  if (/^\d+(\.\d+)?$/.test(given) && Number.isFinite(value)) return value;
+  throw invalid(flag, 'a number of milliseconds, 0 or more', given);
+}
+
 export function httpMethod(flag: string, given: string | undefined) {
   if (given === undefined) return undefined;
   if (/^[A-Za-z]+$/.test(given)) return given.toUpperCase();

@@ -4,16 +4,14 @@ import { DELETE_BATCH, deleteInBatches } from './batched-delete.js';
 import type { StoreDialect } from './dialects/index.js';
 import { findTotals, setValidFrom, TOTALS_METHOD } from './environment-totals.js';
 import { lockBuckets } from './rollup.js';
-import { DAY_MS, type Database } from './tables.js';
+
+export type { RouteIdentity } from './route-buckets.js';
+
+import { BUCKET_TABLES, type RouteIdentity, requestsHeld } from './route-buckets.js';
+import { type RenameOutcome, renameRoute } from './route-rename.js';
+import type { Database } from './tables.js';
 import type { TimeInput } from './time-window.js';
 import { transact } from './transact.js';
-
-/** One route: its method and template, in an environment (default: the configured one). */
-export interface RouteIdentity {
-  environment?: string;
-  method: string;
-  route: string;
-}
 
 /** What a reviewer says of a route: null where they say nothing. */
 export interface RouteReview {
@@ -26,9 +24,6 @@ export interface RouteReview {
 export interface ReviewState extends RouteReview {
   reviewedAt: Date;
 }
-
-/** Access records are deleted this many at a time, one statement each: no long lock on the table. */
-const BUCKET_TABLES = ['aggregates', 'status_counts', 'histogram', 'rollups', 'rollup_statuses'] as const;
 
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 
@@ -90,6 +85,19 @@ export class RouteAdmin {
       environment,
       ids.map((row) => Number(row.id)),
       'never',
+    );
+  }
+
+  /**
+   * Moves everything recorded of route `from` (buckets, access records, review) to the template `to` of the
+   * same environment; see renameRoute.
+   */
+  renameRoute(from: RouteIdentity, to: Omit<RouteIdentity, 'environment'>): Promise<RenameOutcome> {
+    return renameRoute(
+      this.db,
+      this.dialect,
+      { ...from, environment: from.environment ?? this.defaultEnvironment },
+      to,
     );
   }
 
@@ -162,21 +170,10 @@ export class RouteAdmin {
         }
         await setValidFrom(trx, this.dialect, totalsId, totalsFrom);
       }
-      const held = await trx
-        .selectFrom('aggregates')
-        .select((eb) => eb.fn.sum<number>('count').as('n'))
-        .where('route_id', 'in', routeIds)
-        .executeTakeFirst();
-      // Every rolled-up request is in a day bucket (until the days expire).
-      const rolled = await trx
-        .selectFrom('rollups')
-        .select((eb) => eb.fn.sum<number>('count').as('n'))
-        .where('route_id', 'in', routeIds)
-        .where('resolution', '=', DAY_MS)
-        .executeTakeFirst();
+      const requests = await requestsHeld(trx, routeIds);
       for (const table of BUCKET_TABLES)
         await trx.deleteFrom(table).where('route_id', 'in', routeIds).execute();
-      return Number(held?.n ?? 0) + Number(rolled?.n ?? 0);
+      return requests;
     });
     await deleteInBatches(this.db, 'access_records', () =>
       this.db.selectFrom('access_records').select('id').where('route_id', 'in', routeIds).limit(DELETE_BATCH),

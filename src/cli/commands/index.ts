@@ -14,6 +14,7 @@ import { migrateCommand } from './migrate.js';
 import { purgeCommand } from './purge.js';
 import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
+import { routesRenameCommand, routesSetCommand } from './routes-change.js';
 import { routesClearCommand, routesDeleteCommand } from './routes-delete.js';
 import { serveMetricsCommand } from './serve-metrics.js';
 import { stopWorkersCommand } from './stop-workers.js';
@@ -23,6 +24,8 @@ export const COMMANDS: readonly Command<any>[] = [
   routesCommand,
   routesDeleteCommand,
   routesClearCommand,
+  routesSetCommand,
+  routesRenameCommand,
   rollupCommand,
   purgeCommand,
   dashboardCommand,

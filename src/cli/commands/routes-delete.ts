@@ -7,6 +7,18 @@ import { cliLayer, databaseOf, withRouteperf } from '../open.js';
 import { usageError } from '../usage-error.js';
 import { httpMethod, nonEmpty } from '../values.js';
 
+/** The route a command acts on, as `routeperf routes` shows it: its method, then its template. */
+export const ROUTE_POSITIONALS = [
+  { name: 'method', required: true, description: 'HTTP method of the route, e.g. GET' },
+  { name: 'route', required: true, description: 'Route template, e.g. /users/:id' },
+];
+
+export const ENVIRONMENT_OPTION = {
+  type: 'string',
+  value: '<name>',
+  description: 'Environment (default: the current one)',
+} as const;
+
 export const routesDeleteCommand = defineCommand({
   name: 'routes delete',
   summary: 'Delete everything recorded of one route: its buckets, access records and review',
@@ -14,12 +26,9 @@ export const routesDeleteCommand = defineCommand({
     'The route is its method and template, as `routeperf routes` shows them. The totals of its environment',
     'keep its requests. It asks for --yes, as the dashboard asks for the route typed again.',
   ].join('\n'),
-  positionals: [
-    { name: 'method', required: true, description: 'HTTP method of the route, e.g. GET' },
-    { name: 'route', required: true, description: 'Route template, e.g. /users/:id' },
-  ],
+  positionals: ROUTE_POSITIONALS,
   options: {
-    environment: { type: 'string', value: '<name>', description: 'Environment (default: the current one)' },
+    environment: ENVIRONMENT_OPTION,
     yes: { type: 'boolean', description: 'Delete without asking (required)' },
   },
   examples: [
@@ -54,7 +63,7 @@ export const routesClearCommand = defineCommand({
   details:
     'Every route of the environment, its buckets, access records and reviews, and its totals. It asks for --yes.',
   options: {
-    environment: { type: 'string', value: '<name>', description: 'Environment (default: the current one)' },
+    environment: ENVIRONMENT_OPTION,
     yes: { type: 'boolean', description: 'Delete without asking (required)' },
   },
   examples: ['routeperf routes clear --environment staging --yes'],
