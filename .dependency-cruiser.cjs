@@ -121,6 +121,12 @@ module.exports = {
       { path: '^src/', pathNot: '^src/(alerts|cli)/|^src/index\\.ts$' },
       { path: '^src/alerts/' },
     ),
+    forbid(
+      'opentelemetry-records-through-the-recorder',
+      "The SpanProcessor hands each server span to the recorder that routeperf/internals.ts gives, as an adapter hands a request: no store, bus, tracker, adapter, dashboard or CLI. It imports only the types of OpenTelemetry (test/opentelemetry checks that it loads with no OpenTelemetry package installed).",
+      { path: '^src/opentelemetry/' },
+      { path: `^src/(store|bus|trackers|adapters|dashboard|prometheus|alerts|cli|demo)/|^src/index\\.ts$|${DRIVERS_AND_FRAMEWORKS}` },
+    ),
     forbid('cli-on-top', 'Nothing but the CLI imports the CLI.', { path: '^src/', pathNot: '^src/cli/' }, { path: '^src/cli/' }),
     forbid(
       'demo-for-the-cli',

@@ -1,3 +1,10 @@
+export type {
+  AlertCondition,
+  AlertMetric,
+  AlertNotification,
+  AlertRule,
+  ChannelConfig as AlertChannelConfig,
+} from './config/alert-types.js';
 export { defineConfig } from './config/load.js';
 export type {
   AccessRecordsOptions,

@@ -33,6 +33,16 @@ export interface FinishedRequest {
   request: unknown;
 }
 
+/** A request measured elsewhere, such as an OpenTelemetry server span: its figures rather than a scope. */
+export interface MeasuredRequest extends FinishedRequest {
+  /** When it started, in ms since the epoch. */
+  startedAt: number;
+  /** How long it took, in ms. */
+  duration: number;
+  queryCount: number;
+  queryTime: number;
+}
+
 /** The route a request is recorded under. */
 function recordedRoute(route: string | undefined): string {
   return (route || UNMATCHED_ROUTE).slice(0, MAX_ROUTE_LENGTH);
@@ -99,45 +109,75 @@ export class Recorder {
   /** Finishes a request; the returned promise settles once the sink is done with it (never rejects). */
   finish(active: ActiveRequest, done: FinishedRequest): Promise<void> | undefined {
     const endedAt = performance.now();
+    const elapsed = endedAt - active.startedAt;
+    // Whole milliseconds: the stores keep `ts` in integer columns, and PostgreSQL rejects a fraction.
+    const started = {
+      id: active.messageId,
+      ts: Math.round(Date.now() - elapsed),
+      correlationId: active.correlationId,
+    };
+    return this.#complete(done, started, elapsed, active, endedAt);
+  }
+
+  /**
+   * Records a request measured elsewhere (an OpenTelemetry server span): sampling, `ignoreRoutes` and
+   * `beforeRecord` apply to it as to any other. Settles once the sink is done with it (never rejects).
+   */
+  record(measured: MeasuredRequest): Promise<void> | undefined {
+    const active = this.begin(undefined);
+    if (!active) return undefined;
+    const started = { id: active.messageId, ts: Math.round(measured.startedAt), correlationId: undefined };
+    const queries = { ...measured, queryRepeat: 0, repeatedQuery: undefined };
+    return this.#complete(measured, started, measured.duration, queries, performance.now());
+  }
+
+  /** The metrics of a finished request, checked by ignoreRoutes and beforeRecord, handed to the sink. */
+  #complete(
+    done: FinishedRequest,
+    started: { id: string; ts: number; correlationId: string | undefined },
+    elapsed: number,
+    queries: Pick<ScopeState, 'queryCount' | 'queryTime' | 'queryRepeat' | 'repeatedQuery'>,
+    endedAt: number,
+  ): Promise<void> | undefined {
     const route = recordedRoute(this.#guard('routeOf', routeOf, done));
     const method = done.method.toUpperCase();
     if (this.#isIgnored(method, route)) return undefined;
-
-    const elapsed = endedAt - active.startedAt;
     const metrics: RequestMetrics = {
-      id: active.messageId,
-      // Whole milliseconds: the stores keep `ts` in integer columns, and PostgreSQL rejects a fraction.
-      ts: Math.round(Date.now() - elapsed),
+      id: started.id,
+      ts: started.ts,
       environment: this.config.environment,
       method,
       route,
       statusCode: done.statusCode,
       requestTime: this.config.trackRequestTime ? elapsed : 0,
-      queryCount: active.queryCount,
-      queryTime: active.queryTime,
+      queryCount: queries.queryCount,
+      queryTime: queries.queryTime,
       memory: this.#residentMemory(endedAt),
     };
-    if (active.correlationId !== undefined) metrics.correlationId = active.correlationId;
-    if (active.queryRepeat > 0) metrics.queryRepeat = active.queryRepeat;
+    if (started.correlationId !== undefined) metrics.correlationId = started.correlationId;
+    if (queries.queryRepeat > 0) metrics.queryRepeat = queries.queryRepeat;
     // A tracker's own shape name (startNamedQuery) may be longer than the stores' column, or empty.
-    if (active.queryRepeat > 1 && active.repeatedQuery)
-      metrics.repeatedQuery = active.repeatedQuery.slice(0, MAX_SHAPE_LENGTH);
-    const { accessRecords } = this.config;
-    if (accessRecords.enabled) {
-      metrics.path = done.url.slice(0, 2048);
-      if (done.referer) metrics.referer = done.referer.slice(0, 2048);
-      if (accessRecords.trackUser) {
-        const { getUser } = this.config;
-        const user = getUser && this.#guard('getUser', getUser, done.request);
-        if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
-      }
-    }
+    if (queries.queryRepeat > 1 && queries.repeatedQuery)
+      metrics.repeatedQuery = queries.repeatedQuery.slice(0, MAX_SHAPE_LENGTH);
+    this.#addAccessFields(metrics, done);
     const { beforeRecord } = this.config;
     if (beforeRecord && this.#guard('beforeRecord', beforeRecord, metrics) === false) return undefined;
     this.onAccepted();
     // The write starts in the request's async context; outside it, a tracked driver that routeperf also
     // stores with does not count routeperf's own queries against the request.
     return outsideRequests(this.sink, metrics);
+  }
+
+  /** What only access records keep: the path, the referer and the user. */
+  #addAccessFields(metrics: RequestMetrics, done: FinishedRequest) {
+    const { accessRecords } = this.config;
+    if (!accessRecords.enabled) return;
+    metrics.path = done.url.slice(0, 2048);
+    if (done.referer) metrics.referer = done.referer.slice(0, 2048);
+    if (!accessRecords.trackUser) return;
+    const { getUser } = this.config;
+    const user = getUser && this.#guard('getUser', getUser, done.request);
+    if (user !== null && user !== undefined) metrics.userId = String(user).slice(0, 255);
   }
 
   /**

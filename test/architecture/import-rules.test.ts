@@ -82,6 +82,10 @@ const CANARIES: Record<string, [file: string, source: string]> = {
     'src/dashboard/canary-alerts.ts',
     "import { AlertLoop } from '../alerts/loop.js'; export const canary = AlertLoop;",
   ],
+  'opentelemetry-records-through-the-recorder': [
+    'src/opentelemetry/canary.ts',
+    "import { Store } from '../store/store.js'; export const canary = Store;",
+  ],
   'cli-on-top': [
     'src/adapters/canary-cli.ts',
     "import * as imported from '../cli/exit.js'; export const canary = imported;",

@@ -108,6 +108,11 @@ describeWithService(
         'knex',
         'mysql2',
         'drizzle-orm',
+        // routeperf/opentelemetry beside an app's own OpenTelemetry.
+        '@opentelemetry/instrumentation',
+        '@opentelemetry/instrumentation-express',
+        '@opentelemetry/instrumentation-http',
+        '@opentelemetry/sdk-trace-node',
         'typeorm',
         'sequelize',
       ]);
