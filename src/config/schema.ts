@@ -85,7 +85,9 @@ const retention = z.strictObject(
   { error: 'expected an object { minutes, hours, days } of durations such as "48h" or "90d"' },
 );
 
-const dsn = url('a transport DSN such as sync://, memory://, database://default, redis://… or amqp://…');
+const dsn = url(
+  'a transport DSN such as sync://, memory://, database://default, redis://…, rediss://…, amqp://… or amqps://…',
+);
 const retry = z.strictObject(
   {
     maxRetries: z

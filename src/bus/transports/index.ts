@@ -17,6 +17,16 @@ const databaseKind: TransportKind = {
   load: async () => (await import('./database/index.js')).createTransport,
 };
 
+const redisKind: TransportKind = {
+  clientPackage: () => 'ioredis',
+  load: async () => (await import('./redis/index.js')).createTransport,
+};
+
+const amqpKind: TransportKind = {
+  clientPackage: () => 'amqplib',
+  load: async () => (await import('./amqp/index.js')).createTransport,
+};
+
 const KINDS: Record<string, TransportKind> = {
   'memory:': {
     clientPackage: () => undefined,
@@ -28,14 +38,10 @@ const KINDS: Record<string, TransportKind> = {
   'postgresql:': databaseKind,
   'mysql:': databaseKind,
   'mariadb:': databaseKind,
-  'redis:': {
-    clientPackage: () => 'ioredis',
-    load: async () => (await import('./redis/index.js')).createTransport,
-  },
-  'amqp:': {
-    clientPackage: () => 'amqplib',
-    load: async () => (await import('./amqp/index.js')).createTransport,
-  },
+  'redis:': redisKind,
+  'rediss:': redisKind,
+  'amqp:': amqpKind,
+  'amqps:': amqpKind,
 };
 
 /** The schemes `transport` accepts; `sync://` is handled in-process without a transport. */
@@ -47,7 +53,9 @@ export const TRANSPORT_SCHEMES = [
   'postgres',
   'mysql',
   'redis',
+  'rediss',
   'amqp',
+  'amqps',
 ];
 
 function kindOf(dsn: URL): TransportKind {

@@ -92,6 +92,7 @@ export class AmqpConnection {
       // amqplib's `timeout` bounds the TCP connect and the handshake: a dead host fails fast.
       model = await this.connect(this.options.url, {
         timeout: this.options.connectTimeout,
+        ...this.options.tls,
         clientProperties: { connection_name: `routeperf ${this.context.consumerName}` },
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 import { RouteperfError } from '../../../errors.js';
 import { describeDsn, dsnInteger, dsnString } from '../../dsn.js';
 import { rejectUnknownOptions } from '../../dsn-options.js';
+import { type TlsOptions, tlsOptionsOf } from '../../tls-options.js';
 
 /** What an `amqp://` DSN asks for, validated. */
 export interface AmqpOptions {
@@ -20,11 +21,22 @@ export interface AmqpOptions {
   connectTimeout: number;
   /** Longest wait (ms) for the broker to confirm a send. */
   sendTimeout: number;
+  /** `amqps://`: TLS, with the DSN's CA if it names one. */
+  tls: TlsOptions | undefined;
   description: string;
 }
 
 /** Options routeperf reads; removed from the URL handed to amqplib. */
-const OWN_KEYS = ['queue', 'exchange', 'queueType', 'prefetch', 'connectTimeout', 'sendTimeout'];
+const OWN_KEYS = [
+  'queue',
+  'exchange',
+  'queueType',
+  'prefetch',
+  'connectTimeout',
+  'sendTimeout',
+  'ca',
+  'servername',
+];
 /** Options amqplib reads from the URL itself (connection tuning); passed through. */
 const AMQPLIB_KEYS = ['heartbeat', 'frameMax', 'channelMax', 'locale', 'maxFrameSize'];
 const QUEUE_TYPES = ['classic', 'quorum'] as const;
@@ -53,6 +65,7 @@ export function amqpOptions(dsn: URL): AmqpOptions {
     prefetch: dsnInteger(dsn, 'prefetch', 1000),
     connectTimeout: dsnInteger(dsn, 'connectTimeout', 3000),
     sendTimeout: dsnInteger(dsn, 'sendTimeout', 10_000),
+    tls: tlsOptionsOf(dsn, 'amqps:'),
     description: describeDsn(described),
   };
 }

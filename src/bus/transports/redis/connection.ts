@@ -88,6 +88,7 @@ export class RedisConnections {
       username: options.username,
       password: options.password,
       db: options.db,
+      ...(options.tls && { tls: options.tls }),
       // Shown by CLIENT LIST, to tell workers apart; CLIENT SETNAME refuses spaces.
       connectionName: `routeperf:${options.consumer}:${role}`.replace(/\s/g, '_'),
       lazyConnect: true,

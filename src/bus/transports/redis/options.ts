@@ -3,6 +3,7 @@ import { redactDsn } from '../../../dsn.js';
 import { RouteperfError } from '../../../errors.js';
 import { dsnInteger, dsnString } from '../../dsn.js';
 import { rejectUnknownOptions } from '../../dsn-options.js';
+import { type TlsOptions, tlsOptionsOf } from '../../tls-options.js';
 
 /**
  * What a `redis://[user:pass@]host:port/<stream>?group=…&consumer=…&maxLength=…&redeliveryTimeout=…&pack=…&db=…`
@@ -30,6 +31,8 @@ export interface RedisTransportOptions {
   redeliveryTimeout: number;
   /** The most messages one stream entry carries (1: one entry per message, as before packing). */
   pack: number;
+  /** `rediss://`: TLS, with the DSN's CA if it names one. */
+  tls: TlsOptions | undefined;
   /** For logs, `diagnose` and worker heartbeats; the password is hidden. */
   description: string;
 }
@@ -39,7 +42,7 @@ const DEFAULT_STREAM = 'routeperf';
 const DEFAULT_GROUP = 'routeperf';
 const DEFAULT_REDELIVERY_TIMEOUT_MS = 60_000;
 const DEFAULT_PACK = 100;
-const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'pack', 'db'];
+const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'pack', 'db', 'ca', 'servername'];
 
 /** Reads a redis:// DSN; a mistake in it throws ROUTEPERF_CONFIG_INVALID naming the key at fault. */
 export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOptions {
@@ -62,6 +65,7 @@ export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOpt
     maxLength: dsn.searchParams.has('maxLength') ? dsnInteger(dsn, 'maxLength', 0) : undefined,
     redeliveryTimeout: dsnInteger(dsn, 'redeliveryTimeout', DEFAULT_REDELIVERY_TIMEOUT_MS),
     pack: dsnInteger(dsn, 'pack', DEFAULT_PACK),
+    tls: tlsOptionsOf(dsn, 'rediss:'),
     description: describe(dsn, `${dsn.hostname || host}:${port}`, stream, group, db),
   };
 }
@@ -72,7 +76,7 @@ function describe(dsn: URL, address: string, stream: string, group: string, db: 
     dsn.username || dsn.password ? `${dsn.username}${dsn.password ? `:${dsn.password}` : ''}@` : '';
   const database = db === 0 ? '' : `&db=${db}`;
   return redactDsn(
-    `redis://${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`,
+    `${dsn.protocol}//${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`,
   );
 }
 
