@@ -1,8 +1,12 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { causeOf, type ErrorCause } from '../../../errors.js';
 import type { RedisTransportOptions } from './options.js';
 
-export type RedisClass = typeof Redis;
+/** ioredis's client classes: one server, or a Redis Cluster. */
+export interface RedisClasses {
+  Redis: typeof Redis;
+  Cluster: typeof Cluster;
+}
 
 /**
  * Longest wait for the reply to a command that does not block, queueing for a connection included: past
@@ -57,7 +61,7 @@ export class RedisConnections {
   #lastSocketError: (Error & { code?: string }) | undefined;
 
   constructor(
-    RedisClient: RedisClass,
+    RedisClient: RedisClasses,
     options: RedisTransportOptions,
     onBackgroundError: (error: unknown) => void,
   ) {
@@ -77,31 +81,46 @@ export class RedisConnections {
   }
 
   #open(
-    RedisClient: RedisClass,
+    classes: RedisClasses,
     options: RedisTransportOptions,
     role: 'commands' | 'reads',
     timeouts: { commandTimeout?: number; blockingTimeout?: number; blockingTimeoutGrace?: number },
   ): Redis {
-    return new RedisClient({
-      host: options.host,
-      port: options.port,
+    const connection = {
       username: options.username,
       password: options.password,
-      db: options.db,
       ...(options.tls && { tls: options.tls }),
       // Shown by CLIENT LIST, to tell workers apart; CLIENT SETNAME refuses spaces.
       connectionName: `routeperf:${options.consumer}:${role}`.replace(/\s/g, '_'),
-      lazyConnect: true,
       // The replies parsed here have the same shape in RESP2 on every server and proxy, without a HELLO.
-      protocol: 2,
+      protocol: 2 as const,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      // A command queued while the server is unreachable fails after one more connection attempt,
-      // instead of the default twenty: the callers retry with their own backoff. Attempts at most a
-      // second apart (not ioredis's five) keep that wait short all through an outage.
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
       ...timeouts,
-    });
+    };
+    // A command queued while the server is unreachable fails after one more connection attempt,
+    // instead of the default twenty: the callers retry with their own backoff. Attempts at most a
+    // second apart (not ioredis's five) keep that wait short all through an outage.
+    const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
+    if (!options.cluster) {
+      return new classes.Redis({
+        host: options.host,
+        port: options.port,
+        db: options.db,
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        retryStrategy,
+        ...connection,
+      });
+    }
+    // Every command of the transport names the stream's key alone (pipelines and MULTI included), so the
+    // cluster sends each one to the node that holds the key's slot. A cluster client has the same
+    // commands as a single server's, which is all this transport uses of it.
+    const seeds = [{ host: options.host, port: options.port }, ...options.cluster.nodes];
+    return new classes.Cluster(seeds, {
+      lazyConnect: true,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...connection, maxRetriesPerRequest: 1 },
+    }) as unknown as Redis;
   }
 
   /**

@@ -33,6 +33,8 @@ export interface RedisTransportOptions {
   pack: number;
   /** `rediss://`: TLS, with the DSN's CA if it names one. */
   tls: TlsOptions | undefined;
+  /** `cluster=true`: a Redis Cluster, found from the DSN's host and any other `nodes` given. */
+  cluster: { nodes: { host: string; port: number }[] } | undefined;
   /** For logs, `diagnose` and worker heartbeats; the password is hidden. */
   description: string;
 }
@@ -42,7 +44,18 @@ const DEFAULT_STREAM = 'routeperf';
 const DEFAULT_GROUP = 'routeperf';
 const DEFAULT_REDELIVERY_TIMEOUT_MS = 60_000;
 const DEFAULT_PACK = 100;
-const QUERY_KEYS = ['group', 'consumer', 'maxLength', 'redeliveryTimeout', 'pack', 'db', 'ca', 'servername'];
+const QUERY_KEYS = [
+  'group',
+  'consumer',
+  'maxLength',
+  'redeliveryTimeout',
+  'pack',
+  'db',
+  'ca',
+  'servername',
+  'cluster',
+  'nodes',
+];
 
 /** Reads a redis:// DSN; a mistake in it throws ROUTEPERF_CONFIG_INVALID naming the key at fault. */
 export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOptions {
@@ -66,6 +79,7 @@ export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOpt
     redeliveryTimeout: dsnInteger(dsn, 'redeliveryTimeout', DEFAULT_REDELIVERY_TIMEOUT_MS),
     pack: dsnInteger(dsn, 'pack', DEFAULT_PACK),
     tls: tlsOptionsOf(dsn, 'rediss:'),
+    cluster: clusterOf(dsn, db),
     description: describe(dsn, `${dsn.hostname || host}:${port}`, stream, group, db),
   };
 }
@@ -74,10 +88,33 @@ export function parseRedisDsn(dsn: URL, consumerName: string): RedisTransportOpt
 function describe(dsn: URL, address: string, stream: string, group: string, db: number): string {
   const auth =
     dsn.username || dsn.password ? `${dsn.username}${dsn.password ? `:${dsn.password}` : ''}@` : '';
-  const database = db === 0 ? '' : `&db=${db}`;
+  const database = `${db === 0 ? '' : `&db=${db}`}${dsn.searchParams.get('cluster') === 'true' ? '&cluster=true' : ''}`;
   return redactDsn(
     `${dsn.protocol}//${auth}${address}/${encodeURIComponent(stream)}?group=${encodeURIComponent(group)}${database}`,
   );
+}
+
+/** `cluster=true` and its other seed nodes (`nodes=host:port,host:port`); a cluster has database 0 only. */
+function clusterOf(dsn: URL, db: number): RedisTransportOptions['cluster'] {
+  const flag = dsn.searchParams.get('cluster');
+  const nodes = dsn.searchParams.get('nodes');
+  if (flag === null || flag === 'false') {
+    if (nodes !== null) throw invalid('nodes', 'only taken with cluster=true');
+    return undefined;
+  }
+  if (flag !== 'true') throw invalid('cluster', `expected true or false, got ${JSON.stringify(flag)}`);
+  if (db !== 0)
+    throw invalid('db', `expected 0 with cluster=true (a Redis Cluster has database 0 only), got ${db}`);
+  const seeds = (nodes ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((node) => {
+      const match = /^(.+):(\d{1,5})$/.exec(node);
+      if (!match)
+        throw invalid('nodes', `expected host:port pairs separated by commas, got ${JSON.stringify(node)}`);
+      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+    });
+  return { nodes: seeds };
 }
 
 function decoded(raw: string, key: string): string {

@@ -1,7 +1,7 @@
 import type { ErrorCause } from '../../../errors.js';
 import type { ReceivedMessage, Transport, TransportStats } from '../../transport.js';
 import { AdaptiveReads, ClaimSchedule } from './adaptive-reads.js';
-import { type RedisClass, RedisConnections, redisErrorCause } from './connection.js';
+import { type RedisClasses, RedisConnections, redisErrorCause } from './connection.js';
 import { ConsumerGroup } from './consumer-group.js';
 import { HeldEntries } from './held-entries.js';
 import type { RedisTransportOptions } from './options.js';
@@ -44,7 +44,7 @@ export class RedisStreamsTransport implements Transport {
 
   constructor(
     options: RedisTransportOptions,
-    RedisClient: RedisClass,
+    RedisClient: RedisClasses,
     onBackgroundError: (error: unknown) => void,
   ) {
     this.#options = options;
