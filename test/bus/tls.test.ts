@@ -11,6 +11,7 @@ import { AMQP_HOST, AMQP_PORT, describeWithRabbitMQ, useAmqp } from '../support/
 import {
   describeWithService,
   dropTables,
+  MYSQL_URL,
   POSTGRES_URL,
   uniquePrefix,
   unreachable,
@@ -29,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => certificate?.remove());
 
 /** A proxy for one test, closed after it. */
-async function proxyTo(url: string, defaultPort: number, startTls?: 'postgres') {
+async function proxyTo(url: string, defaultPort: number, startTls?: 'postgres' | 'mysql') {
   const { hostname, port } = new URL(url);
   return TlsProxy.start({ host: hostname, port: Number(port || defaultPort) }, certificate, startTls);
 }
@@ -153,6 +154,65 @@ describeWithService(
       } finally {
         await dropTables(POSTGRES_URL, tablePrefix);
         await proxy.close();
+      }
+    });
+  },
+);
+
+const mysql = new URL(MYSQL_URL);
+describeWithService(
+  'MySQL with ssl-ca',
+  'MariaDB',
+  await unreachable(mysql.hostname, Number(mysql.port || 3306)),
+  () => {
+    it('stores and reads through TLS with the CA of the URL, and refuses an untrusted server', async () => {
+      const proxy = await proxyTo(MYSQL_URL, 3306, 'mysql');
+      const tablePrefix = uniquePrefix();
+      const through = new URL(MYSQL_URL);
+      through.host = `127.0.0.1:${proxy.port}`;
+      try {
+        const trusted = new URL(through);
+        trusted.searchParams.set('ssl-ca', certificate.certFile);
+        const database = trusted.href;
+        await ingest({ database, tablePrefix }, [requestMetrics({ environment: 'test', route: '/secure' })]);
+        const routes = await readRoutes({ database, tablePrefix, environment: 'test' });
+        expect(routes.map((r) => [r.route, r.count])).toEqual([['/secure', 1]]);
+        expect(proxy.handshakes).toBeGreaterThan(0);
+
+        through.searchParams.set('ssl', 'true');
+        const untrusted = await createRouteperf({
+          database: through.href,
+          tablePrefix,
+          environment: 'test',
+          logger: silent,
+        });
+        try {
+          await expect(untrusted.routes()).rejects.toThrow(/self[- ]signed certificate/i);
+        } finally {
+          await untrusted.close();
+        }
+      } finally {
+        await dropTables(MYSQL_URL, tablePrefix);
+        await proxy.close();
+      }
+    });
+
+    it.each([
+      ['ssl=yes', 'database: the "ssl" option expects true or false, got "yes"'],
+      [
+        'ssl-ca=/nonexistent/ca.pem',
+        'database: the "ssl-ca" option expects a readable PEM file, got "/nonexistent/ca.pem"',
+      ],
+    ])('refuses ?%s, naming the option', async (query, message) => {
+      const routeperf = await createRouteperf({
+        database: `${MYSQL_URL}?${query}`,
+        environment: 'test',
+        logger: silent,
+      });
+      try {
+        await expect(routeperf.routes()).rejects.toThrow(message);
+      } finally {
+        await routeperf.close();
       }
     });
   },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 
@@ -48,7 +49,10 @@ export async function makeCertificate(): Promise<TestCertificate> {
 /**
  * A loopback proxy that ends TLS in front of a plain local service, as a managed service's endpoint does.
  * `startTls: 'postgres'` speaks PostgreSQL's way in: the client asks for TLS in plain text (SSLRequest),
- * the proxy says yes and then the handshake starts on the same socket. `handshakes` counts the TLS
+ * the proxy says yes and then the handshake starts on the same socket. `startTls: 'mysql'` does MySQL's:
+ * the proxy offers TLS in the server's greeting, takes the client's SSLRequest, and shifts the packets'
+ * sequence numbers by one until the server has said the login is done, so that the server, which never
+ * saw the SSLRequest, and the client, which did, both count right. `handshakes` counts the TLS
  * sessions it opened, so that a test can tell the traffic went through TLS.
  */
 export class TlsProxy {
@@ -63,13 +67,14 @@ export class TlsProxy {
   static async start(
     target: { host: string; port: number },
     certificate: Pick<TestCertificate, 'cert' | 'key'>,
-    startTls?: 'postgres',
+    startTls?: 'postgres' | 'mysql',
   ): Promise<TlsProxy> {
     let proxy: TlsProxy | undefined;
     const server = createServer((client) => {
       proxy!.#sockets.add(client);
       client.on('close', () => proxy!.#sockets.delete(client));
       client.on('error', () => {});
+      if (startTls === 'mysql') return proxy!.#mysql(client, target, certificate);
       if (startTls !== 'postgres') return proxy!.#secure(client, target, certificate);
       // SSLRequest: length 8, then the code 80877103. Anything else is refused: this proxy only does TLS.
       client.once('data', (first: Buffer) => {
@@ -92,6 +97,73 @@ export class TlsProxy {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  #mysql(
+    client: Socket,
+    target: { host: string; port: number },
+    certificate: Pick<TestCertificate, 'cert' | 'key'>,
+  ) {
+    const upstream = connect(target);
+    this.#sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    const fromServer = new PacketReader();
+    const fromClient = new PacketReader();
+    let secure: TLSSocket | undefined;
+    let loggedIn = false;
+    upstream.on('data', (chunk: Buffer) => {
+      if (loggedIn) return secure!.write(chunk);
+      const packets = fromServer.push(chunk);
+      for (const [i, packet] of packets.entries()) {
+        if (!secure) {
+          // The greeting: offer TLS (CLIENT_SSL, 0x0800, in the capability flags' lower two bytes, after
+          // the protocol version, the server's version, the connection id, 8 bytes of salt and a filler).
+          const flags = packet.indexOf(0, 5) + 1 + 4 + 8 + 1;
+          packet.writeUInt16LE(packet.readUInt16LE(flags) | 0x0800, flags);
+          client.write(packet);
+          continue;
+        }
+        packet[3] = packet[3]! + 1;
+        secure.write(packet);
+        // OK (0x00) or ERR (0xff): the login is over, and every command starts its own count at 0.
+        if (packet[4] === 0x00 || packet[4] === 0xff) {
+          loggedIn = true;
+          for (const later of packets.slice(i + 1)) secure.write(later);
+          secure.write(fromServer.rest());
+          return;
+        }
+      }
+    });
+    client.once('data', (chunk: Buffer) => {
+      // The SSLRequest (32 bytes, sequence 1); the client's TLS hello may come in the same chunk.
+      if (chunk.length < 36 || chunk.readUIntLE(0, 3) !== 32 || chunk[3] !== 1) return client.destroy();
+      // TLS runs over a stream fed from the socket, so that those bytes reach it first.
+      const wire = new Duplex({
+        read() {},
+        write(data, _encoding, done) {
+          client.write(data, done);
+        },
+      });
+      wire.push(chunk.subarray(36));
+      client.on('data', (data) => wire.push(data));
+      client.on('end', () => wire.push(null));
+      secure = new TLSSocket(wire, { isServer: true, cert: certificate.cert, key: certificate.key });
+      secure.on('error', () => client.destroy());
+      secure.once('secure', () => this.handshakes++);
+      let first = true;
+      secure.on('data', (chunk: Buffer) => {
+        if (loggedIn) return upstream.write(chunk);
+        for (const packet of fromClient.push(chunk)) {
+          packet[3] = packet[3]! - 1;
+          // The login packet: the server never offered TLS, so the client must not say it uses it.
+          if (first) packet.writeUInt32LE((packet.readUInt32LE(4) & ~0x0800) >>> 0, 4);
+          first = false;
+          upstream.write(packet);
+        }
+      });
+    });
+  }
+
   #secure(
     client: Socket,
     target: { host: string; port: number },
@@ -109,5 +181,29 @@ export class TlsProxy {
       secure.pipe(upstream);
       upstream.pipe(secure);
     });
+  }
+}
+
+/** Splits a stream of MySQL packets (a 3-byte length, a sequence number, the payload) into whole packets. */
+class PacketReader {
+  #buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Buffer[] {
+    this.#buffer = Buffer.concat([this.#buffer, chunk]);
+    const packets: Buffer[] = [];
+    while (this.#buffer.length >= 4) {
+      const length = this.#buffer.readUIntLE(0, 3) + 4;
+      if (this.#buffer.length < length) break;
+      packets.push(Buffer.from(this.#buffer.subarray(0, length)));
+      this.#buffer = this.#buffer.subarray(length);
+    }
+    return packets;
+  }
+
+  /** What came after the last whole packet. */
+  rest(): Buffer {
+    const rest = this.#buffer;
+    this.#buffer = Buffer.alloc(0);
+    return rest;
   }
 }

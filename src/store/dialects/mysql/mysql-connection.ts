@@ -1,13 +1,15 @@
 import { MysqlDialect } from 'kysely';
 import type { DialectConnection } from '../dialect.js';
 import { importDriver } from '../shared/import-driver.js';
-import { withoutRouteperfOptions } from './mysql-options.js';
+import { sslOption, withoutRouteperfOptions } from './mysql-options.js';
 
 export const mysqlConnection: DialectConnection = {
   async createDialect(url, onConnectionError) {
     const mysql = await importDriver<typeof import('mysql2')>('mysql2', 'A mysql: database');
+    const ssl = sslOption(url);
     const pool = mysql.createPool({
       uri: withoutRouteperfOptions(url).replace(/^mariadb:/, 'mysql:'),
+      ...(ssl && { ssl }),
       connectTimeout: 5000,
       connectionLimit: 10,
       decimalNumbers: true,
