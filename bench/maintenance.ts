@@ -1,0 +1,292 @@
+/**
+ * `npm run bench:maintenance`: the maintenance work on a big store. For SQLite and PostgreSQL it seeds
+ * `--records` access records (10 million by default) over 60 days and 1,000 routes, then:
+ *
+ * - purges those older than 30 days with `routeperf purge`, as a user runs it (its own process), against
+ *   the yardstick: one plain DELETE with the driver, in a process of its own, on an identical copy. Each
+ *   prints rows per second and the process's peak resident memory (from the kernel's maxrss), beside the
+ *   peak of a routeperf command that does nothing, `routeperf --version`: a batched purge's memory stays
+ *   flat whatever the number of rows.
+ * - serves `routeperf/prometheus` over HTTP on a store of `--routes` routes with recent traffic and times
+ *   `--scrapes` scrapes, interleaved with the reads the exposition is made from (two `routes()` reads): what
+ *   the rest costs (the text format) is the difference.
+ *
+ *   npm run bench:maintenance -- [--stores sqlite,postgres] [--records 10000000] [--routes 1000] [--scrapes 20]
+ *
+ * A purge deletes, so it runs once per store; its yardstick runs on its own copy. It measures and prints;
+ * it asserts nothing about speed. Each run has its own SQLite files and PostgreSQL table prefixes,
+ * removed at the end.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kysely, sql } from 'kysely';
+import { prometheusHandler } from '../src/prometheus/index.js';
+import { internalsOf } from '../src/routeperf/internals.js';
+import { createRouteperf } from '../src/routeperf.js';
+import { dialectFor } from '../src/store/dialects/index.js';
+import { Store } from '../src/store/store.js';
+import { TablePrefixPlugin } from '../src/store/table-prefix-plugin.js';
+import { DAY_MS, type Database, TABLES } from '../src/store/tables.js';
+import { count, formatTable, machine, unreachable } from './support/report.js';
+
+const POSTGRES = process.env.ROUTEPERF_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+const ENVIRONMENT = 'production';
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const YARDSTICK = join(import.meta.dirname, 'maintenance-delete.mjs');
+/** Prints the process's peak resident memory (kB) on stderr as it exits. */
+const MAX_RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
+
+const { values } = parseArgs({
+  options: {
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    records: { type: 'string', default: '10000000' },
+    routes: { type: 'string', default: '1000' },
+    scrapes: { type: 'string', default: '20' },
+  },
+});
+const RECORDS = Number(values.records);
+const ROUTES = Number(values.routes);
+const SPAN_MS = 60 * DAY_MS;
+const scratch = mkdtempSync(join(tmpdir(), 'routeperf-bench-maintenance-'));
+
+/** A store of its own: a fresh SQLite file, or a fresh table prefix on PostgreSQL. */
+function target(kind: string, name: string) {
+  const tablePrefix = `rpbm_${process.pid}_${name}_`;
+  const database = kind === 'sqlite' ? `sqlite:${join(scratch, `${name}.sqlite`)}` : POSTGRES;
+  return { database, tablePrefix };
+}
+
+async function migrated({ database, tablePrefix }: { database: string; tablePrefix: string }) {
+  const store = new Store({
+    database,
+    tablePrefix,
+    environment: ENVIRONMENT,
+    autoSetup: true,
+    autoRollup: false,
+    maxRoutes: 100_000,
+    accessRecords: { enabled: true, retentionDays: null },
+    onBackgroundError: (error) => console.error(error),
+  });
+  await store.migrate();
+  await store.close();
+  const dialect = await dialectFor(database).createDialect(database, () => {});
+  return new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(tablePrefix, TABLES)] });
+}
+
+/**
+ * Routes and access records written by the database itself (generate_series, a recursive CTE), spread
+ * evenly over the 60 days before `now`, oldest first as an app writes them (ids grow with time): the same
+ * rows on every run and store.
+ */
+async function seedRecords(db: Kysely<Database>, sqlite: boolean, now: number) {
+  const series = sqlite
+    ? sql`with recursive s(g) as (select 1 union all select g + 1 from s where g < ${RECORDS})`
+    : sql`with s(g) as (select generate_series(1, ${RECORDS}::bigint))`;
+  const text = (expression: ReturnType<typeof sql>) => (sqlite ? expression : sql`(${expression})::text`);
+  await sql`insert into ${sql.table('routes')} (id, environment, method, route, first_seen_at, last_accessed_at)
+    select g, ${ENVIRONMENT}, 'GET', '/r' || ${text(sql`g`)} || '/:id', ${now - SPAN_MS}, ${now}
+    from (${series} select g from s where g <= ${ROUTES}) routes_series`.execute(db);
+  await sql`${series} insert into ${sql.table('access_records')}
+      (request_id, route_id, created_at, status_code, request_time, query_count, query_time, memory, path)
+    select 'r' || ${text(sql`g`)}, 1 + g % ${ROUTES}, ${now - SPAN_MS} + (g * ${SPAN_MS}) / ${RECORDS}, case when g % 50 = 0 then 500 else 200 end,
+      (g % 997) / 3.0, g % 20, (g % 97) / 10.0, 50000000, '/r' || ${text(sql`1 + g % ${ROUTES}`)} || '/' || ${text(sql`g % 1000`)}
+    from s`.execute(db);
+  if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
+  else await sql`analyze ${sql.table('access_records')}`.execute(db);
+}
+
+/** Runs `node [args]` with the maxrss hook; its wall time in ms, peak memory in MiB and output. */
+function measured(args: string[], cwd: string) {
+  return new Promise<{ ms: number; mib: number; stdout: string }>((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', MAX_RSS_HOOK, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const rss = /maxrss (\d+)/.exec(stderr);
+      if (code !== 0 || !rss) return reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
+      resolve({ ms, mib: Number(rss[1]) / 1024, stdout });
+    });
+  });
+}
+
+async function benchPurge(kind: string) {
+  const sqlite = kind === 'sqlite';
+  const now = Date.now();
+  const mine = target(kind, 'purge');
+  // A SQLite copy is the same file under another name: the same tables.
+  const plain = sqlite
+    ? { ...target(kind, 'delete'), tablePrefix: mine.tablePrefix }
+    : target(kind, 'delete');
+  const started = performance.now();
+  const db = await migrated(mine);
+  await seedRecords(db, sqlite, now);
+  await db.destroy();
+  if (sqlite) copyFileSync(mine.database.slice('sqlite:'.length), plain.database.slice('sqlite:'.length));
+  else {
+    const other = await migrated(plain);
+    await seedRecords(other, sqlite, now);
+    await other.destroy();
+  }
+  console.log(
+    `\n${kind}: seeded ${count(RECORDS)} access records twice in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+
+  const cwd = mkdtempSync(join(scratch, 'cwd-'));
+  writeFileSync(join(cwd, 'routeperf.config.json'), JSON.stringify({ ...mine, environment: ENVIRONMENT }));
+  const idle = await measured([CLI, '--version'], cwd);
+  const purge = await measured([CLI, 'purge', '--older-than', '30d', '--format', 'json'], cwd);
+  const purged = JSON.parse(purge.stdout).deleted.accessRecords as number;
+  const before = now - 30 * DAY_MS;
+  const table = `${plain.tablePrefix}access_records`;
+  const yardstick = await measured([YARDSTICK, plain.database, table, String(before)], cwd);
+  const deleted = Number(yardstick.stdout.trim());
+  const rows = [
+    [
+      'routeperf purge (batches of 5,000)',
+      count(purged),
+      (purge.ms / 1000).toFixed(1),
+      count(purged / (purge.ms / 1000)),
+      purge.mib.toFixed(0),
+    ],
+    [
+      'yardstick: one DELETE',
+      count(deleted),
+      (yardstick.ms / 1000).toFixed(1),
+      count(deleted / (yardstick.ms / 1000)),
+      yardstick.mib.toFixed(0),
+    ],
+    ['routeperf --version (idle)', '', (idle.ms / 1000).toFixed(1), '', idle.mib.toFixed(0)],
+  ];
+  console.log(`\n${kind}: access records older than 30 days, deleted\n`);
+  console.log(formatTable(['', 'rows', 's', 'rows/s', 'peak MiB'], rows, (column) => column > 0));
+  console.log(
+    `${kind}: purge ÷ yardstick rows/s: ${(purged / purge.ms / (deleted / yardstick.ms)).toFixed(2)}`,
+  );
+  if (!sqlite) await dropPrefixes([mine.tablePrefix, plain.tablePrefix]);
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+async function benchScrape(kind: string) {
+  const { database, tablePrefix } = target(kind, 'scrape');
+  const silent = { info() {}, warn() {}, error() {} };
+  const routeperf = await createRouteperf({
+    database,
+    tablePrefix,
+    environment: ENVIRONMENT,
+    logger: silent,
+  });
+  try {
+    const now = Date.now();
+    const batch = [];
+    for (let route = 1; route <= ROUTES; route++)
+      for (let i = 0; i < 50; i++)
+        batch.push({
+          id: `s${route}-${i}`,
+          ts: now - 60_000 - i * 3000,
+          environment: ENVIRONMENT,
+          method: 'GET',
+          route: `/r${route}/:id`,
+          statusCode: i % 25 === 0 ? 500 : 200,
+          requestTime: (route * 7 + i * 13) % 400,
+          queryCount: i % 9,
+          queryTime: (i % 9) * 0.7,
+          memory: 50_000_000,
+        });
+    const { store } = internalsOf(routeperf);
+    for (let i = 0; i < batch.length; i += 5000) await store.ingest(batch.slice(i, i + 5000));
+    await store.rollup();
+    // What PostgreSQL's autovacuum does within a minute of such writes: without statistics on its new
+    // tables, the planner reads them the slow way.
+    if (kind !== 'sqlite') await analyze(tablePrefix);
+    const handler = prometheusHandler(routeperf);
+    const server = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    const entries = {
+      'scrape over HTTP': async () => {
+        const response = await fetch(url);
+        const body = await response.text();
+        if (response.status !== 200 || !body.includes('routeperf_requests_total')) throw new Error(body);
+      },
+      'yardstick: its two routes() reads': async () => {
+        await routeperf.routes({ since: Date.now() - 5 * 60_000, sort: 'route' });
+        await routeperf.routes({ sort: 'route' });
+      },
+    };
+    const timings = new Map<string, number[]>(Object.keys(entries).map((name) => [name, []]));
+    for (let round = -1; round < Number(values.scrapes); round++) {
+      for (const [name, run] of Object.entries(entries)) {
+        const start = performance.now();
+        await run();
+        if (round >= 0) timings.get(name)!.push(performance.now() - start);
+      }
+    }
+    await new Promise((resolve) => server.close(resolve));
+    const rows = [...timings].map(([name, times]) => {
+      const sorted = times.sort((a, b) => a - b);
+      return [name, quantile(sorted, 0.5).toFixed(1), quantile(sorted, 0.95).toFixed(1)];
+    });
+    console.log(`\n${kind}: /metrics at ${count(ROUTES)} routes, ${values.scrapes} rounds interleaved, ms\n`);
+    console.log(formatTable(['', 'median', 'p95'], rows, (column) => column > 0));
+  } finally {
+    await routeperf.close();
+    if (kind !== 'sqlite') await dropPrefixes([tablePrefix]);
+  }
+}
+
+async function analyze(prefix: string) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  try {
+    for (const table of TABLES) await client.query(`analyze "${prefix}${table}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropPrefixes(prefixes: string[]) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  try {
+    for (const prefix of prefixes) {
+      const { rows } = await client.query<{ tablename: string }>(
+        "select tablename from pg_tables where schemaname = current_schema() and tablename like $1 || '%'",
+        [prefix],
+      );
+      for (const { tablename } of rows) await client.query(`drop table if exists "${tablename}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+console.log(machine());
+try {
+  for (const kind of values.stores.split(',')) {
+    if (kind === 'postgres') {
+      const reason = await unreachable(POSTGRES);
+      if (reason) {
+        console.log(`\npostgres: skipped (${reason})`);
+        continue;
+      }
+    }
+    await benchPurge(kind);
+    await benchScrape(kind);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
