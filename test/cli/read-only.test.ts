@@ -71,7 +71,7 @@ describe.concurrent('read-only commands on SQLite create no file and no table', 
     writeFileSync(join(cwd, 'empty.sqlite'), '');
     const result = await run(['migrate', '--status'], cwd);
     expect(result.code).toBe(0);
-    expect(result.output).toMatch(/empty\.sqlite: 11 pending: run "routeperf migrate"\./);
+    expect(result.output).toMatch(/empty\.sqlite: 12 pending: run "routeperf migrate"\./);
     expect(sqliteTables(`sqlite:${join(cwd, 'empty.sqlite')}`)).toEqual([]);
   });
 });
@@ -96,7 +96,7 @@ describeEachDatabase(
         const cwd = tempFolder({ database: database.url(), tablePrefix });
         const result = await run(['migrate', '--status'], cwd);
         expect(result.code).toBe(0);
-        expect(result.output).toContain(`${database.url()}: 11 pending: run "routeperf migrate".`);
+        expect(result.output).toContain(`${database.url()}: 12 pending: run "routeperf migrate".`);
         expect(await serverTables(database.url(), tablePrefix)).toEqual([]);
       });
     });

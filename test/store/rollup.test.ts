@@ -210,12 +210,17 @@ describeEachDatabase((database) => {
     const db = await stores.tables(store);
     await db.deleteFrom('rollups').where('resolution', '=', QUARTER_DAY).execute();
     await db.deleteFrom('rollup_statuses').where('resolution', '=', QUARTER_DAY).execute();
-    const migrations = sql.table(`${stores.where(store).prefix}migrations`);
-    await sql`delete from ${migrations} where name = ${'0011_quarter_days'}`.execute(db);
+    // Nor of those after it: a store of that version has neither their records nor their tables.
+    const { prefix } = stores.where(store);
+    const migrations = sql.table(`${prefix}migrations`);
+    await sql`delete from ${migrations} where name in (${'0011_quarter_days'}, ${'0012_alerts'})`.execute(db);
+    for (const table of ['alert_states', 'alert_deliveries', 'leases'])
+      await db.schema.dropTable(table).execute();
     const clock = vi.spyOn(Date, 'now').mockReturnValue(upgradedAt);
     try {
       expect((await store.migrate()).results).toEqual([
         expect.objectContaining({ migrationName: '0011_quarter_days', status: 'Success' }),
+        expect.objectContaining({ migrationName: '0012_alerts', status: 'Success' }),
       ]);
     } finally {
       clock.mockRestore();

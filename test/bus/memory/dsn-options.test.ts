@@ -47,11 +47,11 @@ describe('transport DSN options', () => {
     ],
     [
       'redis://127.0.0.1:1/s?maxlength=100',
-      'transport redis:// maxlength: unknown option; did you mean "maxLength"? (expected one of group, consumer, maxLength, redeliveryTimeout, pack, db)',
+      'transport redis:// maxlength: unknown option; did you mean "maxLength"? (expected one of group, consumer, maxLength, redeliveryTimeout, pack, db, ca, servername, cluster, nodes)',
     ],
     [
       'amqp://127.0.0.1:1/?prefech=2000',
-      'transport amqp:// prefech: unknown option; did you mean "prefetch"? (expected one of queue, exchange, queueType, prefetch, connectTimeout, sendTimeout, heartbeat, frameMax, channelMax, locale, maxFrameSize)',
+      'transport amqp:// prefech: unknown option; did you mean "prefetch"? (expected one of queue, exchange, queueType, prefetch, connectTimeout, sendTimeout, ca, servername, heartbeat, frameMax, channelMax, locale, maxFrameSize)',
     ],
   ])('refuses %s with a "did you mean" where one is close', async (dsn, message) => {
     expect(await openingError(dsn)).toBe(message);
