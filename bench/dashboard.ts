@@ -24,11 +24,11 @@ import { Kysely, sql } from 'kysely';
 import { createDashboard } from '../src/dashboard/index.js';
 import { createRouteperf } from '../src/routeperf.js';
 import { dialectFor } from '../src/store/dialects/index.js';
-import { Store } from '../src/store/store.js';
-import { TablePrefixPlugin } from '../src/store/table-prefix-plugin.js';
-import { DAY_MS, type Database, HOUR_MS, TABLES } from '../src/store/tables.js';
+import type { Store } from '../src/store/store.js';
+import { DAY_MS, type Database, HOUR_MS } from '../src/store/tables.js';
 import { seedDashboardStore } from './support/dashboard-seed.js';
 import { count, formatTable, machine, unreachable } from './support/report.js';
+import { seededStore } from './support/seeded-store.js';
 
 const POSTGRES = process.env.ROUTEPERF_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ENVIRONMENT = 'production';
@@ -98,19 +98,7 @@ const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 
 async function benchStore(name: string, url: string, prefix: string) {
-  const store = new Store({
-    database: url,
-    tablePrefix: prefix,
-    environment: ENVIRONMENT,
-    autoSetup: true,
-    autoRollup: false,
-    maxRoutes: 100_000,
-    accessRecords: { enabled: true, retentionDays: null },
-    onBackgroundError: (error) => console.error(error),
-  });
-  await store.migrate();
-  const dialect = await dialectFor(url).createDialect(url, () => {});
-  const db = new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(prefix, TABLES)] });
+  const { store, db } = await seededStore(url, prefix, ENVIRONMENT);
   try {
     const now = Date.now() - (Date.now() % 60_000);
     const started = performance.now();

@@ -24,15 +24,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prometheusHandler } from '../src/prometheus/index.js';
 import { internalsOf } from '../src/routeperf/internals.js';
 import { createRouteperf } from '../src/routeperf.js';
-import { dialectFor } from '../src/store/dialects/index.js';
-import { Store } from '../src/store/store.js';
-import { TablePrefixPlugin } from '../src/store/table-prefix-plugin.js';
 import { DAY_MS, type Database, TABLES } from '../src/store/tables.js';
 import { count, formatTable, machine, unreachable } from './support/report.js';
+import { seededStore } from './support/seeded-store.js';
 
 const POSTGRES = process.env.ROUTEPERF_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ENVIRONMENT = 'production';
@@ -62,20 +60,9 @@ function target(kind: string, name: string) {
 }
 
 async function migrated({ database, tablePrefix }: { database: string; tablePrefix: string }) {
-  const store = new Store({
-    database,
-    tablePrefix,
-    environment: ENVIRONMENT,
-    autoSetup: true,
-    autoRollup: false,
-    maxRoutes: 100_000,
-    accessRecords: { enabled: true, retentionDays: null },
-    onBackgroundError: (error) => console.error(error),
-  });
-  await store.migrate();
+  const { store, db } = await seededStore(database, tablePrefix, ENVIRONMENT);
   await store.close();
-  const dialect = await dialectFor(database).createDialect(database, () => {});
-  return new Kysely<Database>({ dialect, plugins: [new TablePrefixPlugin(tablePrefix, TABLES)] });
+  return db;
 }
 
 /**

@@ -118,6 +118,47 @@ describeWithRabbitMQ('amqps://', () => {
   });
 });
 
+/**
+ * Stores a request through a TLS proxy in front of `url`'s server, with the URL `trust` makes (its CA
+ * given), reads it back, and sees a URL that asks for a verified TLS without that CA (`verify`) refused.
+ */
+async function storesThroughTls(
+  url: string,
+  defaultPort: number,
+  startTls: 'postgres' | 'mysql',
+  options: { verify: (url: URL) => void; trust: (url: URL) => void },
+) {
+  const proxy = await proxyTo(url, defaultPort, startTls);
+  const tablePrefix = uniquePrefix();
+  const through = new URL(url);
+  through.host = `127.0.0.1:${proxy.port}`;
+  options.verify(through);
+  try {
+    const trusted = new URL(through);
+    options.trust(trusted);
+    const database = trusted.href;
+    await ingest({ database, tablePrefix }, [requestMetrics({ environment: 'test', route: '/secure' })]);
+    const routes = await readRoutes({ database, tablePrefix, environment: 'test' });
+    expect(routes.map((r) => [r.route, r.count])).toEqual([['/secure', 1]]);
+    expect(proxy.handshakes).toBeGreaterThan(0);
+
+    const untrusted = await createRouteperf({
+      database: through.href,
+      tablePrefix,
+      environment: 'test',
+      logger: silent,
+    });
+    try {
+      await expect(untrusted.routes()).rejects.toThrow(/self[- ]signed certificate/i);
+    } finally {
+      await untrusted.close();
+    }
+  } finally {
+    await dropTables(url, tablePrefix);
+    await proxy.close();
+  }
+}
+
 const postgres = new URL(POSTGRES_URL);
 describeWithService(
   'PostgreSQL with sslmode',
@@ -125,36 +166,10 @@ describeWithService(
   await unreachable(postgres.hostname, Number(postgres.port || 5432)),
   () => {
     it('stores and reads through TLS with sslmode=verify-full and the CA of the URL, and refuses an untrusted server', async () => {
-      const proxy = await proxyTo(POSTGRES_URL, 5432, 'postgres');
-      const tablePrefix = uniquePrefix();
-      const through = new URL(POSTGRES_URL);
-      through.host = `127.0.0.1:${proxy.port}`;
-      through.searchParams.set('sslmode', 'verify-full');
-      try {
-        const trusted = new URL(through);
-        trusted.searchParams.set('sslrootcert', certificate.certFile);
-        const database = trusted.href;
-        await ingest({ database, tablePrefix }, [requestMetrics({ environment: 'test', route: '/secure' })]);
-        expect(
-          (await readRoutes({ database, tablePrefix, environment: 'test' })).map((r) => [r.route, r.count]),
-        ).toEqual([['/secure', 1]]);
-        expect(proxy.handshakes).toBeGreaterThan(0);
-
-        const untrusted = await createRouteperf({
-          database: through.href,
-          tablePrefix,
-          environment: 'test',
-          logger: silent,
-        });
-        try {
-          await expect(untrusted.routes()).rejects.toThrow(/self[- ]signed certificate/i);
-        } finally {
-          await untrusted.close();
-        }
-      } finally {
-        await dropTables(POSTGRES_URL, tablePrefix);
-        await proxy.close();
-      }
+      await storesThroughTls(POSTGRES_URL, 5432, 'postgres', {
+        verify: (url) => url.searchParams.set('sslmode', 'verify-full'),
+        trust: (url) => url.searchParams.set('sslrootcert', certificate.certFile),
+      });
     });
   },
 );
@@ -166,35 +181,13 @@ describeWithService(
   await unreachable(mysql.hostname, Number(mysql.port || 3306)),
   () => {
     it('stores and reads through TLS with the CA of the URL, and refuses an untrusted server', async () => {
-      const proxy = await proxyTo(MYSQL_URL, 3306, 'mysql');
-      const tablePrefix = uniquePrefix();
-      const through = new URL(MYSQL_URL);
-      through.host = `127.0.0.1:${proxy.port}`;
-      try {
-        const trusted = new URL(through);
-        trusted.searchParams.set('ssl-ca', certificate.certFile);
-        const database = trusted.href;
-        await ingest({ database, tablePrefix }, [requestMetrics({ environment: 'test', route: '/secure' })]);
-        const routes = await readRoutes({ database, tablePrefix, environment: 'test' });
-        expect(routes.map((r) => [r.route, r.count])).toEqual([['/secure', 1]]);
-        expect(proxy.handshakes).toBeGreaterThan(0);
-
-        through.searchParams.set('ssl', 'true');
-        const untrusted = await createRouteperf({
-          database: through.href,
-          tablePrefix,
-          environment: 'test',
-          logger: silent,
-        });
-        try {
-          await expect(untrusted.routes()).rejects.toThrow(/self[- ]signed certificate/i);
-        } finally {
-          await untrusted.close();
-        }
-      } finally {
-        await dropTables(MYSQL_URL, tablePrefix);
-        await proxy.close();
-      }
+      await storesThroughTls(MYSQL_URL, 3306, 'mysql', {
+        verify: (url) => url.searchParams.set('ssl', 'true'),
+        trust: (url) => {
+          url.searchParams.delete('ssl');
+          url.searchParams.set('ssl-ca', certificate.certFile);
+        },
+      });
     });
 
     it.each([
