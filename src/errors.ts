@@ -10,6 +10,7 @@ export type RouteperfErrorCode =
   | 'ROUTEPERF_STORE_SCHEMA'
   | 'ROUTEPERF_TRANSPORT_UNREACHABLE'
   | 'ROUTEPERF_TRANSPORT_REFUSED'
+  | 'ROUTEPERF_REBUILD_REFUSED'
   | 'ROUTEPERF_CLI_USAGE';
 
 /**
@@ -44,6 +45,8 @@ const CAUSE_OF_CODE: Record<RouteperfErrorCode, ErrorCause> = {
   ROUTEPERF_TRANSPORT_UNREACHABLE: 'unreachable',
   // The broker answered and said no (credentials, vhost): the DSN must change before anything works.
   ROUTEPERF_TRANSPORT_REFUSED: 'config',
+  // Rebuilding that window would lose requests that have no access record: the window must change.
+  ROUTEPERF_REBUILD_REFUSED: 'config',
 };
 
 export class RouteperfError extends Error {

@@ -1,6 +1,6 @@
 import type { RequestMetrics } from '../record/metrics.js';
 import { binOf } from './histogram.js';
-import { BUCKET_MS } from './tables.js';
+import { BUCKET_MS, type BucketTotals } from './tables.js';
 
 /** A route's identity as one string: environment, method and template joined by NUL. */
 export function routeKey(environment: string, method: string, route: string): string {
@@ -56,21 +56,81 @@ export interface BatchPlan {
  * SQL shape more than `nPlusOneThreshold` times counts as an N+1 of its route.
  */
 export function planBatch(batch: readonly RequestMetrics[], nPlusOneThreshold: number): BatchPlan {
-  const routes = new RouteTree<RoutePlan>((key) => ({
-    key,
-    aggregates: new Map(),
-    statuses: new Map(),
-    bins: new Map(),
-  }));
-  for (const m of batch) {
-    const route = routes.of(m);
-    const bucket = m.ts - (m.ts % BUCKET_MS);
-    addToAggregate(route, bucket, m, nPlusOneThreshold);
-    count(route.statuses, route.key, bucket, m.statusCode);
-    if (m.requestTime > 0) count(route.bins, route.key, bucket, binOf(m.requestTime));
+  const routes = new RouteTree<RoutePlan>(emptyRoutePlan);
+  for (const m of batch) addRequest(routes.of(m), m, nPlusOneThreshold);
+  return planOf(routes.sorted());
+}
+
+/** What of a request its route's rows count: an access record holds all of it. */
+export type CountedRequest = Pick<
+  RequestMetrics,
+  | 'ts'
+  | 'statusCode'
+  | 'requestTime'
+  | 'queryCount'
+  | 'queryTime'
+  | 'queryRepeat'
+  | 'repeatedQuery'
+  | 'memory'
+>;
+
+/**
+ * The rows of requests whose route is known by its id (access records, when buckets are rebuilt from
+ * them): counted as planBatch counts, keyed by the route id as a string, in the order routes come.
+ */
+export function planByRouteId(
+  requests: Iterable<CountedRequest & { routeId: number }>,
+  nPlusOneThreshold: number,
+): BatchPlan {
+  const routes = new Map<number, RoutePlan>();
+  for (const request of requests) {
+    let route = routes.get(request.routeId);
+    if (!route) {
+      route = emptyRoutePlan(String(request.routeId));
+      routes.set(request.routeId, route);
+    }
+    addRequest(route, request, nPlusOneThreshold);
   }
+  return planOf(routes.values());
+}
+
+/** An aggregate row's totals as the columns of a bucket (see BucketTotals). */
+export function totalsOfRow(row: AggregateRow): BucketTotals {
+  return {
+    count: row.count,
+    time_sum: row.timeSum,
+    time_min: row.timeMin,
+    time_max: row.timeMax,
+    query_count_sum: row.queryCountSum,
+    query_count_max: row.queryCountMax,
+    query_time_sum: row.queryTimeSum,
+    query_time_max: row.queryTimeMax,
+    query_repeat_max: row.queryRepeatMax,
+    repeated_query: row.repeatedQuery,
+    n_plus_one_count: row.nPlusOneCount,
+    memory_sum: row.memorySum,
+    memory_max: row.memoryMax,
+  };
+}
+
+const emptyRoutePlan = (key: string): RoutePlan => ({
+  key,
+  aggregates: new Map(),
+  statuses: new Map(),
+  bins: new Map(),
+});
+
+function addRequest(route: RoutePlan, m: CountedRequest, nPlusOneThreshold: number) {
+  const bucket = m.ts - (m.ts % BUCKET_MS);
+  addToAggregate(route, bucket, m, nPlusOneThreshold);
+  count(route.statuses, route.key, bucket, m.statusCode);
+  if (m.requestTime > 0) count(route.bins, route.key, bucket, binOf(m.requestTime));
+}
+
+/** The routes' rows, each route's by minute and slot. */
+function planOf(routes: Iterable<RoutePlan>): BatchPlan {
   const plan: BatchPlan = { aggregates: [], statuses: [], bins: [] };
-  for (const route of routes.sorted()) {
+  for (const route of routes) {
     for (const bucket of [...route.aggregates.keys()].sort(byNumber))
       plan.aggregates.push(route.aggregates.get(bucket)!);
     pushSorted(plan.statuses, route.statuses);
@@ -132,7 +192,7 @@ class RouteTree<T extends { key: string }> {
   }
 }
 
-function addToAggregate(route: RoutePlan, bucket: number, m: RequestMetrics, nPlusOneThreshold: number) {
+function addToAggregate(route: RoutePlan, bucket: number, m: CountedRequest, nPlusOneThreshold: number) {
   const repeat = m.queryRepeat ?? 0;
   const nPlusOne = repeat > nPlusOneThreshold ? 1 : 0;
   const row = route.aggregates.get(bucket);

@@ -4,9 +4,9 @@ import { TOTALS_METHOD, usableTotals } from './environment-totals.js';
 import type { BinCount, PercentileKey } from './histogram.js';
 import { decodeBins } from './histogram-blob.js';
 import { percentileBinColumn } from './percentile-bins.js';
-import type { KeptFrom, ReadPlan } from './read-plan.js';
+import { type KeptFrom, type ReadPlan, tile } from './read-plan.js';
 import { rollupState } from './rollup.js';
-import type { BucketTotals, Database } from './tables.js';
+import { type BucketTotals, type Database, RESOLUTIONS } from './tables.js';
 
 /** Which routes a read covers: an environment's, or one route (of one method or of all). */
 export interface RouteFilter {
@@ -163,6 +163,25 @@ export function totalsRows(db: Kysely<Database>, plan: ReadPlan, filter: RouteFi
   return bucketsOf(db, plan, filter, db.selectFrom('aggregates').select(columns), () =>
     db.selectFrom('rollups').select(columns),
   );
+}
+
+/**
+ * The requests the buckets of an environment's routes hold in [from, to): the minutes not rolled up yet,
+ * and the rolled-up buckets that tile the window (its ends whole buckets of a resolution kept there).
+ */
+export async function requestsIn(
+  db: Kysely<Database>,
+  environment: string,
+  from: number,
+  to: number,
+  keptFrom: KeptFrom,
+): Promise<number> {
+  const plan = { since: from, until: to, segments: tile(from, to, RESOLUTIONS, keptFrom) };
+  const row = await db
+    .selectFrom(totalsRows(db, plan, { environment }).as('parts'))
+    .select((eb) => eb.fn.sum<number | string | null>('parts.count').as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
 }
 
 /** Every bucket of the plan with only what says a route was active in it: its route and N+1 requests. */

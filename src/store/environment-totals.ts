@@ -87,10 +87,16 @@ export async function usableTotals(
 ): Promise<number | undefined> {
   const id = (await findTotals(db, [environment])).get(environment);
   if (id === undefined) return undefined;
+  const from = await totalsValidFrom(db, id);
+  return from !== undefined && from <= since ? id : undefined;
+}
+
+/** From which bucket on a totals row's buckets are the sums of its routes' (see setValidFrom). */
+export async function totalsValidFrom(db: Kysely<Database>, totalsId: number): Promise<number | undefined> {
   const row = await db
     .selectFrom('control')
     .select('value')
-    .where('name', '=', validFromName(id))
+    .where('name', '=', validFromName(totalsId))
     .executeTakeFirst();
-  return row !== undefined && Number(row.value) <= since ? id : undefined;
+  return row === undefined ? undefined : Number(row.value);
 }

@@ -24,8 +24,8 @@ export type KeptFrom = Record<Resolution, number>;
 
 /** An end of window at or past now: nothing was recorded after it, so whole buckets can answer it. */
 const OPEN_END = Number.MAX_SAFE_INTEGER;
-const floorTo = (time: number, width: number) => time - (((time % width) + width) % width);
-const ceilTo = (time: number, width: number) =>
+export const floorTo = (time: number, width: number) => time - (((time % width) + width) % width);
+export const ceilTo = (time: number, width: number) =>
   time >= OPEN_END ? OPEN_END : floorTo(time + width - 1, width);
 
 /**
@@ -70,7 +70,7 @@ function endOf(until: number, keptFrom: KeptFrom, now: number): number {
 }
 
 /** `wanted`, or the finest coarser resolution whose buckets at `time` were not deleted yet. */
-function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution): Resolution {
+export function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution = BUCKET_MS): Resolution {
   const finestFirst = [...RESOLUTIONS].reverse();
   return finestFirst.find((r) => r >= wanted && time >= keptFrom[r]) ?? RESOLUTIONS[0];
 }
@@ -79,7 +79,12 @@ function finestKept(time: number, keptFrom: KeptFrom, wanted: Resolution): Resol
  * [from, to) as the coarsest whole buckets inside it, and its edges in finer ones; a resolution's buckets
  * only from when on it is kept (one added to the store later has none before).
  */
-function tile(from: number, to: number, resolutions: readonly Resolution[], keptFrom: KeptFrom): Segment[] {
+export function tile(
+  from: number,
+  to: number,
+  resolutions: readonly Resolution[],
+  keptFrom: KeptFrom,
+): Segment[] {
   const [resolution, ...finer] = resolutions;
   if (resolution === undefined || from >= to) return [];
   const inside = {

@@ -1,11 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
-import { totalsOf as bucketTotals, TOTALS_MERGE } from './bucket-totals.js';
+import { totalsOf as bucketTotals } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { totalsIdsOf } from './environment-totals.js';
-import { decodeBins, encodeBins } from './histogram-blob.js';
-import { PERCENTILE_BINS_MERGE, percentileBinsOf } from './percentile-bins.js';
+import { decodeBins } from './histogram-blob.js';
 import type { KeptFrom } from './read-plan.js';
-import { addCount, RollupTargets } from './rollup-targets.js';
+import { addCount, RollupTargets, writeTargets } from './rollup-targets.js';
 import {
   BUCKET_MS,
   DAY_MS,
@@ -49,8 +48,6 @@ const KEPT_FROM: Record<Resolution, string> = {
 const FOLD_CHUNK = 500;
 /** Rolled-up buckets are deleted this many bucket widths at a time, one transaction each. */
 const EXPIRY_SPAN = 10;
-/** The columns of a `rollups` row: its key, its totals, its histogram and its percentile bins. */
-const ROLLUP_COLUMNS = 3 + Object.keys(TOTALS_MERGE).length + 1 + Object.keys(PERCENTILE_BINS_MERGE).length;
 
 /** The generation of the rolled-up rows and what each resolution keeps, as one read sees them. */
 export async function rollupState(db: Kysely<Database>): Promise<{ generation: number; keptFrom: KeptFrom }> {
@@ -76,6 +73,16 @@ export async function lockBuckets(trx: Transaction<Database>, dialect: StoreDial
   await dialect.upsert(bump, 'control', ['name'], { value: 'add' }).execute();
 }
 
+/** The rollup moves the minutes before this one (of `now`): those before the previous minute. */
+export function foldedBefore(now: number): number {
+  return now - (now % BUCKET_MS) - BUCKET_MS;
+}
+
+/** A read that locks the rows it returns until the transaction ends; SQLite's transactions lock it all. */
+export function lockingRead<Q extends { forUpdate(): Q }>(dialect: StoreDialect, query: Q): Q {
+  return dialect.name === 'sqlite' ? query : query.forUpdate();
+}
+
 /**
  * Keeps the stored buckets few. Ingestion adds each request to its minute in `aggregates`, `status_counts`
  * and `histogram`; the rollup moves the minutes that are over (all but the current and the previous one)
@@ -97,7 +104,7 @@ export class Rollup {
   /** Rolls up the minutes before the previous one (of `now`) and deletes what retention has passed. */
   async run(now = Date.now()): Promise<RollupResult> {
     const result: RollupResult = { folded: 0, requests: 0, expired: 0 };
-    const cutoff = now - (now % BUCKET_MS) - BUCKET_MS;
+    const cutoff = foldedBefore(now);
     while (await this.#hasMinutesBefore(cutoff)) {
       const { folded, requests } = await transact(this.db, this.dialect, (trx) => this.#fold(trx, cutoff));
       result.folded += folded;
@@ -121,7 +128,8 @@ export class Rollup {
   /** Moves up to FOLD_CHUNK minute buckets before `cutoff` into the rolled-up resolutions. */
   async #fold(trx: Transaction<Database>, cutoff: number) {
     const { keptFrom } = await this.#lock(trx);
-    const minutes = await this.#locking(
+    const minutes = await lockingRead(
+      this.dialect,
       trx
         .selectFrom('aggregates')
         .selectAll()
@@ -132,10 +140,12 @@ export class Rollup {
     ).execute();
     if (minutes.length === 0) return { folded: 0, requests: 0 };
     const keys = minutes.map((row) => [Number(row.route_id), Number(row.bucket)] as const);
-    const statuses = await this.#locking(
+    const statuses = await lockingRead(
+      this.dialect,
       trx.selectFrom('status_counts').selectAll().where(this.dialect.inRouteBuckets(keys)),
     ).execute();
-    const bins = await this.#locking(
+    const bins = await lockingRead(
+      this.dialect,
       trx.selectFrom('histogram').selectAll().where(this.dialect.inRouteBuckets(keys)),
     ).execute();
 
@@ -158,7 +168,7 @@ export class Rollup {
       }
     }
     await this.#addStoredBins(trx, targets);
-    await this.#write(trx, targets);
+    await writeTargets(trx, this.dialect, targets);
     for (const table of ['aggregates', 'status_counts', 'histogram'] as const) {
       await trx.deleteFrom(table).where(this.dialect.inRouteBuckets(keys)).execute();
     }
@@ -189,11 +199,6 @@ export class Rollup {
     return rollupState(trx);
   }
 
-  /** A read that locks the rows it returns until the transaction ends; SQLite's transactions lock it all. */
-  #locking<Q extends { forUpdate(): Q }>(query: Q): Q {
-    return this.dialect.name === 'sqlite' ? query : query.forUpdate();
-  }
-
   /**
    * The histograms already rolled up in the target buckets, added to what is moved into them. A fold moves
    * minutes in order, so each resolution's targets span a short run of buckets: read as a range of the
@@ -215,41 +220,6 @@ export class Rollup {
         if (target) decodeBins(row.latency_bins, (bin, count) => addCount(target.bins, bin, count));
       }
     }
-  }
-
-  async #write(trx: Transaction<Database>, targets: RollupTargets) {
-    const all = [...targets.values()];
-    const rollupRows = all.map((target) => ({
-      route_id: target.routeId,
-      resolution: target.resolution,
-      bucket: target.bucket,
-      ...target.totals,
-      latency_bins: encodeBins(target.bins),
-      ...percentileBinsOf(target.bins),
-    }));
-    const merge = { ...TOTALS_MERGE, latency_bins: 'replace', ...PERCENTILE_BINS_MERGE } as const;
-    for (const rows of chunks(rollupRows, this.#rowsPerStatement(ROLLUP_COLUMNS))) {
-      const insert = trx.insertInto('rollups').values(rows);
-      await this.dialect.upsert(insert, 'rollups', ['resolution', 'bucket', 'route_id'], merge).execute();
-    }
-    const statusRows = all.flatMap((target) =>
-      [...target.statuses].map(([status_code, count]) => ({
-        route_id: target.routeId,
-        resolution: target.resolution,
-        bucket: target.bucket,
-        status_code,
-        count,
-      })),
-    );
-    for (const rows of chunks(statusRows, this.#rowsPerStatement(5))) {
-      const insert = trx.insertInto('rollup_statuses').values(rows);
-      const key = ['resolution', 'bucket', 'route_id', 'status_code'];
-      await this.dialect.upsert(insert, 'rollup_statuses', key, { count: 'add' }).execute();
-    }
-  }
-
-  #rowsPerStatement(columns: number) {
-    return Math.floor(this.dialect.maxParameters / columns);
   }
 
   /**
@@ -315,10 +285,4 @@ export class Rollup {
     if (resolution === HOUR_MS || resolution === QUARTER_DAY_MS) return this.retention.hours;
     return this.retention.days;
   }
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
 }

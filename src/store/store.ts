@@ -28,6 +28,7 @@ import {
   type WindowQuery,
   type WindowSummary,
 } from './reads.js';
+import { Rebuild, type RebuildOptions, type RebuildResult } from './rebuild.js';
 import { type Retention, Rollup, type RollupResult } from './rollup.js';
 import { RouteAdmin } from './route-admin.js';
 import type { IngestOptions, IngestSummary, Sink } from './sink.js';
@@ -88,6 +89,7 @@ export class Store implements Sink {
     alertStates: AlertStates;
     rollup: Rollup;
     admin: RouteAdmin;
+    rebuild: Rebuild;
   }>;
   readonly #lastMaintainedAt = { accessRecords: 0, ledger: 0, rollup: 0 };
   /** The background maintenance in flight; it never rejects, and `close()` waits for it. */
@@ -125,6 +127,14 @@ export class Store implements Sink {
    */
   async rollup(now?: number): Promise<RollupResult> {
     return (await this.#open()).rollup.run(now);
+  }
+
+  /**
+   * Recomputes the rolled-up buckets of a window from the access records (see Rebuild); `routeperf
+   * rebuild` runs it.
+   */
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
+    return (await this.#open()).rebuild.run(options);
   }
 
   causeOf(error: unknown): ErrorCause {
@@ -242,10 +252,12 @@ export class Store implements Sink {
       const db = await this.#connected();
       if (this.options.autoSetup && !this.options.readOnly) await this.#migrate(db);
       else await this.#requireSchema(db);
+      const nPlusOneThreshold = this.options.nPlusOneThreshold ?? DEFAULT_N_PLUS_ONE_THRESHOLD;
+      const rollup = new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING);
       return {
         ingestor: new Ingestor(db, this.dialect, {
           maxRoutes: this.options.maxRoutes,
-          nPlusOneThreshold: this.options.nPlusOneThreshold ?? DEFAULT_N_PLUS_ONE_THRESHOLD,
+          nPlusOneThreshold,
           accessRecords: this.options.accessRecords.enabled,
           accessRecordsRetention:
             this.options.accessRecords.retentionDays === null
@@ -258,8 +270,9 @@ export class Store implements Sink {
         failures: new FailureLog(db),
         workers: new WorkerRegistry(db),
         alertStates: new AlertStates(db, this.dialect),
-        rollup: new Rollup(db, this.dialect, this.options.retention ?? KEEP_EVERYTHING),
+        rollup,
         admin: new RouteAdmin(db, this.dialect, this.options.environment),
+        rebuild: new Rebuild(db, this.dialect, rollup, nPlusOneThreshold),
       };
     })();
     this.#ready = ready;

@@ -17,7 +17,7 @@ describe.concurrent('routeperf command-line mistakes exit 2 with a message that 
     [
       'an unknown command',
       ['frobnicate'],
-      'routeperf: unknown command "frobnicate"; expected a command: migrate, routes, rollup, purge, dashboard, serve-metrics, export, consume, stop-workers, alerts, failed, diagnose, check-deps, demo or help',
+      'routeperf: unknown command "frobnicate"; expected a command: migrate, routes, rollup, rebuild, purge, dashboard, serve-metrics, export, consume, stop-workers, alerts, failed, diagnose, check-deps, demo or help',
     ],
     ['a misspelled command', ['rotues'], 'did you mean routes?'],
     [

@@ -1,13 +1,8 @@
-/**
- * `routeperf purge` as a user runs it, over a SQLite file holding access records and failed messages of
- * several ages and environments; and the worker's own hourly retention of access records.
- */
-import { spawn } from 'node:child_process';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { internalsOf } from '../../src/routeperf/internals.js';
 import { createRouteperf } from '../../src/routeperf.js';
 import { DELETE_BATCH } from '../../src/store/batched-delete.js';
-import { collect, runCli, tempFolder } from '../support/cli.js';
+import { runCli, runCliOnTerminal, tempFolder } from '../support/cli.js';
 import { requestMetrics } from '../support/metrics.js';
 import { ingest } from '../support/seed.js';
 import { sqliteRows, sqliteUrl } from '../support/sqlite.js';
@@ -99,10 +94,7 @@ describe.concurrent('routeperf purge', () => {
   it('draws a progress bar on a terminal, and none in a pipe', async () => {
     const { cwd } = await seededFolder();
     // `script` gives the command a terminal of its own; its output is the terminal's.
-    const command = [process.execPath, inject('cliMain'), 'purge', '--older-than', '30d'].join(' ');
-    const onTerminal = await collect(
-      spawn('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, CI: 'false' } }),
-    );
+    const onTerminal = await runCliOnTerminal(['purge', '--older-than', '30d'], { cwd });
     expect(onTerminal.code).toBe(0);
     expect(onTerminal.stdout).toContain('Deleting access records [');
     expect(onTerminal.stdout).toContain('deleted 5 access records');

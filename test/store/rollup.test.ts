@@ -7,37 +7,13 @@ import { usableTotals } from '../../src/store/environment-totals.js';
 import type { RouteSummary } from '../../src/store/reads.js';
 import type { Store } from '../../src/store/store.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { seededRandom as random } from '../support/random.js';
 import { useTestStores } from './helpers.js';
-import { MINUTE, metrics, T0 } from './samples.js';
+import { MINUTE, T0, traffic } from './samples.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const QUARTER_DAY = 6 * HOUR;
 const ROLLUP_ONCE = fileURLToPath(new URL('./fixtures/rollup-once.ts', import.meta.url));
-
-/**
- * `count` requests spread over `span` ms from `start` on `routes` routes: request times over three orders
- * of magnitude, a few errors, query counts, N+1 shapes on some.
- */
-function traffic(count: number, { start = T0, span = 3 * DAY, routes = 8, seed = 1 } = {}): RequestMetrics[] {
-  const next = random(seed);
-  return Array.from({ length: count }, () => {
-    const route = Math.floor(next() * routes);
-    const repeat = route % 3 === 0 ? 1 + Math.floor(next() * 12) : undefined;
-    return metrics({
-      ts: start + Math.floor(next() * span),
-      route: `/r${route}`,
-      method: route % 4 === 1 ? 'POST' : 'GET',
-      statusCode: next() < 0.05 ? 500 : next() < 0.1 ? 404 : 200,
-      requestTime: Math.round(1 + 999 * next() ** 3 * 1000) / 1000,
-      queryCount: Math.floor(next() * 20),
-      queryTime: Math.round(next() * 50_000) / 1000,
-      memory: Math.floor(next() * 1e7),
-      ...(repeat ? { queryRepeat: repeat, repeatedQuery: `select * from t${route} where id = ?` } : {}),
-    });
-  });
-}
 
 /** What a window of the traffic must read as, per route, from the requests themselves. */
 function truth(requests: readonly RequestMetrics[], since: number, until: number) {

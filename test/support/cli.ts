@@ -57,6 +57,20 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   });
 }
 
+/**
+ * Runs `routeperf <args>` to the end on a terminal of its own (`script` gives it one), outside CI, as a
+ * user at a shell runs it; its stdout is everything the terminal showed.
+ */
+export function runCliOnTerminal(args: string[], options: CliOptions): Promise<CliResult> {
+  const command = [process.execPath, inject('cliMain'), ...args].join(' ');
+  return collect(
+    spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: options.cwd,
+      env: cleanEnv({ CI: 'false', ...options.env }),
+    }),
+  );
+}
+
 /** A fresh working folder, optionally with a routeperf.config.json in it; removed after the file's tests. */
 export function tempFolder(config?: unknown): string {
   const folder = mkdtempSync(join(tmpdir(), 'routeperf-cli-'));

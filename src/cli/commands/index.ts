@@ -12,6 +12,7 @@ import { failedRetryCommand } from './failed-retry.js';
 import { failedShowCommand } from './failed-show.js';
 import { migrateCommand } from './migrate.js';
 import { purgeCommand } from './purge.js';
+import { rebuildCommand } from './rebuild.js';
 import { rollupCommand } from './rollup.js';
 import { routesCommand } from './routes.js';
 import { routesRenameCommand, routesSetCommand } from './routes-change.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command<any>[] = [
   routesSetCommand,
   routesRenameCommand,
   rollupCommand,
+  rebuildCommand,
   purgeCommand,
   dashboardCommand,
   serveMetricsCommand,
