@@ -2,6 +2,9 @@
  * `npm run bench:maintenance`: the maintenance work on a big store. For SQLite and PostgreSQL it seeds
  * `--records` access records (10 million by default) over 60 days and 1,000 routes, then:
  *
+ * - rebuilds every bucket from them with `routeperf rebuild`, as a user runs it (its own process), against
+ *   the yardstick: two plain GROUP BY statements (hourly totals and status counts) with the driver, in a
+ *   process of its own, on an identical copy; rows per second and peak memory as below.
  * - purges those older than 30 days with `routeperf purge`, as a user runs it (its own process), against
  *   the yardstick: one plain DELETE with the driver, in a process of its own, on an identical copy. Each
  *   prints rows per second and the process's peak resident memory (from the kernel's maxrss), beside the
@@ -35,7 +38,8 @@ import { seededStore } from './support/seeded-store.js';
 const POSTGRES = process.env.ROUTEPERF_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ENVIRONMENT = 'production';
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-const YARDSTICK = join(import.meta.dirname, 'maintenance-delete.mjs');
+const DELETE_YARDSTICK = join(import.meta.dirname, 'maintenance-delete.mjs');
+const AGGREGATE_YARDSTICK = join(import.meta.dirname, 'maintenance-aggregate.mjs');
 /** Prints the process's peak resident memory (kB) on stderr as it exits. */
 const MAX_RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
 
@@ -106,7 +110,7 @@ function measured(args: string[], cwd: string) {
   });
 }
 
-async function benchPurge(kind: string) {
+async function benchRecords(kind: string) {
   const sqlite = kind === 'sqlite';
   const now = Date.now();
   const mine = target(kind, 'purge');
@@ -131,11 +135,12 @@ async function benchPurge(kind: string) {
   const cwd = mkdtempSync(join(scratch, 'cwd-'));
   writeFileSync(join(cwd, 'routeperf.config.json'), JSON.stringify({ ...mine, environment: ENVIRONMENT }));
   const idle = await measured([CLI, '--version'], cwd);
+  await benchRebuild(kind, cwd, plain);
   const purge = await measured([CLI, 'purge', '--older-than', '30d', '--format', 'json'], cwd);
   const purged = JSON.parse(purge.stdout).deleted.accessRecords as number;
   const before = now - 30 * DAY_MS;
   const table = `${plain.tablePrefix}access_records`;
-  const yardstick = await measured([YARDSTICK, plain.database, table, String(before)], cwd);
+  const yardstick = await measured([DELETE_YARDSTICK, plain.database, table, String(before)], cwd);
   const deleted = Number(yardstick.stdout.trim());
   const rows = [
     [
@@ -160,6 +165,34 @@ async function benchPurge(kind: string) {
     `${kind}: purge ÷ yardstick rows/s: ${(purged / purge.ms / (deleted / yardstick.ms)).toFixed(2)}`,
   );
   if (!sqlite) await dropPrefixes([mine.tablePrefix, plain.tablePrefix]);
+}
+
+/**
+ * `routeperf rebuild` of every bucket from the seeded access records, against the yardstick on the copy:
+ * two plain GROUP BY statements that compute hourly totals and status counts (the rebuild writes five
+ * resolutions, histograms, percentiles and the environment's totals).
+ */
+async function benchRebuild(kind: string, cwd: string, plain: { database: string; tablePrefix: string }) {
+  const rebuild = await measured([CLI, 'rebuild', '--format', 'json'], cwd);
+  const rebuilt = JSON.parse(rebuild.stdout).environments[0].accessRecords as number;
+  const yardstick = await measured([AGGREGATE_YARDSTICK, plain.database, plain.tablePrefix], cwd);
+  const aggregated = Number(yardstick.stdout.trim());
+  const row = (name: string, rows: number, run: { ms: number; mib: number }) => [
+    name,
+    count(rows),
+    (run.ms / 1000).toFixed(1),
+    count(rows / (run.ms / 1000)),
+    run.mib.toFixed(0),
+  ];
+  console.log(`\n${kind}: every bucket rebuilt from the access records\n`);
+  const rows = [
+    row('routeperf rebuild', rebuilt, rebuild),
+    row('yardstick: GROUP BY route and hour', aggregated, yardstick),
+  ];
+  console.log(formatTable(['', 'records', 's', 'records/s', 'peak MiB'], rows, (column) => column > 0));
+  console.log(
+    `${kind}: rebuild ÷ yardstick records/s: ${(rebuilt / rebuild.ms / (aggregated / yardstick.ms)).toFixed(2)}`,
+  );
 }
 
 const quantile = (sorted: number[], q: number) =>
@@ -271,7 +304,7 @@ try {
         continue;
       }
     }
-    await benchPurge(kind);
+    await benchRecords(kind);
     await benchScrape(kind);
   }
 } finally {

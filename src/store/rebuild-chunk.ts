@@ -5,7 +5,7 @@ import { totalsOf } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { decodeBins } from './histogram-blob.js';
 import { floorTo, type KeptFrom, type Segment, tile } from './read-plan.js';
-import { iso, routeIdsOf, type WindowPlan } from './rebuild-window.js';
+import { iso, recordsOf, routeIdsOf, type WindowPlan } from './rebuild-window.js';
 import { lockBuckets, lockingRead, rollupState } from './rollup.js';
 import { addCount, type RollupTarget, RollupTargets, writeTargets } from './rollup-targets.js';
 import { BUCKET_MS, type BucketTotals, type Database, RESOLUTIONS } from './tables.js';
@@ -63,7 +63,7 @@ export async function readChunk(
   const fingerprint: Fingerprint = { count: 0, maxId: 0, idSum: 0 };
   let resume: Resume = { from: chunk.from };
   for (;;) {
-    const rows = await recordPage(db, plan.routeIds, chunk.to, resume);
+    const rows = await recordPage(db, plan.environment, chunk.to, resume);
     let page = rows;
     if (rows.length === RECORD_PAGE) {
       const end = rows.at(-1)!;
@@ -100,7 +100,7 @@ export async function readChunk(
 type Resume = { from: number } | { after: number; id: number };
 
 /** Up to RECORD_PAGE access records of the routes before `to`, from `resume` on, by time and id. */
-function recordPage(db: Kysely<Database>, routeIds: readonly number[], to: number, resume: Resume) {
+function recordPage(db: Kysely<Database>, environment: string, to: number, resume: Resume) {
   let page = db
     .selectFrom('access_records')
     .select([
@@ -115,7 +115,7 @@ function recordPage(db: Kysely<Database>, routeIds: readonly number[], to: numbe
       'repeated_query',
       'memory',
     ])
-    .where('route_id', 'in', routeIds)
+    .where(recordsOf(environment))
     .where('created_at', '<', to);
   if ('from' in resume) page = page.where('created_at', '>=', resume.from);
   else {
@@ -178,7 +178,7 @@ export async function replaceChunk(
       .where('bucket', '>=', from)
       .where('bucket', '<', to),
   ).execute();
-  const fingerprint = await fingerprintOf(trx, dialect, routeIds, from, to);
+  const fingerprint = await fingerprintOf(trx, dialect, plan.environment, from, to);
   const { count, maxId, idSum } = read.fingerprint;
   if (fingerprint.count !== count || fingerprint.maxId !== maxId || fingerprint.idSum !== idSum)
     return { outcome: 'changed' };
@@ -214,7 +214,7 @@ export async function replaceChunk(
 async function fingerprintOf(
   trx: Transaction<Database>,
   dialect: StoreDialect,
-  routeIds: readonly number[],
+  environment: string,
   from: number,
   to: number,
 ): Promise<Fingerprint> {
@@ -225,7 +225,7 @@ async function fingerprintOf(
       eb.fn.max<number>('id').as('max_id'),
       eb.fn.sum<number>(eb('id', '%', ID_MODULUS)).as('id_sum'),
     ])
-    .where('route_id', 'in', routeIds)
+    .where(recordsOf(environment))
     .where('created_at', '>=', from)
     .where('created_at', '<', to);
   // MariaDB knows no FOR SHARE; MySQL knows both.

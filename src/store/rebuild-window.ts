@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { RouteperfError } from '../errors.js';
 import { requestsIn } from './bucket-reads.js';
 import type { StoreDialect } from './dialects/index.js';
@@ -65,7 +65,7 @@ export async function planWindow(
       eb.fn.min<number>('created_at').as('oldest'),
       eb.fn.max<number>('created_at').as('newest'),
     ])
-    .where('route_id', 'in', routeIds)
+    .where(recordsOf(environment))
     .executeTakeFirst();
   if (span?.oldest === null || span?.oldest === undefined) {
     if (named) throw refused(environment, 'has no access records to rebuild from');
@@ -79,7 +79,7 @@ export async function planWindow(
   // The buckets before the oldest access record (and in its own bucket, before it) may hold requests
   // whose records were purged: a rebuild would drop them.
   const firstWhole = ceilTo(oldest, finestKept(oldest, keptFrom));
-  const lostBefore = await withoutRecords(db, environment, routeIds, from, firstWhole, keptFrom);
+  const lostBefore = await withoutRecords(db, environment, from, firstWhole, keptFrom);
   if (lostBefore > 0) {
     if (options.since !== undefined)
       throw refused(
@@ -92,7 +92,7 @@ export async function planWindow(
   let to = Math.min(ceilTo(end, finestKept(end, keptFrom)), cutoff);
   // Likewise after the newest: access records were turned off, and the requests since have none.
   const lastWhole = aligned(newest);
-  const lostAfter = await withoutRecords(db, environment, routeIds, lastWhole, to, keptFrom);
+  const lostAfter = await withoutRecords(db, environment, lastWhole, to, keptFrom);
   if (lostAfter > 0) {
     if (options.until !== undefined)
       throw refused(
@@ -105,7 +105,7 @@ export async function planWindow(
   const totalsId = (await transact(db, dialect, (trx) => totalsIdsOf(trx, dialect, [environment]))).get(
     environment,
   )!;
-  const records = await recordsIn(db, routeIds, from, to);
+  const records = await recordsIn(db, environment, from, to);
   return { environment, routeIds, totalsId, from, to, records };
 }
 
@@ -113,7 +113,6 @@ export async function planWindow(
 async function withoutRecords(
   db: Kysely<Database>,
   environment: string,
-  routeIds: readonly number[],
   from: number,
   to: number,
   keptFrom: KeptFrom,
@@ -121,19 +120,28 @@ async function withoutRecords(
   if (from >= to) return 0;
   const held = await requestsIn(db, environment, from, to, keptFrom);
   if (held === 0) return 0;
-  return Math.max(0, held - (await recordsIn(db, routeIds, from, to)));
+  return Math.max(0, held - (await recordsIn(db, environment, from, to)));
 }
 
 /** The access records of the routes in [from, to). */
-async function recordsIn(db: Kysely<Database>, routeIds: readonly number[], from: number, to: number) {
+async function recordsIn(db: Kysely<Database>, environment: string, from: number, to: number) {
   const row = await db
     .selectFrom('access_records')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('route_id', 'in', routeIds)
+    .where(recordsOf(environment))
     .where('created_at', '>=', from)
     .where('created_at', '<', to)
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/**
+ * Of the access records, the environment's: its routes named by a subquery, and the route index kept out
+ * of the plan (the unary `+`), so that the database walks the records by time, as every rebuild read
+ * wants them, rather than seeking each route's and sorting them.
+ */
+export function recordsOf(environment: string): Expression<SqlBool> {
+  return sql<boolean>`+${sql.ref('route_id')} in (select ${sql.ref('id')} from ${sql.table('routes')} where ${sql.ref('environment')} = ${environment} and ${sql.ref('method')} != ${TOTALS_METHOD})`;
 }
 
 /** The ids of an environment's routes (its totals row aside), in order. */
@@ -166,7 +174,7 @@ export async function chunkEnd(
   const last = await db
     .selectFrom('access_records')
     .select('created_at')
-    .where('route_id', 'in', plan.routeIds)
+    .where(recordsOf(plan.environment))
     .where('created_at', '>=', from)
     .where('created_at', '<', plan.to)
     .orderBy('created_at')

@@ -11,6 +11,7 @@ import {
   iso,
   planWindow,
   type RebuildWindow,
+  routeIdsOf,
   type WindowPlan,
 } from './rebuild-window.js';
 import { foldedBefore, type Rollup, rollupState } from './rollup.js';
@@ -160,6 +161,8 @@ export class Rebuild {
         if (replaced.outcome === 'written') progress(read.fingerprint.count);
         return replaced;
       }
+      // A route may have come: the next attempt counts it in.
+      plan.routeIds = await routeIdsOf(this.db, plan.environment);
       if (attempt >= CHUNK_ATTEMPTS)
         throw new Error(
           `The access records of environment "${plan.environment}" from ${iso(from)} to ${iso(to)} changed ${CHUNK_ATTEMPTS} times while they were read; run the rebuild again when fewer are written there.`,

