@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { BatchPlan, CounterRow } from './batch-plan.js';
-import { TOTALS_MERGE } from './bucket-totals.js';
+import { TOTAL_COLUMN_TYPES, TOTALS_MERGE } from './bucket-totals.js';
 import type { BulkColumn, BulkInsert } from './bulk-insert.js';
 import type { StoreDialect } from './dialects/index.js';
 import type { Database } from './tables.js';
@@ -9,19 +9,7 @@ import type { Database } from './tables.js';
 const AGGREGATE_COLUMNS: readonly BulkColumn[] = [
   ['route_id', 'bigint'],
   ['bucket', 'bigint'],
-  ['count', 'bigint'],
-  ['time_sum', 'double precision'],
-  ['time_min', 'double precision'],
-  ['time_max', 'double precision'],
-  ['query_count_sum', 'bigint'],
-  ['query_count_max', 'integer'],
-  ['query_time_sum', 'double precision'],
-  ['query_time_max', 'double precision'],
-  ['query_repeat_max', 'integer'],
-  ['repeated_query', 'text'],
-  ['n_plus_one_count', 'bigint'],
-  ['memory_sum', 'double precision'],
-  ['memory_max', 'double precision'],
+  ...TOTAL_COLUMN_TYPES,
 ];
 /** Adds a batch's plan (see planBatch) to the aggregates, the status counts and the histogram. */
 export class AggregateUpserts {

@@ -251,7 +251,7 @@ function pushSorted(into: CounterRow[], rows: Map<number, Map<number, CounterRow
 const byNumber = (a: number, b: number) => a - b;
 
 /** The map at `key` in `map`, created empty if missing. */
-function within<K, V>(map: Map<K, V>, key: K, empty: new () => NoInfer<V>): V {
+export function within<K, V>(map: Map<K, V>, key: K, empty: new () => NoInfer<V>): V {
   let value = map.get(key);
   if (value === undefined) {
     value = new empty();

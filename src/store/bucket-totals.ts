@@ -1,5 +1,5 @@
 import type { Merge } from './dialects/dialect.js';
-import type { BucketTotals } from './tables.js';
+import type { BucketTotals, BulkColumn } from './tables.js';
 
 /**
  * How each total of a bucket merges with another's: in SQL when ingestion and the rollup upsert a bucket,
@@ -25,6 +25,23 @@ export const TOTALS_MERGE: Readonly<Record<keyof BucketTotals, Merge>> = {
 
 const TOTAL_COLUMNS = Object.keys(TOTALS_MERGE) as (keyof BucketTotals)[];
 
+/** A bucket's totals as columns of a bulk insert, with the SQL types their values travel as. */
+export const TOTAL_COLUMN_TYPES = [
+  ['count', 'bigint'],
+  ['time_sum', 'double precision'],
+  ['time_min', 'double precision'],
+  ['time_max', 'double precision'],
+  ['query_count_sum', 'bigint'],
+  ['query_count_max', 'integer'],
+  ['query_time_sum', 'double precision'],
+  ['query_time_max', 'double precision'],
+  ['query_repeat_max', 'integer'],
+  ['repeated_query', 'text'],
+  ['n_plus_one_count', 'bigint'],
+  ['memory_sum', 'double precision'],
+  ['memory_max', 'double precision'],
+] as const satisfies readonly (readonly [keyof BucketTotals, BulkColumn[1]])[];
+
 /** The totals of a row as numbers (drivers return bigint columns as strings or bigints). */
 export function totalsOf(row: BucketTotals): BucketTotals {
   const totals = {} as Record<keyof BucketTotals, unknown>;
@@ -34,17 +51,20 @@ export function totalsOf(row: BucketTotals): BucketTotals {
   return totals as BucketTotals;
 }
 
-/** Adds `from` into `into`, as the SQL upserts would. */
+/**
+ * Adds `from` into `into`, as the SQL upserts would. The columns go in TOTALS_MERGE's order, in which a
+ * column merged by another comes before it, so it reads that one's value before the merge.
+ */
 export function addTotals(into: BucketTotals, from: BucketTotals): void {
-  const merged = { ...into } as Record<keyof BucketTotals, unknown>;
+  const target = into as unknown as Record<keyof BucketTotals, unknown>;
   for (const column of TOTAL_COLUMNS) {
     const how = TOTALS_MERGE[column];
     const [stored, offered] = [into[column] as number, from[column] as number];
     if (typeof how === 'object') {
       const key = how.whenGreater as keyof BucketTotals;
-      if ((from[key] as number) > (into[key] as number)) merged[column] = from[column];
+      if ((from[key] as number) > (into[key] as number)) target[column] = from[column];
     } else
-      merged[column] =
+      target[column] =
         how === 'add'
           ? stored + offered
           : how === 'min'
@@ -53,5 +73,4 @@ export function addTotals(into: BucketTotals, from: BucketTotals): void {
               ? Math.max(stored, offered)
               : offered;
   }
-  Object.assign(into, merged);
 }

@@ -7,7 +7,7 @@ import { decodeBins } from './histogram-blob.js';
 import { floorTo, type KeptFrom, type Segment, tile } from './read-plan.js';
 import { iso, recordsOf, routeIdsOf, type WindowPlan } from './rebuild-window.js';
 import { lockBuckets, lockingRead, rollupState } from './rollup.js';
-import { addCount, type RollupTarget, RollupTargets, writeTargets } from './rollup-targets.js';
+import { addCount, type RollupTarget, RollupTargets, type RollupWriter } from './rollup-targets.js';
 import { BUCKET_MS, type BucketTotals, type Database, RESOLUTIONS } from './tables.js';
 
 /** Access records read per statement: what one rebuild holds in memory at a time. */
@@ -158,6 +158,7 @@ function countInto(targets: RollupTargets, counted: BatchPlan, totalsId: number)
 export async function replaceChunk(
   trx: Transaction<Database>,
   dialect: StoreDialect,
+  writer: RollupWriter,
   plan: WindowPlan,
   chunk: Chunk,
   read: ChunkRead,
@@ -203,7 +204,7 @@ export async function replaceChunk(
     for (const table of ['aggregates', 'status_counts', 'histogram'] as const)
       await trx.deleteFrom(table).where(dialect.inRouteBuckets(some)).execute();
   }
-  await writeTargets(trx, dialect, read.targets);
+  await writer.write(trx, read.targets);
   return { outcome: 'written', requestsBefore };
 }
 

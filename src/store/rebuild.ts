@@ -154,7 +154,7 @@ export class Rebuild {
       const chunk = { from, to, keptFrom };
       const read = await readChunk(this.db, plan, chunk, this.nPlusOneThreshold);
       const replaced = await transact(this.db, this.dialect, (trx) =>
-        replaceChunk(trx, this.dialect, plan, chunk, read),
+        replaceChunk(trx, this.dialect, this.rollup.writer, plan, chunk, read),
       );
       if (this.dialect.name === 'sqlite') await setTimeout(SQLITE_WRITER_GAP_MS);
       if (replaced.outcome !== 'changed') {

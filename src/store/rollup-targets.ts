@@ -1,10 +1,18 @@
-import type { Transaction } from 'kysely';
-import { addTotals, TOTALS_MERGE } from './bucket-totals.js';
+import type { Kysely, Transaction } from 'kysely';
+import { within } from './batch-plan.js';
+import { addTotals, TOTAL_COLUMN_TYPES, TOTALS_MERGE } from './bucket-totals.js';
+import type { BulkColumn, BulkInsert } from './bulk-insert.js';
 import type { StoreDialect } from './dialects/index.js';
 import { encodeBins } from './histogram-blob.js';
 import { PERCENTILE_BINS_MERGE, percentileBinsOf } from './percentile-bins.js';
 import type { KeptFrom } from './read-plan.js';
-import { type BucketTotals, type Database, RESOLUTIONS, type Resolution } from './tables.js';
+import {
+  type BucketTotals,
+  type Database,
+  type PercentileBins,
+  RESOLUTIONS,
+  type Resolution,
+} from './tables.js';
 
 /** A rolled-up bucket being written: what the moved minutes add to it. */
 export interface RollupTarget {
@@ -18,7 +26,8 @@ export interface RollupTarget {
 
 /** The rolled-up buckets one fold writes, each minute counted into its bucket of every resolution. */
 export class RollupTargets {
-  readonly #targets = new Map<string, RollupTarget>();
+  /** By resolution, route and bucket: numbers as keys, where one string per lookup would be garbage. */
+  readonly #targets = new Map<number, Map<number, Map<number, RollupTarget>>>();
 
   constructor(private readonly keptFrom: KeptFrom) {}
 
@@ -46,7 +55,7 @@ export class RollupTargets {
       statuses: new Map(),
       bins: new Map(),
     };
-    this.#targets.set(`${resolution}:${routeId}:${bucket}`, created);
+    within(within(this.#targets, resolution, Map), routeId, Map).set(bucket, created);
     return created;
   }
 
@@ -59,9 +68,9 @@ export class RollupTargets {
 
   /** Removes the target of a bucket and returns it; undefined when there is none. */
   take(resolution: Resolution, routeId: number, bucket: number): RollupTarget | undefined {
-    const key = `${resolution}:${routeId}:${bucket}`;
-    const target = this.#targets.get(key);
-    this.#targets.delete(key);
+    const buckets = this.#targets.get(resolution)?.get(routeId);
+    const target = buckets?.get(bucket);
+    buckets?.delete(bucket);
     return target;
   }
 
@@ -73,16 +82,17 @@ export class RollupTargets {
   }
 
   get(resolution: Resolution, routeId: number, bucket: number) {
-    return this.#targets.get(`${resolution}:${routeId}:${bucket}`);
+    return this.#targets.get(resolution)?.get(routeId)?.get(bucket);
   }
 
-  values() {
-    return this.#targets.values();
+  *values(): Generator<RollupTarget> {
+    for (const routes of this.#targets.values())
+      for (const buckets of routes.values()) yield* buckets.values();
   }
 
   byResolution(): Map<Resolution, RollupTarget[]> {
     const grouped = new Map<Resolution, RollupTarget[]>();
-    for (const target of this.#targets.values()) {
+    for (const target of this.values()) {
       const same = grouped.get(target.resolution);
       if (same) same.push(target);
       else grouped.set(target.resolution, [target]);
@@ -103,51 +113,69 @@ export function addCount(counts: Map<number, number>, slot: number, count: numbe
   counts.set(slot, (counts.get(slot) ?? 0) + count);
 }
 
-/** The columns of a `rollups` row: its key, its totals, its histogram and its percentile bins. */
-const ROLLUP_COLUMNS = 3 + Object.keys(TOTALS_MERGE).length + 1 + Object.keys(PERCENTILE_BINS_MERGE).length;
+const PERCENTILE_COLUMNS = Object.keys(PERCENTILE_BINS_MERGE) as (keyof PercentileBins)[];
+
+/** The columns of a `rollups` row, in the order RollupWriter passes them: key, totals, histogram, percentiles. */
+const ROLLUP_COLUMNS: readonly BulkColumn[] = [
+  ['route_id', 'bigint'],
+  ['resolution', 'bigint'],
+  ['bucket', 'bigint'],
+  ...TOTAL_COLUMN_TYPES,
+  ['latency_bins', 'bytea'],
+  ...PERCENTILE_COLUMNS.map((column): BulkColumn => [column, 'integer']),
+];
+const STATUS_COLUMNS: readonly BulkColumn[] = [
+  ['route_id', 'bigint'],
+  ['resolution', 'bigint'],
+  ['bucket', 'bigint'],
+  ['status_code', 'integer'],
+  ['count', 'bigint'],
+];
 
 /**
- * Upserts the targets into `rollups` and `rollup_statuses`: totals and status counts add to a stored row,
- * the histogram replaces it (a target holds the stored bins already), the percentile bins follow it.
+ * Upserts targets into `rollups` and `rollup_statuses` with statements compiled once: totals and status
+ * counts add to a stored row, the histogram replaces it (a target holds the stored bins already), the
+ * percentile bins follow it.
  */
-export async function writeTargets(
-  trx: Transaction<Database>,
-  dialect: StoreDialect,
-  targets: RollupTargets,
-): Promise<void> {
-  const all = [...targets.values()];
-  const rowsPerStatement = (columns: number) => Math.floor(dialect.maxParameters / columns);
-  const rollupRows = all.map((target) => ({
-    route_id: target.routeId,
-    resolution: target.resolution,
-    bucket: target.bucket,
-    ...target.totals,
-    latency_bins: encodeBins(target.bins),
-    ...percentileBinsOf(target.bins),
-  }));
-  const merge = { ...TOTALS_MERGE, latency_bins: 'replace', ...PERCENTILE_BINS_MERGE } as const;
-  for (const rows of chunks(rollupRows, rowsPerStatement(ROLLUP_COLUMNS))) {
-    const insert = trx.insertInto('rollups').values(rows);
-    await dialect.upsert(insert, 'rollups', ['resolution', 'bucket', 'route_id'], merge).execute();
-  }
-  const statusRows = all.flatMap((target) =>
-    [...target.statuses].map(([status_code, count]) => ({
-      route_id: target.routeId,
-      resolution: target.resolution,
-      bucket: target.bucket,
-      status_code,
-      count,
-    })),
-  );
-  for (const rows of chunks(statusRows, rowsPerStatement(5))) {
-    const insert = trx.insertInto('rollup_statuses').values(rows);
-    const key = ['resolution', 'bucket', 'route_id', 'status_code'];
-    await dialect.upsert(insert, 'rollup_statuses', key, { count: 'add' }).execute();
-  }
-}
+export class RollupWriter {
+  readonly #rollups: BulkInsert;
+  readonly #statuses: BulkInsert;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+    const merge = { ...TOTALS_MERGE, latency_bins: 'replace', ...PERCENTILE_BINS_MERGE } as const;
+    this.#rollups = dialect.bulkInsert(db, 'rollups', ROLLUP_COLUMNS, (insert) =>
+      dialect.upsert(insert, 'rollups', ['resolution', 'bucket', 'route_id'], merge),
+    );
+    this.#statuses = dialect.bulkInsert(db, 'rollup_statuses', STATUS_COLUMNS, (insert) =>
+      dialect.upsert(insert, 'rollup_statuses', ['resolution', 'bucket', 'route_id', 'status_code'], {
+        count: 'add',
+      }),
+    );
+  }
+
+  async write(trx: Transaction<Database>, targets: RollupTargets): Promise<void> {
+    const all = [...targets.values()];
+    await this.#rollups.run(trx, all, (target) => {
+      const bins = encodeBins(target.bins);
+      const percentiles = percentileBinsOf(target.bins);
+      return [
+        target.routeId,
+        target.resolution,
+        target.bucket,
+        ...TOTAL_COLUMN_TYPES.map(([column]) => target.totals[column]),
+        Buffer.from(bins.buffer, bins.byteOffset, bins.byteLength),
+        ...PERCENTILE_COLUMNS.map((column) => percentiles[column]),
+      ];
+    });
+    const statuses = all.flatMap((target) =>
+      [...target.statuses].map(([status, count]) => [
+        target.routeId,
+        target.resolution,
+        target.bucket,
+        status,
+        count,
+      ]),
+    );
+    await this.#statuses.run(trx, statuses, (row) => row);
+  }
 }

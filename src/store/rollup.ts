@@ -4,7 +4,7 @@ import type { StoreDialect } from './dialects/index.js';
 import { totalsIdsOf } from './environment-totals.js';
 import { decodeBins } from './histogram-blob.js';
 import type { KeptFrom } from './read-plan.js';
-import { addCount, RollupTargets, writeTargets } from './rollup-targets.js';
+import { addCount, RollupTargets, RollupWriter } from './rollup-targets.js';
 import {
   BUCKET_MS,
   DAY_MS,
@@ -95,11 +95,16 @@ export function lockingRead<Q extends { forUpdate(): Q }>(dialect: StoreDialect,
  * next run moves. A run stopped half way has moved whole transactions only: run again, it finds the rest.
  */
 export class Rollup {
+  /** Writes rolled-up buckets: the rebuild writes through it too. */
+  readonly writer: RollupWriter;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
     private readonly retention: Retention,
-  ) {}
+  ) {
+    this.writer = new RollupWriter(db, dialect);
+  }
 
   /** Rolls up the minutes before the previous one (of `now`) and deletes what retention has passed. */
   async run(now = Date.now()): Promise<RollupResult> {
@@ -168,7 +173,7 @@ export class Rollup {
       }
     }
     await this.#addStoredBins(trx, targets);
-    await writeTargets(trx, this.dialect, targets);
+    await this.writer.write(trx, targets);
     for (const table of ['aggregates', 'status_counts', 'histogram'] as const) {
       await trx.deleteFrom(table).where(this.dialect.inRouteBuckets(keys)).execute();
     }

@@ -2,7 +2,10 @@ import type { Generated } from 'kysely';
 import type { RequestMetrics } from '../record/metrics.js';
 
 /** A column of a bulk insert and the SQL type its values travel as. */
-export type BulkColumn = readonly [name: string, type: 'bigint' | 'integer' | 'double precision' | 'text'];
+export type BulkColumn = readonly [
+  name: string,
+  type: 'bigint' | 'integer' | 'double precision' | 'text' | 'bytea',
+];
 
 /** Logical table names; the prefix plugin turns them into `<tablePrefix><name>`. */
 export const TABLES = [
