@@ -74,7 +74,7 @@ async function migrated({ database, tablePrefix }: { database: string; tablePref
  * evenly over the 60 days before `now`, oldest first as an app writes them (ids grow with time): the same
  * rows on every run and store.
  */
-async function seedRecords(db: Kysely<Database>, sqlite: boolean, now: number) {
+async function seedRecords(db: Kysely<Database>, sqlite: boolean, now: number, tablePrefix: string) {
   const series = sqlite
     ? sql`with recursive s(g) as (select 1 union all select g + 1 from s where g < ${RECORDS})`
     : sql`with s(g) as (select generate_series(1, ${RECORDS}::bigint))`;
@@ -82,6 +82,11 @@ async function seedRecords(db: Kysely<Database>, sqlite: boolean, now: number) {
   await sql`insert into ${sql.table('routes')} (id, environment, method, route, first_seen_at, last_accessed_at)
     select g, ${ENVIRONMENT}, 'GET', '/r' || ${text(sql`g`)} || '/:id', ${now - SPAN_MS}, ${now}
     from (${series} select g from s where g <= ${ROUTES}) routes_series`.execute(db);
+  // Ids given by hand leave PostgreSQL's sequence behind them: routes routeperf adds take the next ones.
+  if (!sqlite)
+    await sql`select setval(pg_get_serial_sequence(${`"${tablePrefix}routes"`}, 'id'), ${ROUTES})`.execute(
+      db,
+    );
   await sql`${series} insert into ${sql.table('access_records')}
       (request_id, route_id, created_at, status_code, request_time, query_count, query_time, memory, path)
     select 'r' || ${text(sql`g`)}, 1 + g % ${ROUTES}, ${now - SPAN_MS} + (g * ${SPAN_MS}) / ${RECORDS}, case when g % 50 = 0 then 500 else 200 end,
@@ -120,12 +125,12 @@ async function benchRecords(kind: string) {
     : target(kind, 'delete');
   const started = performance.now();
   const db = await migrated(mine);
-  await seedRecords(db, sqlite, now);
+  await seedRecords(db, sqlite, now, mine.tablePrefix);
   await db.destroy();
   if (sqlite) copyFileSync(mine.database.slice('sqlite:'.length), plain.database.slice('sqlite:'.length));
   else {
     const other = await migrated(plain);
-    await seedRecords(other, sqlite, now);
+    await seedRecords(other, sqlite, now, plain.tablePrefix);
     await other.destroy();
   }
   console.log(

@@ -66,8 +66,8 @@ const CHUNK_ATTEMPTS = 10;
  * as ingestion counts them and summed as the rollup sums them; a coarser bucket that reaches out of the
  * window keeps what it held outside it (summed again from the finer buckets there).
  *
- * The window goes in chunks of an hour (a day where minute buckets are no longer kept), each read first
- * without any lock, then replaced in one short transaction that holds the rollup's lock and the chunk's
+ * The window goes in chunks of about `chunkRecords` access records (whole hours, or whole days where
+ * minute buckets are no longer kept), each read first without any lock, then replaced in one short transaction that holds the rollup's lock and the chunk's
  * minute rows, and checks that the chunk's access records and routes are still those it read: a request
  * ingested meanwhile is counted by the chunk, or left in its minute row for the next rollup, never both.
  * A rebuild stopped half way leaves whole chunks; running it again gives the same buckets.
