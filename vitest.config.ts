@@ -8,7 +8,6 @@ export default defineConfig({
     // Most files wait on databases, brokers and child processes rather than compute: more files at once
     // than there are cores keeps the cores busy.
     maxWorkers: 4,
-    minWorkers: 1,
     // Guards against a hang only: a test that starts several processes can take minutes on a loaded machine.
     testTimeout: 300_000,
     hookTimeout: 300_000,

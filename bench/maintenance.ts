@@ -5,6 +5,9 @@
  * - rebuilds every bucket from them with `routeperf rebuild`, as a user runs it (its own process), against
  *   the yardstick: two plain GROUP BY statements (hourly totals and status counts) with the driver, in a
  *   process of its own, on an identical copy; rows per second and peak memory as below.
+ * - exports them all to a CSV file with `routeperf export records`, as a user runs it (its own process),
+ *   against the yardstick: a plain driver cursor whose rows are joined with commas, in a process of its
+ *   own, on the copy; rows per second and peak memory as below.
  * - purges those older than 30 days with `routeperf purge`, as a user runs it (its own process), against
  *   the yardstick: one plain DELETE with the driver, in a process of its own, on an identical copy. Each
  *   prints rows per second and the process's peak resident memory (from the kernel's maxrss), beside the
@@ -40,6 +43,7 @@ const ENVIRONMENT = 'production';
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 const DELETE_YARDSTICK = join(import.meta.dirname, 'maintenance-delete.mjs');
 const AGGREGATE_YARDSTICK = join(import.meta.dirname, 'maintenance-aggregate.mjs');
+const EXPORT_YARDSTICK = join(import.meta.dirname, 'maintenance-export.mjs');
 /** Prints the process's peak resident memory (kB) on stderr as it exits. */
 const MAX_RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
 
@@ -115,6 +119,35 @@ function measured(args: string[], cwd: string) {
   });
 }
 
+type Run = { ms: number; mib: number };
+
+/**
+ * Prints what a routeperf command and its yardstick did, rows (or records) per second and peak memory,
+ * with `extra` lines below them, then the ratio of their rates.
+ */
+function printComparison(
+  heading: string,
+  unit: string,
+  [mine, yardstick]: [name: string, rows: number, run: Run][],
+  extra: string[][] = [],
+) {
+  const line = ([name, rows, run]: [string, number, Run]) => [
+    name,
+    count(rows),
+    (run.ms / 1000).toFixed(1),
+    count(rows / (run.ms / 1000)),
+    run.mib.toFixed(0),
+  ];
+  console.log(`\n${heading}\n`);
+  const rows = [line(mine!), line(yardstick!), ...extra];
+  console.log(formatTable(['', unit, 's', `${unit}/s`, 'peak MiB'], rows, (column) => column > 0));
+  const rate = ([, rows, run]: [string, number, Run]) => rows / run.ms;
+  const command = mine![0].split(' ')[1];
+  console.log(
+    `${heading.split(':')[0]}: ${command} ÷ yardstick ${unit}/s: ${(rate(mine!) / rate(yardstick!)).toFixed(2)}`,
+  );
+}
+
 async function benchRecords(kind: string) {
   const sqlite = kind === 'sqlite';
   const now = Date.now();
@@ -141,33 +174,21 @@ async function benchRecords(kind: string) {
   writeFileSync(join(cwd, 'routeperf.config.json'), JSON.stringify({ ...mine, environment: ENVIRONMENT }));
   const idle = await measured([CLI, '--version'], cwd);
   await benchRebuild(kind, cwd, plain);
+  await benchExport(kind, cwd, plain);
   const purge = await measured([CLI, 'purge', '--older-than', '30d', '--format', 'json'], cwd);
   const purged = JSON.parse(purge.stdout).deleted.accessRecords as number;
   const before = now - 30 * DAY_MS;
   const table = `${plain.tablePrefix}access_records`;
   const yardstick = await measured([DELETE_YARDSTICK, plain.database, table, String(before)], cwd);
   const deleted = Number(yardstick.stdout.trim());
-  const rows = [
+  printComparison(
+    `${kind}: access records older than 30 days, deleted`,
+    'rows',
     [
-      'routeperf purge (batches of 5,000)',
-      count(purged),
-      (purge.ms / 1000).toFixed(1),
-      count(purged / (purge.ms / 1000)),
-      purge.mib.toFixed(0),
+      ['routeperf purge (batches of 5,000)', purged, purge],
+      ['yardstick: one DELETE', deleted, yardstick],
     ],
-    [
-      'yardstick: one DELETE',
-      count(deleted),
-      (yardstick.ms / 1000).toFixed(1),
-      count(deleted / (yardstick.ms / 1000)),
-      yardstick.mib.toFixed(0),
-    ],
-    ['routeperf --version (idle)', '', (idle.ms / 1000).toFixed(1), '', idle.mib.toFixed(0)],
-  ];
-  console.log(`\n${kind}: access records older than 30 days, deleted\n`);
-  console.log(formatTable(['', 'rows', 's', 'rows/s', 'peak MiB'], rows, (column) => column > 0));
-  console.log(
-    `${kind}: purge ÷ yardstick rows/s: ${(purged / purge.ms / (deleted / yardstick.ms)).toFixed(2)}`,
+    [['routeperf --version (idle)', '', (idle.ms / 1000).toFixed(1), '', idle.mib.toFixed(0)]],
   );
   if (!sqlite) await dropPrefixes([mine.tablePrefix, plain.tablePrefix]);
 }
@@ -182,22 +203,25 @@ async function benchRebuild(kind: string, cwd: string, plain: { database: string
   const rebuilt = JSON.parse(rebuild.stdout).environments[0].accessRecords as number;
   const yardstick = await measured([AGGREGATE_YARDSTICK, plain.database, plain.tablePrefix], cwd);
   const aggregated = Number(yardstick.stdout.trim());
-  const row = (name: string, rows: number, run: { ms: number; mib: number }) => [
-    name,
-    count(rows),
-    (run.ms / 1000).toFixed(1),
-    count(rows / (run.ms / 1000)),
-    run.mib.toFixed(0),
-  ];
-  console.log(`\n${kind}: every bucket rebuilt from the access records\n`);
-  const rows = [
-    row('routeperf rebuild', rebuilt, rebuild),
-    row('yardstick: GROUP BY route and hour', aggregated, yardstick),
-  ];
-  console.log(formatTable(['', 'records', 's', 'records/s', 'peak MiB'], rows, (column) => column > 0));
-  console.log(
-    `${kind}: rebuild ÷ yardstick records/s: ${(rebuilt / rebuild.ms / (aggregated / yardstick.ms)).toFixed(2)}`,
-  );
+  printComparison(`${kind}: every bucket rebuilt from the access records`, 'records', [
+    ['routeperf rebuild', rebuilt, rebuild],
+    ['yardstick: GROUP BY route and hour', aggregated, yardstick],
+  ]);
+}
+
+/** `routeperf export records` of every access record to a CSV file, against a driver cursor on the copy. */
+async function benchExport(kind: string, cwd: string, plain: { database: string; tablePrefix: string }) {
+  const file = join(scratch, 'export.csv');
+  const exported = await measured([CLI, 'export', 'records', '--format', 'csv', '--output', file], cwd);
+  const rows = Number(/Wrote ([\d,]+)/.exec(exported.stdout)![1]!.replaceAll(',', ''));
+  rmSync(file);
+  const yardstick = await measured([EXPORT_YARDSTICK, plain.database, plain.tablePrefix, file], cwd);
+  const cursorRows = Number(yardstick.stdout.trim());
+  rmSync(file);
+  printComparison(`${kind}: every access record exported to a CSV file`, 'rows', [
+    ['routeperf export records', rows, exported],
+    ['yardstick: a driver cursor', cursorRows, yardstick],
+  ]);
 }
 
 const quantile = (sorted: number[], q: number) =>

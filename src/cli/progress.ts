@@ -9,11 +9,15 @@ export interface Progress {
 const SILENT: Progress = { update() {}, stop() {} };
 
 /**
- * A progress bar on stderr for a step of `total` items, on a terminal only: in a pipe, a log file or CI
- * it would be noise, so nothing is drawn there and the command's final line says what was done.
+ * Whether a progress bar is drawn: on a terminal only. In a pipe, a log file or CI it would be noise, so
+ * nothing is drawn there and the command's final line says what was done. A command counts the items of
+ * its bar only when it is drawn: on a big table the count is itself a long read.
  */
+export const showsProgress = () => process.stderr.isTTY === true && process.env.CI !== 'true';
+
+/** A progress bar on stderr for a step of `total` items, where one is shown (see showsProgress). */
 export function progressBar(label: string, total: number): Progress {
-  if (!process.stderr.isTTY || process.env.CI === 'true' || total === 0) return SILENT;
+  if (!showsProgress() || total === 0) return SILENT;
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% {value}/{total}, {eta_formatted} left`,

@@ -9,7 +9,7 @@ import type { Routeperf } from '../../routeperf.js';
 import type { AccessRecord, RouteSummary } from '../../store/reads.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, withReadOnlyRouteperf } from '../open.js';
-import { progressBar } from '../progress.js';
+import { progressBar, showsProgress } from '../progress.js';
 import { TIME_WINDOW_OPTIONS, timeWindowOf } from '../time-window.js';
 import { didYouMean, listOf, usageError } from '../usage-error.js';
 import { httpMethod, nonEmpty, oneOf, wholeNumber } from '../values.js';
@@ -54,13 +54,15 @@ class RowWriter<T> {
     else await this.#write('[');
   }
 
+  /** One batch, as one write: a write per row costs the file stream more than the rows' text. */
   async write(rows: readonly T[]) {
+    let text = '';
     for (const row of rows) {
-      if (this.format === 'csv')
-        await this.#write(`${csvRow(this.columns.map(([, value]) => value(row)))}\r\n`);
-      else await this.#write(`${this.#rows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`);
+      if (this.format === 'csv') text += `${csvRow(this.columns.map(([, value]) => value(row)))}\r\n`;
+      else text += `${this.#rows === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`;
       this.#rows++;
     }
+    await this.#write(text);
   }
 
   async end() {
@@ -180,7 +182,8 @@ async function exportRecords(
   writer: RowWriter<AccessRecord>,
   showProgress: boolean,
 ): Promise<number> {
-  const total = showProgress ? (await routeperf.accessRecords({ ...query, limit: 0 })).total : 0;
+  const total =
+    showProgress && showsProgress() ? (await routeperf.accessRecords({ ...query, limit: 0 })).total : 0;
   const bar = progressBar('Exporting access records', total);
   try {
     await writer.start();

@@ -3,7 +3,7 @@ import { internalsOf } from '../../routeperf/internals.js';
 import type { FailureLog } from '../../store/failures.js';
 import { defineCommand } from '../command.js';
 import { cliLayer, databaseOf, withRouteperf } from '../open.js';
-import { progressBar } from '../progress.js';
+import { progressBar, showsProgress } from '../progress.js';
 import { usageError } from '../usage-error.js';
 import { nonEmpty, oneOf, pointInTime } from '../values.js';
 
@@ -46,7 +46,7 @@ export const purgeCommand = defineCommand({
       const admin = await store.admin();
       const records = await withProgress(
         'access records',
-        admin.countAccessRecordsOlderThan(before, environment),
+        () => admin.countAccessRecordsOlderThan(before, environment),
         (onBatch) => admin.purgeAccessRecords(before, environment, onBatch),
       );
       const failed = values.failed ? await purgeFailed(await store.failures(), before) : null;
@@ -68,18 +68,20 @@ export const purgeCommand = defineCommand({
 });
 
 function purgeFailed(failures: FailureLog, before: number): Promise<number> {
-  return withProgress('failed messages', failures.count(before), (onBatch) =>
-    failures.purge(before, onBatch),
+  return withProgress(
+    'failed messages',
+    () => failures.count(before),
+    (onBatch) => failures.purge(before, onBatch),
   );
 }
 
 /** Runs a batched deletion of `total` rows with a progress bar on a terminal; returns how many went. */
 async function withProgress(
   label: string,
-  total: Promise<number>,
+  total: () => Promise<number>,
   purge: (onBatch: (deleted: number) => void) => Promise<number>,
 ): Promise<number> {
-  const bar = progressBar(`Deleting ${label}`, await total);
+  const bar = progressBar(`Deleting ${label}`, showsProgress() ? await total() : 0);
   try {
     return await purge((deleted) => bar.update(deleted));
   } finally {

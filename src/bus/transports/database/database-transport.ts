@@ -1,5 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import type { ErrorCause } from '../../../errors.js';
+import { waitingWhileBusy } from '../../../store/dialects/shared/lock-wait.js';
 import { errorCause } from '../../../store/errors.js';
 import type { SharedTransaction } from '../../../store/sink.js';
 import { TablePrefixPlugin } from '../../../store/table-prefix-plugin.js';
@@ -139,22 +140,14 @@ export class DatabaseTransport implements Transport {
 
   /**
    * Runs `work` on the queue's connection, again after a short pause while the database is busy or
-   * reports a deadlock, for LOCK_WAIT_MS at most. On SQLite this is how a statement waits for the write
-   * lock: the connection's busy_timeout is 0, because better-sqlite3 waits inside a synchronous call,
-   * freezing the event loop; were the lock held by a store transaction of this same process
-   * (`database://default`, a worker storing one batch while it receives the next), that transaction could
-   * not finish, and every such wait would last the whole timeout and fail.
+   * reports a deadlock (see waitingWhileBusy). On SQLite each statement already waits out the write lock
+   * this way (see ImmediateSqliteDialect); on PostgreSQL and MariaDB a deadlock's victim runs again.
    */
-  async #run<T>(work: (db: Kysely<QueueDatabase>) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (let pause = 2; ; pause = Math.min(2 * pause, 50)) {
-      try {
-        return await work(await this.#open());
-      } catch (error) {
-        if (this.options.dialect.classifyError(error) !== 'overloaded' || Date.now() >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
-      }
-    }
+  #run<T>(work: (db: Kysely<QueueDatabase>) => Promise<T>): Promise<T> {
+    return waitingWhileBusy(
+      async () => work(await this.#open()),
+      (error) => this.options.dialect.classifyError(error) === 'overloaded',
+    );
   }
 
   #open(): Promise<Kysely<QueueDatabase>> {
@@ -162,11 +155,7 @@ export class DatabaseTransport implements Transport {
     if (this.#db) return this.#db;
     const db = this.options.dialect
       .createDialect(this.options.database, this.options.onBackgroundError)
-      .then(async (dialect) => {
-        const db = new Kysely<QueueDatabase>({ dialect, plugins: [this.#prefix] });
-        if (this.options.dialect.name === 'sqlite') await sql`pragma busy_timeout = 0`.execute(db);
-        return db;
-      });
+      .then((dialect) => new Kysely<QueueDatabase>({ dialect, plugins: [this.#prefix] }));
     this.#db = db;
     // A failure (driver missing, file not writable) is tried again by the next call rather than remembered.
     db.catch(() => {
@@ -175,9 +164,6 @@ export class DatabaseTransport implements Transport {
     return db;
   }
 }
-
-/** Longest wait for a busy database (SQLite's write lock), as the store's `busy_timeout`. */
-const LOCK_WAIT_MS = 5000;
 
 function idsOf(messages: readonly ReceivedMessage[]): number[] {
   return messages.map((message) => message.handle as number);

@@ -50,7 +50,8 @@ export const sqliteConnection: DialectConnection = {
     // WAL lets the CLI read while the app writes; NORMAL skips an fsync per commit, still crash-safe in WAL.
     if (!readOnlyFile) database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
+    // Statements wait for the write lock between timers instead (see ImmediateSqliteDialect).
+    database.pragma('busy_timeout = 0');
     return new ImmediateSqliteDialect({ database: withStatementCache(database) });
   },
 };
