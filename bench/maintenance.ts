@@ -17,7 +17,8 @@
  *   `--scrapes` scrapes, interleaved with the reads the exposition is made from (two `routes()` reads): what
  *   the rest costs (the text format) is the difference.
  *
- *   npm run bench:maintenance -- [--stores sqlite,postgres] [--records 10000000] [--routes 1000] [--scrapes 20]
+ *   npm run bench:maintenance -- [--stores sqlite,postgres] [--steps rebuild,export,purge,scrape]
+ *     [--records 10000000] [--routes 1000] [--scrapes 20]
  *
  * A purge deletes, so it runs once per store; its yardstick runs on its own copy. It measures and prints;
  * it asserts nothing about speed. Each run has its own SQLite files and PostgreSQL table prefixes,
@@ -50,24 +51,28 @@ const MAX_RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.
 const { values } = parseArgs({
   options: {
     stores: { type: 'string', default: 'sqlite,postgres' },
+    steps: { type: 'string', default: 'rebuild,export,purge,scrape' },
     records: { type: 'string', default: '10000000' },
     routes: { type: 'string', default: '1000' },
     scrapes: { type: 'string', default: '20' },
   },
 });
 const RECORDS = Number(values.records);
+const STEPS = new Set(values.steps.split(','));
 const ROUTES = Number(values.routes);
 const SPAN_MS = 60 * DAY_MS;
 const scratch = mkdtempSync(join(tmpdir(), 'routeperf-bench-maintenance-'));
 
+type Target = { database: string; tablePrefix: string };
+
 /** A store of its own: a fresh SQLite file, or a fresh table prefix on PostgreSQL. */
-function target(kind: string, name: string) {
+function target(kind: string, name: string): Target {
   const tablePrefix = `rpbm_${process.pid}_${name}_`;
   const database = kind === 'sqlite' ? `sqlite:${join(scratch, `${name}.sqlite`)}` : POSTGRES;
   return { database, tablePrefix };
 }
 
-async function migrated({ database, tablePrefix }: { database: string; tablePrefix: string }) {
+async function migrated({ database, tablePrefix }: Target) {
   const { store, db } = await seededStore(database, tablePrefix, ENVIRONMENT);
   await store.close();
   return db;
@@ -173,8 +178,17 @@ async function benchRecords(kind: string) {
   const cwd = mkdtempSync(join(scratch, 'cwd-'));
   writeFileSync(join(cwd, 'routeperf.config.json'), JSON.stringify({ ...mine, environment: ENVIRONMENT }));
   const idle = await measured([CLI, '--version'], cwd);
-  await benchRebuild(kind, cwd, plain);
-  await benchExport(kind, cwd, plain);
+  if (STEPS.has('rebuild')) await benchRebuild(kind, cwd, plain);
+  if (STEPS.has('export')) await benchExport(kind, cwd, plain);
+  if (STEPS.has('purge')) await benchPurge(kind, cwd, plain, now, idle);
+  if (!sqlite) await dropPrefixes([mine.tablePrefix, plain.tablePrefix]);
+}
+
+/**
+ * `routeperf purge` of the access records older than 30 days, against one DELETE on the copy, beside the
+ * memory of an idle routeperf command.
+ */
+async function benchPurge(kind: string, cwd: string, plain: Target, now: number, idle: Run) {
   const purge = await measured([CLI, 'purge', '--older-than', '30d', '--format', 'json'], cwd);
   const purged = JSON.parse(purge.stdout).deleted.accessRecords as number;
   const before = now - 30 * DAY_MS;
@@ -190,7 +204,6 @@ async function benchRecords(kind: string) {
     ],
     [['routeperf --version (idle)', '', (idle.ms / 1000).toFixed(1), '', idle.mib.toFixed(0)]],
   );
-  if (!sqlite) await dropPrefixes([mine.tablePrefix, plain.tablePrefix]);
 }
 
 /**
@@ -198,7 +211,7 @@ async function benchRecords(kind: string) {
  * two plain GROUP BY statements that compute hourly totals and status counts (the rebuild writes five
  * resolutions, histograms, percentiles and the environment's totals).
  */
-async function benchRebuild(kind: string, cwd: string, plain: { database: string; tablePrefix: string }) {
+async function benchRebuild(kind: string, cwd: string, plain: Target) {
   const rebuild = await measured([CLI, 'rebuild', '--format', 'json'], cwd);
   const rebuilt = JSON.parse(rebuild.stdout).environments[0].accessRecords as number;
   const yardstick = await measured([AGGREGATE_YARDSTICK, plain.database, plain.tablePrefix], cwd);
@@ -210,7 +223,7 @@ async function benchRebuild(kind: string, cwd: string, plain: { database: string
 }
 
 /** `routeperf export records` of every access record to a CSV file, against a driver cursor on the copy. */
-async function benchExport(kind: string, cwd: string, plain: { database: string; tablePrefix: string }) {
+async function benchExport(kind: string, cwd: string, plain: Target) {
   const file = join(scratch, 'export.csv');
   const exported = await measured([CLI, 'export', 'records', '--format', 'csv', '--output', file], cwd);
   const rows = Number(/Wrote ([\d,]+)/.exec(exported.stdout)![1]!.replaceAll(',', ''));
@@ -333,8 +346,8 @@ try {
         continue;
       }
     }
-    await benchRecords(kind);
-    await benchScrape(kind);
+    if (['rebuild', 'export', 'purge'].some((step) => STEPS.has(step))) await benchRecords(kind);
+    if (STEPS.has('scrape')) await benchScrape(kind);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

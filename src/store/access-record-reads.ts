@@ -1,4 +1,11 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import type { Database } from './tables.js';
 import { ms, type TimeInput } from './time-window.js';
 
@@ -82,16 +89,43 @@ const SORT_COLUMN = {
   statusCode: 'access_records.status_code',
 } as const;
 
-type RecordsBuilder = ExpressionBuilder<Database, 'access_records' | 'routes'>;
-
 /** `lower(column) like %text%`, the user's `%` and `_` taken literally. */
 function contains(
-  eb: RecordsBuilder,
+  eb: ExpressionBuilder<Database, 'access_records'>,
   column: 'access_records.path' | 'access_records.referer',
   text: string,
 ) {
   const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return sql<boolean>`lower(${eb.ref(column)}) like ${pattern} escape ${'\\'}`;
+}
+
+/** The conditions of the query's filters on an access record's own columns (route and environment aside). */
+export function recordConditions(
+  eb: ExpressionBuilder<Database, 'access_records'>,
+  query: AccessRecordsQuery,
+) {
+  const conditions: Expression<SqlBool>[] = [];
+  const bounds = [
+    ['access_records.created_at', '>=', query.since === undefined ? undefined : ms(query.since)],
+    ['access_records.created_at', '<', query.until === undefined ? undefined : ms(query.until)],
+    ['access_records.request_time', '>=', query.minRequestTime],
+    ['access_records.request_time', '<=', query.maxRequestTime],
+    ['access_records.query_count', '>=', query.minQueries],
+    ['access_records.query_count', '<=', query.maxQueries],
+  ] as const;
+  for (const [column, op, value] of bounds) if (value !== undefined) conditions.push(eb(column, op, value));
+  if (query.userId !== undefined) conditions.push(eb('access_records.user_id', '=', query.userId));
+  if (typeof query.status === 'number') conditions.push(eb('access_records.status_code', '=', query.status));
+  else if (query.status !== undefined) {
+    const first = Number(query.status[0]) * 100;
+    conditions.push(
+      eb('access_records.status_code', '>=', first),
+      eb('access_records.status_code', '<', first + 100),
+    );
+  }
+  if (query.path) conditions.push(contains(eb, 'access_records.path', query.path));
+  if (query.referer) conditions.push(contains(eb, 'access_records.referer', query.referer));
+  return eb.and(conditions);
 }
 
 /**
@@ -104,42 +138,23 @@ export function matchingAccessRecords(
   query: AccessRecordsQuery,
   routeIds?: readonly number[],
 ) {
-  let rows = db.selectFrom('access_records').innerJoin('routes', 'routes.id', 'access_records.route_id');
+  let rows = db
+    .selectFrom('access_records')
+    .innerJoin('routes', 'routes.id', 'access_records.route_id')
+    .where((eb) => recordConditions(eb, query));
   if (environment !== undefined) rows = rows.where('routes.environment', '=', environment);
-  const bounds = [
-    ['access_records.created_at', '>=', query.since === undefined ? undefined : ms(query.since)],
-    ['access_records.created_at', '<', query.until === undefined ? undefined : ms(query.until)],
-    ['access_records.request_time', '>=', query.minRequestTime],
-    ['access_records.request_time', '<=', query.maxRequestTime],
-    ['access_records.query_count', '>=', query.minQueries],
-    ['access_records.query_count', '<=', query.maxQueries],
-  ] as const;
-  for (const [column, op, value] of bounds) if (value !== undefined) rows = rows.where(column, op, value);
   if (routeIds !== undefined)
     rows = rows.where('access_records.route_id', 'in', routeIds.length ? [...routeIds] : [-1]);
   else {
     if (query.route !== undefined) rows = rows.where('routes.route', '=', query.route);
     if (query.method !== undefined) rows = rows.where('routes.method', '=', query.method.toUpperCase());
   }
-  if (query.userId !== undefined) rows = rows.where('access_records.user_id', '=', query.userId);
-  if (typeof query.status === 'number') rows = rows.where('access_records.status_code', '=', query.status);
-  else if (query.status !== undefined) {
-    const first = Number(query.status[0]) * 100;
-    rows = rows
-      .where('access_records.status_code', '>=', first)
-      .where('access_records.status_code', '<', first + 100);
-  }
-  const { path, referer } = query;
-  if (path) rows = rows.where((eb) => contains(eb, 'access_records.path', path));
-  if (referer) rows = rows.where((eb) => contains(eb, 'access_records.referer', referer));
   return rows;
 }
 
-/** What a listing or an export reads of each access record. */
-const RECORD_FIELDS = [
+/** What a listing or an export reads of each access record, its route's method and template aside. */
+export const OWN_FIELDS = [
   'access_records.request_id',
-  'routes.method',
-  'routes.route',
   'access_records.created_at',
   'access_records.status_code',
   'access_records.request_time',
@@ -153,6 +168,9 @@ const RECORD_FIELDS = [
   'access_records.user_id',
   'access_records.correlation_id',
 ] as const;
+
+/** What a listing reads of each access record, with its route. */
+const RECORD_FIELDS = [...OWN_FIELDS, 'routes.method', 'routes.route'] as const;
 
 type RecordRow = Pick<
   Selectable<Database['access_records']>,
@@ -169,13 +187,20 @@ type RecordRow = Pick<
   | 'referer'
   | 'user_id'
   | 'correlation_id'
-> & { method: string; route: string };
+>;
 
-function toAccessRecord(row: RecordRow): AccessRecord {
+/** The route an access record is of. */
+export interface RouteName {
+  method: string;
+  route: string;
+}
+
+/** An access record as read, with its route (from the same row, or given apart). */
+export function toAccessRecord(row: RecordRow, { method, route }: RouteName): AccessRecord {
   return {
     requestId: row.request_id,
-    method: row.method,
-    route: row.route,
+    method,
+    route,
     at: new Date(Number(row.created_at)),
     statusCode: Number(row.status_code),
     requestTime: Number(row.request_time),
@@ -189,32 +214,6 @@ function toAccessRecord(row: RecordRow): AccessRecord {
     userId: row.user_id,
     correlationId: row.correlation_id,
   };
-}
-
-/**
- * Every access record the query's filters match (its sort and paging aside), oldest first, `batchSize` at
- * a time. Each batch starts after the last id of the one before, so the millionth batch costs what the
- * first did (an offset would read every row before it again) and no more than one batch is held.
- */
-export async function* accessRecordBatches(
-  db: Kysely<Database>,
-  environment: string,
-  query: AccessRecordsQuery,
-  batchSize: number,
-): AsyncGenerator<AccessRecord[]> {
-  const routeIds = await routeIdsOf(db, environment, query);
-  let after = 0;
-  for (;;) {
-    const rows = await matchingAccessRecords(db, environment, query, routeIds)
-      .select([...RECORD_FIELDS, 'access_records.id'])
-      .where('access_records.id', '>', after)
-      .orderBy('access_records.id')
-      .limit(batchSize)
-      .execute();
-    if (rows.length > 0) yield rows.map(toAccessRecord);
-    if (rows.length < batchSize) return;
-    after = Number(rows.at(-1)!.id);
-  }
 }
 
 /** The access records the query asks for, newest first unless it sorts otherwise, and their number. */
@@ -238,7 +237,7 @@ export async function readAccessRecords(
     .execute();
   return {
     total: Number(total),
-    records: rows.map(toAccessRecord),
+    records: rows.map((row) => toAccessRecord(row, row)),
   };
 }
 
@@ -247,7 +246,7 @@ export async function readAccessRecords(
  * Given to the database as values, they let it plan for that route's own records: a busy route's slowest
  * requests are then walked from an index, not sorted from all of its records.
  */
-async function routeIdsOf(
+export async function routeIdsOf(
   db: Kysely<Database>,
   environment: string,
   query: AccessRecordsQuery,

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
+import { accessRecordBatches } from './access-record-batches.js';
 import {
   type AccessRecord,
   type AccessRecordsPage,
   type AccessRecordsQuery,
-  accessRecordBatches,
   readAccessRecords,
 } from './access-record-reads.js';
 import type { StoreDialect } from './dialects/index.js';

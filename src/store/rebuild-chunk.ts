@@ -1,11 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { afterRecord, type RecordCursor, recordsOf } from './access-record-batches.js';
 import { type BatchPlan, planByRouteId, totalsOfRow } from './batch-plan.js';
 import { requestsIn } from './bucket-reads.js';
 import { totalsOf } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { decodeBins } from './histogram-blob.js';
 import { floorTo, type KeptFrom, type Segment, tile } from './read-plan.js';
-import { iso, recordsOf, routeIdsOf, type WindowPlan } from './rebuild-window.js';
+import { iso, routeIdsOf, type WindowPlan } from './rebuild-window.js';
 import { lockBuckets, lockingRead, rollupState } from './rollup.js';
 import { addCount, type RollupTarget, RollupTargets, type RollupWriter } from './rollup-targets.js';
 import { BUCKET_MS, type BucketTotals, type Database, RESOLUTIONS } from './tables.js';
@@ -72,7 +73,7 @@ export async function readChunk(
       if (whole > 0) {
         page = rows.slice(0, whole);
         resume = { from: lastMinute };
-      } else resume = { after: Number(end.created_at), id: Number(end.id) };
+      } else resume = { at: Number(end.created_at), id: Number(end.id) };
     }
     const requests = page.map((row) => {
       const id = Number(row.id);
@@ -97,7 +98,7 @@ export async function readChunk(
 }
 
 /** Where the next page of access records starts: at a time, or after a record of a busy minute. */
-type Resume = { from: number } | { after: number; id: number };
+type Resume = { from: number } | RecordCursor;
 
 /** Up to RECORD_PAGE access records of the routes before `to`, from `resume` on, by time and id. */
 function recordPage(db: Kysely<Database>, environment: string, to: number, resume: Resume) {
@@ -117,13 +118,7 @@ function recordPage(db: Kysely<Database>, environment: string, to: number, resum
     ])
     .where(recordsOf(environment))
     .where('created_at', '<', to);
-  if ('from' in resume) page = page.where('created_at', '>=', resume.from);
-  else {
-    const { after, id } = resume;
-    page = page.where((eb) =>
-      eb.or([eb('created_at', '>', after), eb.and([eb('created_at', '=', after), eb('id', '>', id)])]),
-    );
-  }
+  page = 'from' in resume ? page.where('created_at', '>=', resume.from) : page.where(afterRecord(resume));
   return page.orderBy('created_at').orderBy('id').limit(RECORD_PAGE).execute();
 }
 

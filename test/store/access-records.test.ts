@@ -139,4 +139,43 @@ describeEachDatabase((database) => {
     expect(errors).toEqual([]);
     expect((await accessRecords(store)).map((row) => row.request_id)).toEqual([recent.id]);
   });
+
+  it('walks the records of an environment oldest first in batches, ties and late arrivals included', async () => {
+    const store = stores.open({ accessRecords: { enabled: true } });
+    const now = Date.now();
+    // Ingested newest first and in two environments: the walk orders by time, ids breaking the ties of the
+    // many records of one millisecond, and keeps to its environment.
+    const requests = Array.from({ length: 60 }, (_, i) =>
+      metrics({
+        id: `walk-${String(i).padStart(2, '0')}`,
+        ts: now - 1000 + Math.floor(i / 25) * 100,
+        route: i % 3 ? '/users/:id' : '/orders',
+        statusCode: i % 4 ? 200 : 500,
+      }),
+    ).reverse();
+    await store.ingest(requests.slice(0, 30));
+    await store.ingest([metrics({ id: 'elsewhere', environment: 'staging', ts: now - 1000 })]);
+    await store.ingest(requests.slice(30));
+    const walk = async (query: Parameters<Store['accessRecordBatches']>[0]) => {
+      const batches: string[][] = [];
+      for await (const batch of store.accessRecordBatches(query, 7))
+        batches.push(batch.map((r) => r.requestId));
+      return batches;
+    };
+    const all = await walk({});
+    expect(all.map((batch) => batch.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4]);
+    const inOrder = (ids: string[]) => ids.map((id) => Number(id.slice('walk-'.length)));
+    const byTime = (ids: number[]) => [...ids].sort((a, b) => Math.floor(a / 25) - Math.floor(b / 25));
+    const ids = inOrder(all.flat());
+    expect(new Set(ids).size).toBe(60);
+    expect(ids).toEqual(byTime(ids));
+    const errors = await walk({ route: '/orders', status: 500 });
+    expect(errors.flat().sort()).toEqual(
+      requests
+        .filter((r) => r.route === '/orders' && r.statusCode === 500)
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect((await walk({ environment: 'staging' })).flat()).toEqual(['elsewhere']);
+  });
 });
