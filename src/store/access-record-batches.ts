@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import {
   type AccessRecord,
   type AccessRecordsQuery,
@@ -8,7 +8,6 @@ import {
   routeIdsOf,
   toAccessRecord,
 } from './access-record-reads.js';
-import { TOTALS_METHOD } from './environment-totals.js';
 import type { Database } from './tables.js';
 
 /** Where a walk of the access records by time is: just after this record. */
@@ -30,20 +29,13 @@ export function afterRecord({ at, id }: RecordCursor) {
 }
 
 /**
- * Of the access records, the environment's: its routes named by a subquery, and the route index kept out
- * of the plan (the unary `+`), so that the database walks the records by time rather than seeking each
- * route's and sorting them.
- */
-export function recordsOf(environment: string): Expression<SqlBool> {
-  return sql<boolean>`+${sql.ref('route_id')} in (select ${sql.ref('id')} from ${sql.table('routes')} where ${sql.ref('environment')} = ${environment} and ${sql.ref('method')} != ${TOTALS_METHOD})`;
-}
-
-/**
- * Every access record the query's filters match (its sort and paging aside), oldest first, `batchSize` at
- * a time. Each batch is read from the time index where the one before ended, so the millionth costs what
- * the first did (an offset would read every record before it again) and no more than one is held. The
- * records are read without their routes, whose names come from a map of the environment's routes: a join
- * would let the database start from the routes and sort each batch out of all their records.
+ * Every access record the query's filters match (its sort and paging aside), oldest first, in batches of
+ * at most `batchSize`. Each batch is read from the time index where the one before ended, so the millionth
+ * costs what the first did (an offset would read every record before it again) and no more than one is
+ * held. The records are read alone, and their routes' names and environment come from a map: a join, or
+ * a subquery naming the environment's routes, gives the database a guess of how many records it must
+ * read for a batch, and a bad guess makes it sort all of a route's records or start parallel workers for
+ * every batch.
  */
 export async function* accessRecordBatches(
   db: Kysely<Database>,
@@ -52,44 +44,59 @@ export async function* accessRecordBatches(
   batchSize: number,
 ): AsyncGenerator<AccessRecord[]> {
   const routeIds = await routeIdsOf(db, environment, query);
-  const routes = new Map<number, RouteName>();
+  const routes = await routesOf(db, environment);
   let cursor: RecordCursor | undefined;
   for (;;) {
     let page = db
       .selectFrom('access_records')
       .select([...OWN_FIELDS, 'access_records.route_id', 'access_records.id'])
-      .where((eb) => recordConditions(eb, query))
-      .where(
-        routeIds === undefined
-          ? recordsOf(environment)
-          : (eb) => eb('access_records.route_id', 'in', routeIds.length ? routeIds : [-1]),
-      );
+      .where((eb) => recordConditions(eb, query));
+    if (routeIds !== undefined)
+      page = page.where('access_records.route_id', 'in', routeIds.length ? routeIds : [-1]);
     if (cursor) page = page.where(afterRecord(cursor));
     const rows = await page
       .orderBy('access_records.created_at')
       .orderBy('access_records.id')
       .limit(batchSize)
       .execute();
-    await nameRoutes(db, routes, rows);
-    if (rows.length > 0) yield rows.map((row) => toAccessRecord(row, routes.get(Number(row.route_id))!));
+    await routes.learn(rows.map((row) => Number(row.route_id)));
+    const records = rows.flatMap((row) => {
+      const name = routes.get(Number(row.route_id));
+      return name ? [toAccessRecord(row, name)] : [];
+    });
+    if (records.length > 0) yield records;
     if (rows.length < batchSize) return;
     const last = rows.at(-1)!;
     cursor = { at: Number(last.created_at), id: Number(last.id) };
   }
 }
 
-/** Adds to `routes` the method and template of the routes of `rows` it does not hold yet. */
-async function nameRoutes(
-  db: Kysely<Database>,
-  routes: Map<number, RouteName>,
-  rows: readonly { route_id: number | string }[],
-) {
-  const missing = [...new Set(rows.map((row) => Number(row.route_id)))].filter((id) => !routes.has(id));
-  if (missing.length === 0) return;
+/**
+ * The environment's routes by id, their names; undefined for a route of another environment. Routes
+ * added since it was made (a request to a new route during an export) are looked up as they appear.
+ */
+async function routesOf(db: Kysely<Database>, environment: string) {
+  const names = new Map<number, RouteName | undefined>();
   const named = await db
     .selectFrom('routes')
     .select(['id', 'method', 'route'])
-    .where('id', 'in', missing)
+    .where('environment', '=', environment)
     .execute();
-  for (const { id, method, route } of named) routes.set(Number(id), { method, route });
+  for (const { id, method, route } of named) names.set(Number(id), { method, route });
+  return {
+    get: (id: number) => names.get(id),
+    async learn(ids: readonly number[]) {
+      const unknown = [...new Set(ids)].filter((id) => !names.has(id));
+      if (unknown.length === 0) return;
+      const found = await db
+        .selectFrom('routes')
+        .select(['id', 'environment', 'method', 'route'])
+        .where('id', 'in', unknown)
+        .execute();
+      for (const id of unknown) names.set(id, undefined);
+      for (const row of found)
+        if (row.environment === environment)
+          names.set(Number(row.id), { method: row.method, route: row.route });
+    },
+  };
 }

@@ -1,12 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { afterRecord, type RecordCursor, recordsOf } from './access-record-batches.js';
+import { afterRecord, type RecordCursor } from './access-record-batches.js';
 import { type BatchPlan, planByRouteId, totalsOfRow } from './batch-plan.js';
 import { requestsIn } from './bucket-reads.js';
 import { totalsOf } from './bucket-totals.js';
 import type { StoreDialect } from './dialects/index.js';
 import { decodeBins } from './histogram-blob.js';
 import { floorTo, type KeptFrom, type Segment, tile } from './read-plan.js';
-import { iso, routeIdsOf, type WindowPlan } from './rebuild-window.js';
+import { iso, recordsOf, routeIdsOf, type WindowPlan } from './rebuild-window.js';
 import { lockBuckets, lockingRead, rollupState } from './rollup.js';
 import { addCount, type RollupTarget, RollupTargets, type RollupWriter } from './rollup-targets.js';
 import { BUCKET_MS, type BucketTotals, type Database, RESOLUTIONS } from './tables.js';

@@ -163,7 +163,8 @@ describeEachDatabase((database) => {
       return batches;
     };
     const all = await walk({});
-    expect(all.map((batch) => batch.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 7, 4]);
+    // 61 records read seven at a time; the other environment's one is left out of its batch.
+    expect(all.map((batch) => batch.length).sort()).toEqual([5, 6, 7, 7, 7, 7, 7, 7, 7]);
     const inOrder = (ids: string[]) => ids.map((id) => Number(id.slice('walk-'.length)));
     const byTime = (ids: number[]) => [...ids].sort((a, b) => Math.floor(a / 25) - Math.floor(b / 25));
     const ids = inOrder(all.flat());
