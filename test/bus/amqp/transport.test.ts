@@ -17,6 +17,7 @@ import { deferAfterEach } from '../../support/cleanup.js';
 import { requestMetrics } from '../../support/metrics.js';
 import { closedPort } from '../../support/reachability.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
+import { receiveAll } from '../receive-all.js';
 
 /**
  * Receives until `count` messages came (each batch at most `max`), failing if the queue dries up first.
@@ -82,9 +83,8 @@ describeWithRabbitMQ('amqp transport', () => {
       'x'.repeat(300_000),
     ];
     await transport.send(sent);
-    const received = await transport.receive(10, 2000);
-    expect(bodies(received)).toEqual(sent);
-    await transport.ack(received);
+    const { messages } = await receiveAll(transport, sent.length);
+    expect(bodies(messages)).toEqual(sent);
   });
 
   it('publishes persistent JSON messages named by their envelope id', async () => {

@@ -1,36 +1,15 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ReceivedMessage, Transport } from '../../../src/bus/transport.js';
+import type { ReceivedMessage } from '../../../src/bus/transport.js';
 import { createTransport } from '../../../src/bus/transports/redis/index.js';
 import { encodeRecord } from '../../../src/record/envelope.js';
 import { requestMetrics } from '../../support/metrics.js';
 import { closedPort } from '../../support/reachability.js';
 import { describeWithRedis, testContext, useRedisStreams } from '../../support/redis.js';
+import { receiveAll } from '../receive-all.js';
 
 const numbered = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `message ${from + i}`);
 const bodies = (messages: readonly ReceivedMessage[]) => messages.map((message) => message.body);
-
-/**
- * Receives until `count` messages came or `deadlineMs` passed; acknowledges them unless told not to.
- * The deadline only bounds a failing test: a passing one returns as soon as the messages are there.
- */
-async function receiveAll(
-  transport: Transport,
-  count: number,
-  { max = 500, ack = true, deadlineMs = 15_000 } = {},
-): Promise<{ messages: ReceivedMessage[]; batches: number[] }> {
-  const messages: ReceivedMessage[] = [];
-  const batches: number[] = [];
-  const deadline = Date.now() + deadlineMs;
-  while (messages.length < count && Date.now() < deadline) {
-    const batch = await transport.receive(max, 100);
-    if (batch.length === 0) continue;
-    batches.push(batch.length);
-    messages.push(...batch);
-    if (ack) await transport.ack(batch);
-  }
-  return { messages, batches };
-}
 
 describeWithRedis('redis transport', () => {
   const redis = useRedisStreams();
